@@ -1,0 +1,16 @@
+"""The hotgate command line: one module per group of commands, registered here."""
+
+from __future__ import annotations
+
+from hotgate.cli import decide, policy_commands
+from hotgate.cli.app import app
+
+__all__ = ["app", "main"]
+
+# Each module adds its commands to `app` when imported.
+_COMMAND_MODULES = (decide, policy_commands)
+
+
+def main() -> None:
+    """Run the hotgate command line."""
+    app()

@@ -1,0 +1,99 @@
+"""The Typer application, shared options and the one way errors leave the command line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+
+from hotgate.policy.calendar import CalendarError, context_from_options
+from hotgate.policy.engine import Context
+from hotgate.policy.schema import Policy, PolicyError, load_policy
+from hotgate.sources.base import SourceError
+
+app = typer.Typer(
+    name="hotgate",
+    help=(
+        "Decide whether a bug fix or a site change should ship now as a hotfix or wait for "
+        "the next release, and explain why."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+policy_app = typer.Typer(help="Show or check the policy that makes the decisions.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+
+out = Console(soft_wrap=False, highlight=False)
+if not out.is_terminal:
+    out.width = 160  # piped output: wide enough for the triage table
+err = Console(stderr=True, highlight=False)
+
+PolicyOption = Annotated[
+    Path | None,
+    typer.Option("--policy", help="Policy file (default: ./hotgate.yaml if present, else the built-in one)."),
+]
+AsOfOption = Annotated[
+    str | None, typer.Option("--as-of", help="Decide as of this day, YYYY-MM-DD (default: today).")
+]
+NextReleaseOption = Annotated[
+    str | None,
+    typer.Option("--next-release", help="The next release's date, YYYY-MM-DD, for this run."),
+]
+
+T = TypeVar("T")
+
+
+def fail(message: str) -> NoReturn:
+    """Print a one-line reason on stderr and exit 2 (bad input or configuration)."""
+    err.print(f"hotgate: {message}", markup=False)
+    raise typer.Exit(2)
+
+
+@contextmanager
+def input_errors() -> Iterator[None]:
+    """Turn bad input and bad configuration into a one-line reason and exit code 2."""
+    try:
+        yield
+    except (PolicyError, SourceError, CalendarError) as exc:
+        fail(str(exc))
+
+
+def policy_from(path: Path | None) -> Policy:
+    """Load the policy named on the command line, ./hotgate.yaml, or the built-in default."""
+    if path is None and Path("hotgate.yaml").is_file():
+        path = Path("hotgate.yaml")
+    with input_errors():
+        return load_policy(path)
+    raise AssertionError("unreachable")
+
+
+def parse_day(value: str | None, option: str) -> date | None:
+    """A YYYY-MM-DD option, or a one-line error naming the option."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option}: {value!r} is not a date of the form YYYY-MM-DD")
+
+
+def context_from(as_of: str | None, next_release: str | None) -> Context:
+    """The decision context from the command-line options."""
+    with input_errors():
+        return context_from_options(
+            parse_day(as_of, "--as-of") or date.today(), parse_day(next_release, "--next-release")
+        )
+    raise AssertionError("unreachable")
+
+
+def guarded(action: Callable[[], T]) -> T:
+    """Run an action, turning input errors into exit code 2."""
+    with input_errors():
+        return action()
+    raise AssertionError("unreachable")

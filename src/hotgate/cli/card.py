@@ -1,0 +1,88 @@
+"""Rendering decisions for people: a decision card and a ranked table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+from rich.console import Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from hotgate.model import Decision
+
+VERDICT_STYLE = {
+    "hotfix": ("bold white on red", "Ship it now as a hotfix, outside the release train."),
+    "wait": ("bold black on yellow", "It qualifies, but the next release is close: let it ride that."),
+    "no-hotfix": ("bold white on blue", "Not a hotfix: it goes through the normal release."),
+    "needs-info": ("bold black on cyan", "Cannot decide yet: the questions below need answers."),
+}
+ANSWER_MARK = {"yes": ("✔", "green"), "no": ("✘", "red"), "unknown": ("?", "yellow")}
+
+
+def decision_card(decision: Decision) -> Panel:
+    """A readable card: verdict, each criterion with its evidence, timing, risk and policy."""
+    style, meaning = VERDICT_STYLE[decision.verdict]
+    subject = decision.subject
+    parts: list[Any] = [
+        Text.assemble((f" {decision.verdict.upper()} ", style), "  ", (meaning, "bold")),
+        Text(""),
+    ]
+    if decision.override:
+        parts.append(Text(f"Override: {decision.reasons[0]}", style="bold red"))
+    for criterion in decision.criteria:
+        mark, colour = ANSWER_MARK[criterion.answer]
+        line = Text.assemble((f"{mark} ", colour), (criterion.title, "bold"), " ")
+        line.append(criterion.answer, style=colour)
+        if criterion.evidence.because:
+            line.append(f" — {criterion.evidence.because}")
+        parts.append(line)
+        for signal in criterion.evidence.signals[:4]:
+            parts.append(
+                Text(f"    {signal.name} ({signal.source}: {signal.where}): {signal.excerpt}", style="dim")
+            )
+    if decision.questions:
+        parts.append(Text("\nAsk:", style="bold"))
+        parts.extend(Text(f"  • {question}") for question in decision.questions)
+    timing = [r for r in decision.reasons if "release" in r.lower() and "Override" not in r]
+    if timing:
+        parts.append(Text(f"\nTiming: {timing[-1]}"))
+    risk = decision.risk
+    cost = " × ".join(f"{f.name} {f.value:g}" for f in risk.cost_factors)
+    hazard = ", ".join(f"{f.name} {f.value:g}" for f in risk.risk_factors)
+    parts.append(Text(f"\nCost of waiting {risk.cost_of_waiting:g}  ({cost})"))
+    parts.append(Text(f"Risk of hotfix  {risk.risk_of_hotfix:g}  ({hazard})"))
+    parts.append(
+        Text(
+            f"\nPolicy {decision.policy.name} (sha256 {decision.policy.sha256[:12]}), "
+            f"as of {decision.as_of.isoformat()}",
+            style="dim",
+        )
+    )
+    title = f"{subject.key} — {subject.title}"
+    return Panel(Group(*parts), title=title, title_align="left", subtitle=subject.url or "")
+
+
+def ranked_table(summary: pl.DataFrame, limit: int) -> Table:
+    """The ranked decisions as a table, at most `limit` rows (0: all)."""
+    table = Table(title="hotgate triage", title_justify="left", header_style="bold")
+    for name, justify in (
+        ("#", "right"), ("Verdict", "left"), ("Key", "left"), ("Title", "left"),
+        ("Sig", "center"), ("Reach", "center"), ("No WA", "center"),
+        ("Sev", "center"), ("Cost", "right"), ("Risk", "right"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    rows = summary if not limit else summary.head(limit)
+    for number, row in enumerate(rows.iter_rows(named=True), start=1):
+        style, _ = VERDICT_STYLE[row["verdict"]]
+        marks = [
+            Text(ANSWER_MARK[row[f"{c}__answer"]][0], style=ANSWER_MARK[row[f"{c}__answer"]][1])
+            for c in ("significant", "broad_reach", "no_workaround")
+        ]
+        title = row["title"] if len(row["title"]) <= 60 else row["title"][:59] + "…"
+        table.add_row(
+            str(number), Text(row["verdict"], style=style), row["key"], Text(title), *marks,
+            row["severity_level"] or "-", f"{row['cost_of_waiting']:g}", f"{row['risk_of_hotfix']:g}",
+        )
+    return table

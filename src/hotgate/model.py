@@ -1,0 +1,175 @@
+"""The nouns of hotgate: issues, change requests, signals, evidence and decisions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Answer = Literal["yes", "no", "unknown"]
+Verdict = Literal["hotfix", "wait", "no-hotfix", "needs-info"]
+Severity = Literal["S1", "S2", "S3", "S4"]
+Priority = Literal["P1", "P2", "P3", "P4", "P5"]
+SignalSource = Literal["field", "label", "text", "telemetry", "answer", "count", "calendar"]
+
+VERDICTS: tuple[Verdict, ...] = ("hotfix", "needs-info", "wait", "no-hotfix")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Issue(_Model):
+    """A bug as hotgate reads it, whatever tracker it came from."""
+
+    key: str = Field(min_length=1, description="Stable key such as github:OWNER/REPO#N.")
+    source: str = Field(min_length=1, description="Tracker or format the issue came from.")
+    title: str = Field(min_length=1)
+    body: str = ""
+    comments: list[str] = Field(default_factory=list)
+    labels: list[str] = Field(default_factory=list)
+    type: str | None = None
+    severity: Severity | None = None
+    severity_raw: str | None = None
+    priority: Priority | None = None
+    priority_raw: str | None = None
+    status: str | None = None
+    resolution: str | None = None
+    component: str | None = None
+    product: str | None = None
+    versions: list[str] = Field(default_factory=list)
+    created: datetime | None = None
+    updated: datetime | None = None
+    duplicates: int = Field(default=0, ge=0)
+    votes: int = Field(default=0, ge=0)
+    reactions: int = Field(default=0, ge=0)
+    watchers: int = Field(default=0, ge=0)
+    comment_count: int = Field(default=0, ge=0)
+    affected_share: float | None = Field(
+        default=None, ge=0, le=1, description="Share of users affected, from telemetry (0 to 1)."
+    )
+    fix_lines: int | None = Field(default=None, ge=0, description="Lines the fix changes.")
+    fix_files: int | None = Field(default=None, ge=0, description="Files the fix changes.")
+    fix_has_tests: bool | None = Field(default=None, description="Whether the fix adds tests.")
+    url: str | None = None
+    answers: dict[str, Answer] = Field(
+        default_factory=dict, description="A person's answers to criteria, by criterion name."
+    )
+
+    @field_validator("comments", "labels", "versions", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+
+class ChangeRequest(_Model):
+    """A quick site change asked for by a marketer or content owner."""
+
+    kind: Literal["change"] = "change"
+    id: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    description: str = ""
+    changes: list[str] | None = None
+    areas: list[str] | None = None
+    paths: list[str] | None = None
+    template: str | None = None
+    custom_code: bool | None = None
+    needed_by: date | None = None
+    reason: str | None = None
+    requested_by: str | None = None
+    url: str | None = None
+    answers: dict[str, Answer] = Field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """The stable key of this change request."""
+        return f"change:{self.id}"
+
+
+class Signal(_Model):
+    """One thing read from a subject: a fact a criterion can rest on."""
+
+    name: str
+    value: bool | float | str
+    source: SignalSource
+    where: str = Field(description="Field, label, text or answer the signal was read from.")
+    excerpt: str = ""
+
+
+class Evidence(_Model):
+    """The signals behind one criterion's answer, and what is still unknown."""
+
+    rule: str | None = Field(default=None, description="Name of the policy rule that answered.")
+    because: str | None = None
+    signals: list[Signal] = Field(default_factory=list)
+    unknown: list[str] = Field(default_factory=list)
+
+
+class CriterionResult(_Model):
+    """A criterion answered for one subject."""
+
+    name: str
+    title: str
+    questions: list[str]
+    answer: Answer
+    evidence: Evidence
+
+
+class Subject(_Model):
+    """What a decision is about."""
+
+    kind: Literal["issue", "change"]
+    key: str
+    title: str
+    url: str | None = None
+
+
+class Release(_Model):
+    """The release (or freeze) a subject would otherwise ship with."""
+
+    name: str
+    date: date
+    days_until: int
+    kind: Literal["release", "freeze"] = "release"
+
+
+class RiskFactor(_Model):
+    """One factor of a risk number, shown so a person can check the sum."""
+
+    name: str
+    value: float
+    note: str
+
+
+class Risk(_Model):
+    """Cost of waiting and risk of the hotfix, with how they were computed."""
+
+    cost_of_waiting: float
+    risk_of_hotfix: float
+    cost_factors: list[RiskFactor]
+    risk_factors: list[RiskFactor]
+    cost_formula: str
+    risk_formula: str
+
+
+class PolicyRef(_Model):
+    """Which policy made a decision."""
+
+    name: str
+    sha256: str
+
+
+class Decision(_Model):
+    """The verdict on one subject, with its reasons and evidence."""
+
+    subject: Subject
+    verdict: Verdict
+    criteria: list[CriterionResult]
+    questions: list[str]
+    release: Release | None
+    risk: Risk
+    reasons: list[str]
+    override: str | None = None
+    as_of: date
+    policy: PolicyRef

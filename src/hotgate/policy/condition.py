@@ -1,0 +1,187 @@
+"""Conditions of the policy file: a small boolean language compiled to polars expressions.
+
+Grammar: ``or`` / ``and`` / ``not``, parentheses, comparisons (``< <= > >= == !=``) and
+``+``/``-`` over numeric fields, numbers and quoted strings. Names are signals (true or false)
+or numeric fields; both are checked when the policy loads.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+import polars as pl
+
+Kind = Literal["bool", "number", "string"]
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<str>'[^']*'|\"[^\"]*\")|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<op><=|>=|==|!=|<|>|\+|-|\(|\)))"
+)
+_COMPARE = {"<", "<=", ">", ">=", "==", "!="}
+
+
+class ConditionError(ValueError):
+    """A condition that cannot be parsed or names something unknown."""
+
+
+@dataclass(frozen=True)
+class Node:
+    """One node of a parsed condition."""
+
+    op: str
+    kind: Kind
+    args: tuple[Node, ...] = ()
+    value: str | float | None = None
+
+
+def _tokens(text: str) -> list[str]:
+    out: list[str] = []
+    pos = 0
+    text = text.rstrip()
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if not match or match.end() == pos:
+            raise ConditionError(f"cannot read {text[pos:]!r}")
+        out.append(match.group(match.lastgroup or "op"))
+        pos = match.end()
+    return out
+
+
+class _Parser:
+    def __init__(self, text: str, names: dict[str, Kind]) -> None:
+        self.tokens = _tokens(text)
+        self.pos = 0
+        self.names = names
+
+    def peek(self) -> str | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self) -> str:
+        token = self.peek()
+        if token is None:
+            raise ConditionError("ends too early")
+        self.pos += 1
+        return token
+
+    def parse(self) -> Node:
+        node = self.or_()
+        if self.peek() is not None:
+            raise ConditionError(f"unexpected {self.peek()!r}")
+        return _need(node, "bool", "the whole condition")
+
+    def or_(self) -> Node:
+        node = self.and_()
+        while self.peek() == "or":
+            self.take()
+            node = Node("or", "bool", (_need(node, "bool", "or"), _need(self.and_(), "bool", "or")))
+        return node
+
+    def and_(self) -> Node:
+        node = self.not_()
+        while self.peek() == "and":
+            self.take()
+            node = Node("and", "bool", (_need(node, "bool", "and"), _need(self.not_(), "bool", "and")))
+        return node
+
+    def not_(self) -> Node:
+        if self.peek() == "not":
+            self.take()
+            return Node("not", "bool", (_need(self.not_(), "bool", "not"),))
+        return self.compare()
+
+    def compare(self) -> Node:
+        left = self.sum_()
+        if self.peek() in _COMPARE:
+            op = self.take()
+            right = self.sum_()
+            if left.kind != right.kind or left.kind == "bool":
+                raise ConditionError(f"cannot compare {left.kind} with {right.kind} using {op}")
+            if left.kind == "string" and op not in {"==", "!="}:
+                raise ConditionError(f"text can only be compared with == or !=, not {op}")
+            return Node(op, "bool", (left, right))
+        return left
+
+    def sum_(self) -> Node:
+        node = self.atom()
+        while self.peek() in {"+", "-"}:
+            op = self.take()
+            right = self.atom()
+            node = Node(op, "number", (_need(node, "number", op), _need(right, "number", op)))
+        return node
+
+    def atom(self) -> Node:
+        token = self.take()
+        if token == "(":
+            node = self.or_()
+            if self.take() != ")":
+                raise ConditionError("a parenthesis is not closed")
+            return node
+        if token[0].isdigit():
+            return Node("num", "number", value=float(token))
+        if token[0] in "'\"":
+            return Node("str", "string", value=token[1:-1].lower())
+        if token in {"and", "or", "not"} or not token[0].isalpha() and token[0] != "_":
+            raise ConditionError(f"unexpected {token!r}")
+        if token not in self.names:
+            known = ", ".join(sorted(self.names))
+            raise ConditionError(f"unknown signal or field {token!r} (known: {known})")
+        return Node("name", self.names[token], value=token)
+
+
+def _need(node: Node, kind: Kind, where: str) -> Node:
+    if node.kind != kind:
+        raise ConditionError(f"{where} needs a {kind}, got a {node.kind}")
+    return node
+
+
+def parse(text: str, names: dict[str, Kind]) -> Node:
+    """Parse a condition, checking every name against the known signals and fields."""
+    if not text or not text.strip():
+        raise ConditionError("is empty")
+    return _Parser(text, names).parse()
+
+
+def names_in(node: Node) -> list[str]:
+    """The signal and field names a condition reads, in order of first use."""
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        current = stack.pop(0)
+        if current.op == "name" and current.value not in found:
+            found.append(str(current.value))
+        stack.extend(current.args)
+    return found
+
+
+def to_polars(node: Node) -> pl.Expr:
+    """Compile a condition to a polars expression; a missing value never makes it true."""
+    expr = _compile(node)
+    return expr.fill_null(False) if node.kind == "bool" else expr
+
+
+def _compile(node: Node) -> pl.Expr:
+    if node.op == "name":
+        return pl.col(str(node.value))
+    if node.op in {"num", "str"}:
+        return pl.lit(node.value)
+    args = [_compile(arg) for arg in node.args]
+    if node.op == "not":
+        return ~args[0].fill_null(False)
+    if node.op == "and":
+        return args[0].fill_null(False) & args[1].fill_null(False)
+    if node.op == "or":
+        return args[0].fill_null(False) | args[1].fill_null(False)
+    left, right = args
+    operations = {
+        "+": lambda: left + right,
+        "-": lambda: left - right,
+        "<": lambda: left < right,
+        "<=": lambda: left <= right,
+        ">": lambda: left > right,
+        ">=": lambda: left >= right,
+        "==": lambda: left == right,
+        "!=": lambda: left != right,
+    }
+    return operations[node.op]()

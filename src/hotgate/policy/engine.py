@@ -1,0 +1,205 @@
+"""evaluate(policy, subjects) -> decisions: one code path for one subject or millions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from hotgate.model import (
+    VERDICTS,
+    CriterionResult,
+    Decision,
+    Evidence,
+    Issue,
+    PolicyRef,
+    Release,
+    Subject,
+    Verdict,
+)
+from hotgate.policy.condition import names_in, to_polars
+from hotgate.policy.risk import explain_risk, risk_columns, risk_numbers
+from hotgate.policy.schema import Policy
+from hotgate.policy.signals import explain_value, issues_frame, read_signals
+
+VERDICT_RANK = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a decision depends on besides the subject: the day and the next release."""
+
+    as_of: date
+    release: Release | None = None
+
+
+def release_on(name: str, day: date, as_of: date) -> Release:
+    """A release on a given day, seen from as_of."""
+    return Release(name=name, date=day, days_until=(day - as_of).days)
+
+
+def _answer_columns(policy: Policy) -> dict[str, pl.Expr]:
+    columns: dict[str, pl.Expr] = {}
+    for crit in policy.criterion_names():
+        person = pl.col("answers").str.extract(f"(?:^|,){crit}=(yes|no)(?:,|$)", 1)
+        answered = person.is_not_null()
+        answer: Any = pl.when(answered).then(person)
+        rule: Any = pl.when(answered).then(pl.lit("answered-by-a-person"))
+        for i, item in enumerate(policy.criteria[crit].rules):
+            holds = to_polars(policy.conditions[f"criteria.{crit}.rules[{i}].when"])
+            answer = answer.when(holds).then(pl.lit(item.answer))
+            rule = rule.when(holds).then(pl.lit(item.name))
+        columns[f"{crit}__answer"] = answer.otherwise(pl.lit("unknown"))
+        columns[f"{crit}__rule"] = rule.otherwise(pl.lit(None, dtype=pl.String))
+    return columns
+
+
+def _override_column(policy: Policy) -> pl.Expr:
+    if not policy.overrides:
+        return pl.lit(None, dtype=pl.String)
+    chain: Any = pl
+    for i, item in enumerate(policy.overrides):
+        chain = chain.when(to_polars(policy.conditions[f"overrides[{i}].when"])).then(
+            pl.lit(item.name)
+        )
+    result: pl.Expr = chain.otherwise(pl.lit(None, dtype=pl.String))
+    return result
+
+
+def _verdict_column(policy: Policy, days_until: int | None) -> pl.Expr:
+    answers = [pl.col(f"{crit}__answer") for crit in policy.criterion_names()]
+    any_no = pl.any_horizontal([a == "no" for a in answers])
+    any_unknown = pl.any_horizontal([a == "unknown" for a in answers])
+    near = days_until is not None and days_until <= policy.timing.wait_within_days
+    ratio = policy.timing.min_cost_ratio
+    cheap_to_wait = (
+        pl.col("cost_of_waiting") < ratio * pl.col("risk_of_hotfix")
+        if ratio is not None
+        else pl.lit(False)
+    )
+    return (
+        pl.when(pl.col("override").is_not_null())
+        .then(pl.lit("hotfix"))
+        .when(any_no)
+        .then(pl.lit("no-hotfix"))
+        .when(any_unknown)
+        .then(pl.lit("needs-info"))
+        .when(pl.lit(near) | cheap_to_wait)
+        .then(pl.lit("wait"))
+        .otherwise(pl.lit("hotfix"))
+    )
+
+
+def evaluate(policy: Policy, frame: pl.DataFrame, context: Context) -> pl.DataFrame:
+    """Decide every subject in the frame; returns the frame with answers, verdict and risk."""
+    days_until = context.release.days_until if context.release else None
+    with_days = frame.with_columns(days_until_release=pl.lit(days_until, dtype=pl.Int64))
+    signals = read_signals(policy, with_days)
+    answered = signals.with_columns(**_answer_columns(policy), override=_override_column(policy))
+    risked = answered.with_columns(**risk_columns(policy, days_until)).with_columns(
+        **risk_numbers(policy)
+    )
+    return risked.with_columns(verdict=_verdict_column(policy, days_until)).with_columns(
+        _rank=pl.col("verdict").replace_strict(VERDICT_RANK, return_dtype=pl.Int64)
+    )
+
+
+def rank(decided: pl.DataFrame) -> pl.DataFrame:
+    """Order decisions for a release manager: hotfixes first, then by cost of waiting."""
+    return decided.sort(
+        ["_rank", "cost_of_waiting", "severity", "key"],
+        descending=[False, True, False, False],
+        nulls_last=True,
+    )
+
+
+def _timing_reason(policy: Policy, release: Release | None, verdict: str) -> str:
+    window = policy.timing.wait_within_days
+    if release is None:
+        return (
+            "No release date is known, so nothing argues for waiting; "
+            "give --next-release to weigh it."
+        )
+    when = f"{release.name} ships on {release.date.isoformat()}, in {release.days_until} day(s)"
+    if verdict == "wait":
+        return f"{when}: within the {window}-day window, so the fix should ride that release."
+    return f"{when}: beyond the {window}-day window, too long to make users wait."
+
+
+def to_decision(policy: Policy, row: Mapping[str, Any], context: Context) -> Decision:
+    """Turn one evaluated row into a Decision with its evidence and reasons."""
+    verdict: Verdict = row["verdict"]
+    criteria: list[CriterionResult] = []
+    reasons: list[str] = []
+    questions: list[str] = []
+    override = row.get("override")
+    if override:
+        item = next(o for o in policy.overrides if o.name == override)
+        reasons.append(f"Override '{override}': {item.because}")
+    for crit in policy.criterion_names():
+        spec = policy.criteria[crit]
+        answer = row[f"{crit}__answer"]
+        rule_name = row.get(f"{crit}__rule")
+        evidence = _evidence(policy, crit, rule_name, row)
+        if answer == "unknown":
+            questions.extend(spec.questions)
+            reasons.append(f"{spec.title} Unknown: nothing in the report answers it yet.")
+        else:
+            reasons.append(f"{spec.title} {answer.capitalize()}: {evidence.because}")
+        criteria.append(
+            CriterionResult(
+                name=crit, title=spec.title, questions=spec.questions, answer=answer,
+                evidence=evidence,
+            )
+        )
+    if verdict in {"hotfix", "wait"} and not override:
+        reasons.append(_timing_reason(policy, context.release, verdict))
+        ratio = policy.timing.min_cost_ratio
+        if verdict == "wait" and ratio is not None and not _near(policy, context):
+            reasons.append(
+                f"The cost of waiting ({row['cost_of_waiting']}) is under {ratio} × the risk of "
+                f"the hotfix ({row['risk_of_hotfix']})."
+            )
+    return Decision(
+        subject=Subject(kind="issue", key=row["key"], title=row["title"], url=row.get("url")),
+        verdict=verdict,
+        criteria=criteria,
+        questions=questions,
+        release=context.release,
+        risk=explain_risk(policy, row),
+        reasons=reasons,
+        override=override,
+        as_of=context.as_of,
+        policy=PolicyRef(name=policy.name, sha256=policy.sha256),
+    )
+
+
+def _near(policy: Policy, context: Context) -> bool:
+    release = context.release
+    return release is not None and release.days_until <= policy.timing.wait_within_days
+
+
+def _evidence(policy: Policy, crit: str, rule_name: str | None, row: Mapping[str, Any]) -> Evidence:
+    spec = policy.criteria[crit]
+    if rule_name == "answered-by-a-person":
+        from hotgate.model import Signal
+
+        answer = row[f"{crit}__answer"]
+        signal = Signal(name=crit, value=answer, source="answer", where="answers", excerpt=answer)
+        return Evidence(rule=rule_name, because="A person answered it.", signals=[signal])
+    if rule_name is None:
+        return Evidence(unknown=spec.questions)
+    index = next(i for i, item in enumerate(spec.rules) if item.name == rule_name)
+    node = policy.conditions[f"criteria.{crit}.rules[{index}].when"]
+    signals = [s for name in names_in(node) for s in explain_value(policy, name, row)]
+    return Evidence(rule=rule_name, because=spec.rules[index].because, signals=signals)
+
+
+def decide(policy: Policy, issues: Iterable[Issue], context: Context) -> Iterator[Decision]:
+    """Decide a batch of issues and yield their decisions in the order given."""
+    evaluated = evaluate(policy, issues_frame(issues), context)
+    for row in evaluated.iter_rows(named=True):
+        yield to_decision(policy, row, context)

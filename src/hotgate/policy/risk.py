@@ -1,0 +1,112 @@
+"""The cost of waiting and the risk of the hotfix, as columns and as explained factors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+from hotgate.model import Risk, RiskFactor
+from hotgate.policy.schema import Policy
+
+COST_FORMULA = "cost_of_waiting = reach × severity_weight × days_until_fix_ships"
+RISK_FORMULA = (
+    "risk_of_hotfix = (1 + fix_lines / lines_per_unit) × critical_area_factor × tests_factor"
+)
+
+
+def risk_columns(policy: Policy, days_until_release: int | None) -> dict[str, pl.Expr]:
+    """Columns for both numbers and their factors; needs severity_level, share and answers."""
+    settings = policy.risk
+    weights = {k: float(v) for k, v in settings.severity_weight.items() if k != "unknown"}
+    reach_by_answer = {k: float(v) for k, v in settings.reach_by_answer.items()}
+    days = days_until_release
+    days_expr = pl.lit(days if days is not None else policy.timing.default_days_to_release)
+    tests_factor = (
+        pl.when(pl.col("fix_has_tests").is_null())
+        .then(pl.lit(settings.unknown_tests_factor))
+        .when(pl.col("fix_has_tests"))
+        .then(pl.lit(1.0))
+        .otherwise(pl.lit(settings.untested_factor))
+    )
+    return {
+        "_reach": pl.coalesce(
+            pl.col("share"),
+            pl.col("broad_reach__answer").replace_strict(reach_by_answer, return_dtype=pl.Float64),
+        ),
+        "_severity_weight": pl.col("severity_level")
+        .replace_strict(weights, default=float(settings.severity_weight["unknown"]))
+        .cast(pl.Float64),
+        "_days": days_expr.cast(pl.Float64),
+        "_fix_lines": pl.coalesce(pl.col("fix_lines"), pl.lit(settings.default_fix_lines)),
+        "_critical_factor": pl.when(pl.col("core_function"))
+        .then(pl.lit(settings.critical_area_factor))
+        .otherwise(pl.lit(1.0)),
+        "_tests_factor": tests_factor,
+    }
+
+
+def risk_numbers(policy: Policy) -> dict[str, pl.Expr]:
+    """The two numbers, from the factor columns made by risk_columns."""
+    return {
+        "cost_of_waiting": (pl.col("_reach") * pl.col("_severity_weight") * pl.col("_days")).round(2),
+        "risk_of_hotfix": (
+            (1 + pl.col("_fix_lines") / pl.lit(float(policy.risk.lines_per_unit)))
+            * pl.col("_critical_factor")
+            * pl.col("_tests_factor")
+        ).round(2),
+    }
+
+
+def explain_risk(policy: Policy, row: Mapping[str, Any]) -> Risk:
+    """Both numbers for one subject, with every factor named."""
+    settings = policy.risk
+    reach_note = (
+        "share of users affected"
+        if row.get("share") is not None
+        else f"from the reach answer '{row.get('broad_reach__answer')}'"
+    )
+    tests = row.get("fix_has_tests")
+    tests_note = "fix has tests" if tests else ("no tests in the fix" if tests is False else "unknown")
+    return Risk(
+        cost_of_waiting=float(row["cost_of_waiting"]),
+        risk_of_hotfix=float(row["risk_of_hotfix"]),
+        cost_factors=[
+            RiskFactor(name="reach", value=float(row["_reach"]), note=reach_note),
+            RiskFactor(
+                name="severity_weight",
+                value=float(row["_severity_weight"]),
+                note=f"severity {row.get('severity_level') or 'unknown'}",
+            ),
+            RiskFactor(
+                name="days_until_fix_ships",
+                value=float(row["_days"]),
+                note="days until the next release"
+                if row.get("days_until_release") is not None
+                else "no release date known: the policy's default cycle",
+            ),
+        ],
+        risk_factors=[
+            RiskFactor(
+                name="fix_lines",
+                value=float(row["_fix_lines"]),
+                note="lines the fix changes"
+                if row.get("fix_lines") is not None
+                else "size unknown: the policy's default",
+            ),
+            RiskFactor(
+                name="lines_per_unit",
+                value=float(settings.lines_per_unit),
+                note="lines that count as one unit of size",
+            ),
+            RiskFactor(
+                name="critical_area_factor",
+                value=float(row["_critical_factor"]),
+                note="touches a core function" if row.get("core_function") else "no core function",
+            ),
+            RiskFactor(name="tests_factor", value=float(row["_tests_factor"]), note=tests_note),
+        ],
+        cost_formula=COST_FORMULA,
+        risk_formula=RISK_FORMULA,
+    )

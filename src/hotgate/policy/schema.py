@@ -1,0 +1,248 @@
+"""The policy file's model, its loading and its validation."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from hotgate.policy.condition import ConditionError, Kind, Node, parse
+
+NUMERIC_FIELDS = (
+    "severity",
+    "priority",
+    "duplicates",
+    "votes",
+    "reactions",
+    "watchers",
+    "comments",
+    "share",
+    "workaround_steps",
+    "fix_lines",
+    "fix_files",
+    "days_until_release",
+)
+TEXT_FIELDS = ("status", "resolution", "type", "component", "product", "source")
+MATCHABLE_FIELDS = (*TEXT_FIELDS, "severity_raw", "priority_raw")
+BUILTIN_SIGNALS = ("core_function",)
+ISSUE_CRITERIA = ("significant", "broad_reach", "no_workaround")
+
+
+class PolicyError(ValueError):
+    """A policy that cannot be loaded; the message names the file and the place in it."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _yes_no(value: Any) -> Any:
+    """YAML reads a bare yes or no as a boolean; a policy means the answer."""
+    return {True: "yes", False: "no"}.get(value, value) if isinstance(value, bool) else value
+
+
+class SignalSpec(_Strict):
+    """How one signal is read from labels, fields and text."""
+
+    description: str
+    text: list[str] = Field(default_factory=list)
+    labels: list[str] = Field(default_factory=list)
+    fields: dict[str, list[str]] = Field(default_factory=dict)
+    workaround_text: list[str] = Field(default_factory=list)
+    negatable: bool = True
+
+
+class Rule(_Strict):
+    """A named rule: when its condition holds, it answers the criterion."""
+
+    name: str
+    when: str
+    answer: Literal["yes", "no"]
+    because: str
+
+    @field_validator("answer", mode="before")
+    @classmethod
+    def _answer(cls, value: Any) -> Any:
+        return _yes_no(value)
+
+
+class Criterion(_Strict):
+    """One question of the decision, with the checklist a person would follow."""
+
+    title: str
+    questions: list[str] = Field(min_length=1)
+    rules: list[Rule]
+
+
+class Override(_Strict):
+    """A condition that makes a subject a hotfix whatever the criteria say."""
+
+    name: str
+    when: str
+    because: str
+
+
+class Timing(_Strict):
+    """When a qualifying subject waits for the next release instead."""
+
+    wait_within_days: int = Field(default=3, ge=0)
+    default_days_to_release: int = Field(default=14, ge=1)
+    min_cost_ratio: float | None = Field(default=None, ge=0)
+
+
+class RiskSettings(_Strict):
+    """The weights of the cost of waiting and the risk of the hotfix."""
+
+    severity_weight: dict[Literal["S1", "S2", "S3", "S4", "unknown"], float]
+    reach_by_answer: dict[Literal["yes", "no", "unknown"], float]
+    default_fix_lines: int = Field(default=50, ge=0)
+    lines_per_unit: int = Field(default=100, ge=1)
+    critical_area_factor: float = Field(default=2.0, ge=1)
+    untested_factor: float = Field(default=1.5, ge=1)
+    unknown_tests_factor: float = Field(default=1.25, ge=1)
+
+    @field_validator("reach_by_answer", mode="before")
+    @classmethod
+    def _answers(cls, value: Any) -> Any:
+        return {_yes_no(k): v for k, v in value.items()} if isinstance(value, dict) else value
+
+
+class Scales(_Strict):
+    """Tracker values that map to the normalized severity and priority."""
+
+    severity: dict[Literal["S1", "S2", "S3", "S4"], list[str]]
+    priority: dict[Literal["P1", "P2", "P3", "P4", "P5"], list[str]]
+    severity_from_priority: dict[
+        Literal["P1", "P2", "P3", "P4", "P5"], Literal["S1", "S2", "S3", "S4"]
+    ] = Field(default_factory=dict)
+
+    def lookup(self, scale: Literal["severity", "priority"]) -> dict[str, str]:
+        """Raw value (lower case) to normalized value; the first listed level wins a tie."""
+        table: dict[str, str] = {}
+        for level, values in getattr(self, scale).items():
+            for value in values:
+                table.setdefault(value.lower(), level)
+        return table
+
+
+class Policy(_Strict):
+    """A whole hotfix policy, as read from one YAML file."""
+
+    name: str
+    description: str = ""
+    negation: str
+    signals: dict[str, SignalSpec]
+    derived: dict[str, str] = Field(default_factory=dict)
+    core_functions: dict[str, list[str]]
+    scales: Scales
+    criteria: dict[str, Criterion]
+    overrides: list[Override] = Field(default_factory=list)
+    timing: Timing = Timing()
+    risk: RiskSettings
+    sha256: str = Field(default="", description="Digest of the file the policy was read from.")
+
+    @model_validator(mode="after")
+    def _check(self) -> Policy:
+        missing = [name for name in ISSUE_CRITERIA if name not in self.criteria]
+        if missing:
+            raise ValueError(f"criteria: missing {', '.join(missing)}")
+        for name, spec in self.signals.items():
+            for field in spec.fields:
+                if field not in MATCHABLE_FIELDS:
+                    known = ", ".join(MATCHABLE_FIELDS)
+                    raise ValueError(f"signals.{name}.fields: unknown field {field!r} ({known})")
+            for part in ("text", "labels", "workaround_text"):
+                for i, pattern in enumerate(getattr(spec, part)):
+                    _check_pattern(pattern, f"signals.{name}.{part}[{i}]")
+        for name, patterns in self.core_functions.items():
+            for i, pattern in enumerate(patterns):
+                _check_pattern(pattern, f"core_functions.{name}[{i}]")
+        _check_pattern(self.negation, "negation")
+        self.conditions  # noqa: B018 -- parse every condition now, so errors surface at load
+        return self
+
+    @cached_property
+    def names(self) -> dict[str, Kind]:
+        """Every name a condition may use, with its kind."""
+        names: dict[str, Kind] = dict.fromkeys(NUMERIC_FIELDS, "number")
+        names.update(dict.fromkeys(TEXT_FIELDS, "string"))
+        names.update(dict.fromkeys((*BUILTIN_SIGNALS, *self.signals), "bool"))
+        return names
+
+    @cached_property
+    def conditions(self) -> dict[str, Node]:
+        """Every condition of the policy, parsed, keyed by its place in the file."""
+        names = dict(self.names)
+        parsed: dict[str, Node] = {}
+        for name, text in self.derived.items():
+            parsed[f"derived.{name}"] = _parse(text, names, f"derived.{name}")
+            names[name] = "bool"
+        for crit_name, criterion in self.criteria.items():
+            for i, rule in enumerate(criterion.rules):
+                place = f"criteria.{crit_name}.rules[{i}].when"
+                parsed[place] = _parse(rule.when, names, place)
+        for i, override in enumerate(self.overrides):
+            place = f"overrides[{i}].when"
+            parsed[place] = _parse(override.when, names, place)
+        return parsed
+
+    def criterion_names(self) -> list[str]:
+        """The criteria for bugs, in the order they are asked."""
+        return [name for name in self.criteria if name in ISSUE_CRITERIA]
+
+
+def _check_pattern(pattern: str, place: str) -> None:
+    try:
+        re.compile(pattern)
+        pl.Series([""]).str.contains(pattern)
+    except (re.error, pl.exceptions.ComputeError) as exc:
+        raise ValueError(f"{place}: not a valid pattern: {exc}".splitlines()[0]) from None
+
+
+def _parse(text: str, names: dict[str, Kind], place: str) -> Node:
+    try:
+        return parse(text, names)
+    except ConditionError as exc:
+        raise ValueError(f"{place}: {exc}") from None
+
+
+def default_policy_text() -> str:
+    """The default policy file shipped inside the package."""
+    return resources.files("hotgate.policy").joinpath("default.yaml").read_text("utf-8")
+
+
+def load_policy(path: str | Path | None = None) -> Policy:
+    """Load and validate a policy file, or the default policy when no path is given."""
+    label = str(path) if path else "default policy"
+    try:
+        text = Path(path).read_text("utf-8") if path else default_policy_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"{label}: cannot read: {exc}") from None
+    return parse_policy(text, label)
+
+
+def parse_policy(text: str, label: str = "policy") -> Policy:
+    """Validate a policy given as YAML text; errors name the file and the place in it."""
+    try:
+        data: Any = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise PolicyError(f"{label}:{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict):
+        raise PolicyError(f"{label}: a policy is a mapping of sections, got {type(data).__name__}")
+    data["sha256"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        place = ".".join(str(part) for part in error["loc"])
+        message = error["msg"].removeprefix("Value error, ")
+        raise PolicyError(f"{label}: {place + ': ' if place else ''}{message}") from None

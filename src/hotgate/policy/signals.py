@@ -1,0 +1,254 @@
+"""Reading signals from issues' fields, labels and text, for a whole batch at once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from functools import cache
+from typing import Any
+
+import polars as pl
+
+from hotgate.model import Issue, Signal
+from hotgate.policy.condition import names_in, to_polars
+from hotgate.policy.schema import Policy, SignalSpec
+
+ISSUE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "key": pl.String,
+    "source": pl.String,
+    "title": pl.String,
+    "body": pl.String,
+    "comment_text": pl.String,
+    "labels": pl.List(pl.String),
+    "type": pl.String,
+    "severity": pl.String,
+    "severity_raw": pl.String,
+    "priority": pl.String,
+    "priority_raw": pl.String,
+    "status": pl.String,
+    "resolution": pl.String,
+    "component": pl.String,
+    "product": pl.String,
+    "duplicates": pl.Int64,
+    "votes": pl.Int64,
+    "reactions": pl.Int64,
+    "watchers": pl.Int64,
+    "comment_count": pl.Int64,
+    "affected_share": pl.Float64,
+    "fix_lines": pl.Int64,
+    "fix_files": pl.Int64,
+    "fix_has_tests": pl.Boolean,
+    "url": pl.String,
+    "answers": pl.String,
+}
+WORKAROUND_WINDOW = 400
+_STEP = r"(?:^|\n)\s*(?:\d+[.)]|[-*•]|step \d+)\s|\bthen\b"
+# Words that start a new clause: a negation before them does not reach past them.
+CLAUSE_BREAK = r"\b(?:but|however|although|though|whereas|yet|except)\b"
+_SHARE = (
+    r"(\d{1,3}(?:\.\d+)?) ?% of (?:all |our |the )?(?:active )?"
+    r"(?:users|customers|visitors|sessions|installs|people|clients|requests|page ?views|accounts)"
+)
+
+
+def issue_row(issue: Issue) -> dict[str, Any]:
+    """Flatten an issue into one row of the evaluation frame."""
+    row = issue.model_dump(include=set(ISSUE_SCHEMA) - {"comment_text", "answers"})
+    row["comment_text"] = "\n\n".join(issue.comments)
+    row["answers"] = ",".join(f"{k}={v}" for k, v in issue.answers.items())
+    return row
+
+
+def issues_frame(issues: Iterable[Issue]) -> pl.DataFrame:
+    """Build the evaluation frame for a batch of issues."""
+    return pl.DataFrame([issue_row(issue) for issue in issues], schema=ISSUE_SCHEMA)
+
+
+def _any_of(patterns: list[str]) -> str:
+    return "(?:" + "|".join(patterns) + ")"
+
+
+def _label_hit(patterns: list[str]) -> pl.Expr:
+    full = "^" + _any_of(patterns) + "$"
+    return pl.col("labels").list.eval(pl.element().str.to_lowercase().str.contains(full)).list.any()
+
+
+def _text_hit(column: str, patterns: list[str], negation: str | None) -> pl.Expr:
+    pattern = _any_of(patterns)
+    text = pl.col(column)
+    if negation is None:
+        return text.str.contains(pattern)
+    # A phrase counts when at least one of its matches is not negated.
+    return text.str.count_matches(pattern) > text.str.count_matches(negation + pattern)
+
+
+def _spec_hit(spec: SignalSpec, negation: str) -> pl.Expr:
+    parts: list[pl.Expr] = []
+    if spec.labels:
+        parts.append(_label_hit(spec.labels))
+    for field, values in spec.fields.items():
+        parts.append(pl.col(field).str.to_lowercase().is_in([v.lower() for v in values]))
+    if spec.text:
+        parts.append(_text_hit("_text", spec.text, negation if spec.negatable else None))
+    if spec.workaround_text:
+        parts.append(_text_hit("_workaround", spec.workaround_text, None))
+    if not parts:
+        return pl.lit(False)
+    return pl.any_horizontal(parts).fill_null(False)
+
+
+def _scale(policy: Policy, scale: str, column: str) -> pl.Expr:
+    lookup = policy.scales.lookup("severity" if scale == "severity" else "priority")
+    from_field = pl.col(column).str.to_lowercase().replace_strict(lookup, default=None)
+    from_labels = (
+        pl.col("labels")
+        .list.eval(pl.element().str.to_lowercase().replace_strict(lookup, default=None))
+        .list.drop_nulls()
+        .list.min()
+    )
+    return pl.coalesce(pl.col(scale), from_field, from_labels)
+
+
+def read_signals(policy: Policy, frame: pl.DataFrame) -> pl.DataFrame:
+    """Add a column for every signal, derived signal and numeric field the policy can use."""
+    workaround_start = _any_of(policy.signals["workaround_offered"].text)
+    prepared = frame.with_columns(
+        _text=pl.concat_str(
+            [pl.col("title"), pl.col("body"), pl.col("comment_text")], separator="\n", ignore_nulls=True
+        )
+        .str.to_lowercase()
+        .str.replace_all(CLAUSE_BREAK, ";"),
+        severity_level=_scale(policy, "severity", "severity_raw"),
+        priority_level=_scale(policy, "priority", "priority_raw"),
+    ).with_columns(
+        _workaround=pl.col("_text").str.extract(
+            f"({workaround_start}[\\s\\S]{{0,{WORKAROUND_WINDOW}}})", 1
+        ),
+        severity_level=pl.coalesce(
+            pl.col("severity_level"),
+            pl.col("priority_level").replace_strict(
+                policy.scales.severity_from_priority, default=None, return_dtype=pl.String
+            ),
+        ),
+        _mentioned_share=pl.col("_text").str.extract(_SHARE, 1).cast(pl.Float64) / 100,
+    )
+    core_text = pl.concat_str(
+        [pl.col("component").str.to_lowercase(), pl.col("_text")], separator="\n", ignore_nulls=True
+    )
+    core = _any_of([p for patterns in policy.core_functions.values() for p in patterns])
+    columns: dict[str, pl.Expr] = {
+        name: _spec_hit(spec, policy.negation) for name, spec in policy.signals.items()
+    }
+    columns["core_function"] = core_text.str.contains(core).fill_null(False)
+    columns["severity"] = pl.col("severity_level").str.slice(1).cast(pl.Int64)
+    columns["priority"] = pl.col("priority_level").str.slice(1).cast(pl.Int64)
+    columns["comments"] = pl.col("comment_count")
+    columns["share"] = pl.coalesce(pl.col("affected_share"), pl.col("_mentioned_share"))
+    columns["workaround_steps"] = (
+        pl.col("_workaround").str.count_matches(_STEP).fill_null(0).cast(pl.Int64)
+    )
+    with_signals = prepared.with_columns(**columns)
+    for name in policy.derived:
+        condition = to_polars(policy.conditions[f"derived.{name}"])
+        with_signals = with_signals.with_columns(condition.alias(name))
+    return with_signals
+
+
+# --- explaining one subject: where each signal came from ---------------------------------------
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _excerpt(text: str, start: int, end: int, width: int = 60) -> str:
+    left = max(0, start - width)
+    right = min(len(text), end + width)
+    snippet = " ".join(text[left:right].split())
+    return ("…" if left else "") + snippet + ("…" if right < len(text) else "")
+
+
+def find_in_text(patterns: list[str], text: str, negation: str | None) -> str | None:
+    """The excerpt around the first match that is not negated, or None."""
+    if not patterns or not text:
+        return None
+    lowered = _compiled(CLAUSE_BREAK).sub(lambda m: ";" * len(m.group()), text.lower())
+    pattern = _compiled(_any_of(patterns))
+    negated = _compiled(negation + _any_of(patterns)) if negation else None
+    negated_ends = {m.end() for m in negated.finditer(lowered)} if negated else set()
+    for match in pattern.finditer(lowered):
+        if match.end() not in negated_ends:
+            return _excerpt(text, match.start(), match.end())
+    return None
+
+
+def explain_signal(policy: Policy, name: str, row: Mapping[str, Any]) -> list[Signal]:
+    """Where a true signal came from in one subject: labels, fields or an excerpt of text."""
+    spec = policy.signals.get(name)
+    if spec is None:
+        if name == "core_function":
+            return _explain_core_function(policy, row)
+        if name in policy.derived:
+            node = policy.conditions[f"derived.{name}"]
+            return [s for part in names_in(node) for s in explain_value(policy, part, row)]
+        return []
+    labels = [str(label) for label in row.get("labels") or []]
+    for label in labels:
+        if _compiled("^" + _any_of(spec.labels) + "$").match(label.lower()) if spec.labels else None:
+            return [Signal(name=name, value=True, source="label", where="labels", excerpt=label)]
+    for field, values in spec.fields.items():
+        value = row.get(field)
+        if value is not None and str(value).lower() in {v.lower() for v in values}:
+            return [Signal(name=name, value=True, source="field", where=field, excerpt=str(value))]
+    text = "\n".join(str(row.get(part) or "") for part in ("title", "body", "comment_text"))
+    negation = policy.negation if spec.negatable else None
+    found = find_in_text(spec.text, text, negation) or find_in_text(
+        spec.workaround_text, str(row.get("_workaround") or ""), None
+    )
+    if found:
+        return [Signal(name=name, value=True, source="text", where="text", excerpt=found)]
+    return []
+
+
+def _explain_core_function(policy: Policy, row: Mapping[str, Any]) -> list[Signal]:
+    component = str(row.get("component") or "")
+    text = "\n".join(str(row.get(part) or "") for part in ("title", "body", "comment_text"))
+    for function, patterns in policy.core_functions.items():
+        for where, haystack in (("component", component), ("text", text)):
+            found = find_in_text(patterns, haystack, None)
+            if found:
+                source = "field" if where == "component" else "text"
+                return [
+                    Signal(name=f"core_function:{function}", value=True, source=source,
+                           where=where, excerpt=found)
+                ]
+    return []
+
+
+def explain_value(policy: Policy, name: str, row: Mapping[str, Any]) -> list[Signal]:
+    """The evidence for one name a condition used: a true signal, or a field's value."""
+    kind = policy.names.get(name)
+    if kind == "bool" or name in policy.derived:
+        return explain_signal(policy, name, row) if row.get(name) else []
+    value = row.get(name)
+    if value is None:
+        return []
+    if name in {"severity", "priority"}:
+        raw = row.get(f"{name}_raw")
+        shown = str(row.get(f"{name}_level"))
+        where = f"{name}_raw" if raw else name
+        excerpt = f"{shown} (tracker value {raw!r})" if raw else shown
+        if name == "severity" and not raw and row.get("priority_raw"):
+            where, excerpt = "priority_raw", f"{shown} (from priority {row.get('priority_raw')!r})"
+        return [Signal(name=name, value=shown, source="field", where=where, excerpt=excerpt)]
+    if name == "share":
+        if row.get("affected_share") is not None:
+            return [Signal(name="share", value=float(value), source="telemetry",
+                           where="affected_share", excerpt=f"{float(value):.0%} of users")]
+        found = find_in_text([_SHARE], str(row.get("_text") or ""), None)
+        return [Signal(name="share", value=float(value), source="text", where="text",
+                       excerpt=found or f"{float(value):.0%}")]
+    source = "count" if name in {"duplicates", "votes", "reactions", "watchers", "comments"} else "field"
+    return [Signal(name=name, value=float(value) if isinstance(value, (int, float)) else str(value),
+                   source=source, where=name, excerpt=str(value))]

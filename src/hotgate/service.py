@@ -1,0 +1,118 @@
+"""The one place that joins sources, policy, store and notifications."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+
+import polars as pl
+
+from hotgate.model import Decision, Issue
+from hotgate.policy.engine import Context, evaluate, rank, to_decision
+from hotgate.policy.schema import Policy
+from hotgate.policy.signals import issues_frame
+from hotgate.sources.base import Ignored, Origin, Skipped, SourceError
+from hotgate.sources.reader import Item, read_items
+
+BATCH_SIZE = 50_000
+SUMMARY_COLUMNS = [
+    "key",
+    "title",
+    "verdict",
+    "override",
+    "significant__answer",
+    "broad_reach__answer",
+    "no_workaround__answer",
+    "severity_level",
+    "cost_of_waiting",
+    "risk_of_hotfix",
+    "url",
+    "_rank",
+    "severity",
+]
+
+
+@dataclass
+class Tally:
+    """What a batch run read: how many subjects were decided, skipped and ignored."""
+
+    decided: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    ignored: int = 0
+
+
+def assess_one(path: str, policy: Policy, context: Context, origin: Origin | None = None) -> Decision:
+    """Decide the single subject in a file; an error if it holds none or several."""
+    issues: list[Issue] = []
+    for item in read_items(path, origin):
+        if isinstance(item, Skipped):
+            raise SourceError(str(item))
+        if isinstance(item, Issue):
+            issues.append(item)
+    label = "<stdin>" if path == "-" else path
+    if not issues:
+        raise SourceError(f"{label}: holds no issue to assess")
+    if len(issues) > 1:
+        raise SourceError(f"{label}: holds {len(issues)} issues; use 'hotgate triage' for many")
+    return decide_issue(issues[0], policy, context)
+
+
+def decide_issue(issue: Issue, policy: Policy, context: Context) -> Decision:
+    """Decide one issue: the same code path as a batch of one."""
+    evaluated = evaluate(policy, issues_frame([issue]), context)
+    return to_decision(policy, evaluated.row(0, named=True), context)
+
+
+def evaluated_batches(
+    items: Iterator[Item],
+    policy: Policy,
+    context: Context,
+    tally: Tally,
+    size: int = BATCH_SIZE,
+    on_batch: Callable[[int], None] | None = None,
+) -> Iterator[pl.DataFrame]:
+    """Evaluate issues in batches, counting what was skipped or ignored on the way."""
+    while True:
+        batch: list[Issue] = []
+        consumed = 0
+        for item in islice(items, size):
+            consumed += 1
+            if isinstance(item, Issue):
+                batch.append(item)
+            elif isinstance(item, Skipped):
+                tally.skipped.append(item)
+            elif isinstance(item, Ignored):
+                tally.ignored += 1
+        if batch:
+            tally.decided += len(batch)
+            yield evaluate(policy, issues_frame(batch), context)
+            if on_batch:
+                on_batch(len(batch))
+        if consumed < size:
+            return
+
+
+def triage_summary(
+    path: str,
+    policy: Policy,
+    context: Context,
+    tally: Tally,
+    origin: Origin | None = None,
+    on_batch: Callable[[int], None] | None = None,
+) -> pl.DataFrame:
+    """Decide every issue of a file and return the ranked summary of all decisions."""
+    batches = evaluated_batches(read_items(path, origin), policy, context, tally, on_batch=on_batch)
+    frames = [frame.select(SUMMARY_COLUMNS) for frame in batches]
+    if not frames:
+        return pl.DataFrame()
+    return rank(pl.concat(frames))
+
+
+def triage_decisions(
+    path: str, policy: Policy, context: Context, tally: Tally, origin: Origin | None = None
+) -> Iterator[Decision]:
+    """Every issue of a file as a full Decision, streamed in input order."""
+    for frame in evaluated_batches(read_items(path, origin), policy, context, tally):
+        for row in frame.iter_rows(named=True):
+            yield to_decision(policy, row, context)

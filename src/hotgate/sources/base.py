@@ -1,0 +1,139 @@
+"""The one interface every tracker format implements, and the registry that finds them."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from importlib.metadata import entry_points
+from typing import Any, ClassVar
+
+from pydantic import ValidationError
+
+from hotgate.model import Issue
+
+ENTRY_POINT_GROUP = "hotgate.sources"
+
+
+class SourceError(ValueError):
+    """Input that cannot be read at all; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A record that was left out, with where it was and why."""
+
+    where: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """A record that is not a subject for hotgate (a pull request, say); not an error."""
+
+    where: str
+    reason: str
+
+
+class Format(ABC):
+    """A tracker's record format: recognise it, unwrap its pages, read a record into an Issue."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def matches(self, record: Mapping[str, Any]) -> bool:
+        """Whether a single record (not a page) is in this format."""
+
+    def records(self, document: Mapping[str, Any]) -> Iterable[Any] | None:
+        """The records inside a page of this format, or None when the document is no page."""
+        return None
+
+    @abstractmethod
+    def to_issue(self, record: Mapping[str, Any], origin: Origin) -> Issue | Ignored:
+        """Read one record into an Issue, or say why it is not a subject."""
+
+
+@dataclass(frozen=True)
+class Origin:
+    """What is known about where records came from, for building stable keys."""
+
+    host: str | None = None
+    project: str | None = None
+
+
+@cache
+def formats() -> tuple[Format, ...]:
+    """Every registered format, the built-in ones first, loaded through entry points."""
+    found = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name != "hotgate")
+    return tuple(ep.load()() for ep in found)
+
+
+def format_named(name: str) -> Format:
+    """The registered format with this name."""
+    for fmt in formats():
+        if fmt.name == name:
+            return fmt
+    known = ", ".join(f.name for f in formats())
+    raise SourceError(f"unknown format {name!r} (known: {known})")
+
+
+def detect(record: Mapping[str, Any]) -> Format | None:
+    """The first registered format that recognises a record."""
+    return next((fmt for fmt in formats() if fmt.matches(record)), None)
+
+
+def validation_message(exc: ValidationError) -> str:
+    """One line from a pydantic error, naming the field."""
+    error = exc.errors()[0]
+    place = ".".join(str(part) for part in error["loc"]) or "record"
+    return f"field {place!r}: {error['msg']}"
+
+
+def make_issue(where: str, **fields: Any) -> Issue:
+    """Build an Issue, turning a validation error into a SourceError that names the field."""
+    try:
+        return Issue(**fields)
+    except ValidationError as exc:
+        raise SourceError(f"{where}: {validation_message(exc)}") from None
+
+
+def text_of(value: Any) -> str:
+    """Plain text from a string, None, or an Atlassian document (Jira Cloud's rich text)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        if value.get("type") == "text":
+            return str(value.get("text", ""))
+        parts = [text_of(child) for child in value.get("content", []) or []]
+        block = value.get("type") in {"paragraph", "heading", "listItem", "codeBlock"}
+        return ("\n" if block else "").join(parts) if block else "\n".join(p for p in parts if p)
+    if isinstance(value, list):
+        return "\n".join(text_of(v) for v in value)
+    return str(value)
+
+
+def parse_time(value: Any) -> datetime | None:
+    """A timestamp from ISO 8601 text as trackers send it; None when empty."""
+    if not value:
+        return None
+    text = str(value).strip().replace("Z", "+00:00")
+    if len(text) >= 5 and text[-5] in "+-" and text[-3] != ":" and "T" in text:
+        text = text[:-2] + ":" + text[-2:]  # Jira sends +0000
+    return datetime.fromisoformat(text)
+
+
+def names(items: Any, field: str = "name") -> list[str]:
+    """The names of a list of objects (labels, components, versions) or strings."""
+    out: list[str] = []
+    for item in items or []:
+        value = item.get(field) if isinstance(item, Mapping) else item
+        if value:
+            out.append(str(value))
+    return out

@@ -1,0 +1,68 @@
+"""GitHub REST issues: single objects, list pages and JSON Lines (pull requests are skipped)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from hotgate.model import Issue
+from hotgate.sources.base import Format, Ignored, Origin, make_issue, names, parse_time
+
+_REPO = re.compile(r"(?:api\.)?github\.com/(?:repos/)?([^/]+/[^/]+?)(?:/issues/\d+|$|/)")
+_DUPLICATE_EVENTS = {"marked_as_duplicate"}
+
+
+def repository(record: Mapping[str, Any], origin: Origin) -> str:
+    """OWNER/REPO of an issue, from its URLs or the origin."""
+    for field in ("repository_url", "html_url", "url"):
+        match = _REPO.search(str(record.get(field) or ""))
+        if match:
+            return match.group(1)
+    return origin.project or "unknown/unknown"
+
+
+class GitHubFormat(Format):
+    """An issue object as the GitHub REST API sends it."""
+
+    name = "github"
+
+    def matches(self, record: Mapping[str, Any]) -> bool:
+        """GitHub issues carry a number, a node_id or html_url on github.com, and a user."""
+        url = str(record.get("html_url") or record.get("url") or "")
+        return "number" in record and ("github.com" in url or "node_id" in record)
+
+    def to_issue(self, record: Mapping[str, Any], origin: Origin) -> Issue | Ignored:
+        """Read labels, reactions, comment count and duplicate events into an Issue."""
+        repo = repository(record, origin)
+        key = f"github:{repo}#{record.get('number')}"
+        if "pull_request" in record:
+            return Ignored(where=key, reason="a pull request, not an issue")
+        reactions = record.get("reactions") or {}
+        events = record.get("events") or []
+        comments = record.get("comments_data") or []
+        issue_type = record.get("type")
+        reason = record.get("state_reason")
+        return make_issue(
+            f"record {key}",
+            key=key,
+            source="github",
+            title=record.get("title") or "",
+            body=record.get("body") or "",
+            comments=[str(c.get("body") or "") for c in comments if isinstance(c, Mapping)],
+            labels=names(record.get("labels")),
+            type=issue_type.get("name") if isinstance(issue_type, Mapping) else issue_type,
+            status=record.get("state"),
+            resolution="won't fix" if reason == "not_planned" else None,
+            versions=[str(m["title"])] if isinstance(m := record.get("milestone"), Mapping) else [],
+            created=parse_time(record.get("created_at")),
+            updated=parse_time(record.get("updated_at")),
+            duplicates=sum(
+                1 for e in events if isinstance(e, Mapping) and e.get("event") in _DUPLICATE_EVENTS
+            ),
+            reactions=int(reactions.get("total_count") or 0) if isinstance(reactions, Mapping) else 0,
+            comment_count=int(record.get("comments") or 0)
+            if not isinstance(record.get("comments"), list)
+            else len(record["comments"]),
+            url=record.get("html_url"),
+        )
