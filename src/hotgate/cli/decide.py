@@ -78,7 +78,7 @@ def assess(
 
 @app.command()
 def triage(
-    source: Annotated[str, typer.Argument(help="A file of bugs (JSON, JSON Lines, YAML or a tracker's page), or -.")],
+    source: Annotated[str, typer.Argument(help="A file or folder of bugs (JSON, JSON Lines, YAML or a tracker's page), or -.")],
     fmt: Annotated[TriageFormat, typer.Option("--format", help="table, json, jsonl (one decision per line) or csv.")] = TriageFormat.table,
     out_path: Annotated[Path | None, typer.Option("--out", help="Write here instead of standard output; written whole or not at all.")] = None,
     limit: Annotated[int, typer.Option("--limit", help="Rows in the table (0: all).", min=0)] = 50,
@@ -185,7 +185,8 @@ def _report(tally: service.Tally) -> None:
     if len(tally.skipped) > 20:
         err.print(f"hotgate: … and {len(tally.skipped) - 20} more skipped records", markup=False)
     if tally.ignored:
-        err.print(f"hotgate: ignored {tally.ignored} records that are not issues (pull requests)")
+        noun = "record that is not an issue" if tally.ignored == 1 else "records that are not issues"
+        err.print(f"hotgate: ignored {tally.ignored} {noun} (pull requests)")
     if tally.skipped:
         err.print(f"hotgate: decided {tally.decided}, skipped {len(tally.skipped)} bad records")
         raise typer.Exit(2)

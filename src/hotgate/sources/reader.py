@@ -33,8 +33,13 @@ def _open(path: str) -> IO[bytes]:
 
 
 def read_items(path: str, origin: Origin | None = None) -> Iterator[Item]:
-    """Every record of a file as an Issue, or as a Skipped or Ignored entry saying why not."""
+    """Every record of a file (or of every file in a folder) as an Issue, Skipped or Ignored."""
     origin = origin or Origin()
+    if path != "-" and Path(path).is_dir():
+        for child in sorted(Path(path).iterdir()):
+            if child.is_file() and not child.name.startswith(".") and child.suffix.lower() != ".md":
+                yield from read_items(str(child), origin)
+        return
     label = _label(path)
     stream = _open(path)
     try:
