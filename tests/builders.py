@@ -15,7 +15,9 @@ def far_release() -> Context:
     return Context(as_of=AS_OF, release=release_on("4.0", date(2026, 12, 7), AS_OF))
 
 
-def github_issue(title: str, body: str = "", labels: tuple[str, ...] = (), **extra: Any) -> dict[str, Any]:
+def github_issue(
+    title: str, body: str = "", labels: tuple[str, ...] = (), **extra: Any
+) -> dict[str, Any]:
     """A GitHub REST issue object, trimmed to the fields hotgate reads."""
     number = extra.pop("number", 7)
     record = {
@@ -37,7 +39,13 @@ def github_issue(title: str, body: str = "", labels: tuple[str, ...] = (), **ext
     return record
 
 
-def jira_issue(summary: str, description: str = "", priority: str = "Major", issuetype: str = "Bug", **fields: Any) -> dict[str, Any]:
+def jira_issue(
+    summary: str,
+    description: str = "",
+    priority: str = "Major",
+    issuetype: str = "Bug",
+    **fields: Any,
+) -> dict[str, Any]:
     """A Jira REST issue object."""
     return {
         "id": "10001",
@@ -55,7 +63,9 @@ def jira_issue(summary: str, description: str = "", priority: str = "Major", iss
     }
 
 
-def bugzilla_bug(summary: str, text: str = "", severity: str = "normal", **extra: Any) -> dict[str, Any]:
+def bugzilla_bug(
+    summary: str, text: str = "", severity: str = "normal", **extra: Any
+) -> dict[str, Any]:
     """A Bugzilla REST bug object with its first comment inline, as archives store it."""
     record = {
         "id": 501,

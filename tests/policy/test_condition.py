@@ -7,14 +7,22 @@ import pytest
 
 from hotgate.policy.condition import ConditionError, names_in, parse, to_polars
 
-NAMES = {"crash": "bool", "hang": "bool", "severity": "number", "votes": "number", "status": "string"}
-FRAME = pl.DataFrame({
-    "crash": [True, False, False, None],
-    "hang": [False, True, False, True],
-    "severity": [1, 3, None, 2],
-    "votes": [0, 30, 5, None],
-    "status": ["open", "closed", "OPEN", None],
-})
+NAMES = {
+    "crash": "bool",
+    "hang": "bool",
+    "severity": "number",
+    "votes": "number",
+    "status": "string",
+}
+FRAME = pl.DataFrame(
+    {
+        "crash": [True, False, False, None],
+        "hang": [False, True, False, True],
+        "severity": [1, 3, None, 2],
+        "votes": [0, 30, 5, None],
+        "status": ["open", "closed", "OPEN", None],
+    }
+)
 
 TRUTH = [
     ("crash", [True, False, False, False]),
@@ -26,7 +34,7 @@ TRUTH = [
     ("votes - 5 == 0", [False, False, True, False]),
     ("(crash or hang) and severity < 3", [True, False, False, True]),
     ("status == 'open'", [True, False, True, False]),
-    ("status != \"closed\"", [True, False, True, False]),
+    ('status != "closed"', [True, False, True, False]),
 ]
 
 
@@ -56,4 +64,8 @@ def test_errors_say_what_is_wrong(text: str, message: str) -> None:
 
 
 def test_names_in_order_of_use() -> None:
-    assert names_in(parse("(crash or hang) and severity <= 2 and crash", NAMES)) == ["crash", "hang", "severity"]
+    assert names_in(parse("(crash or hang) and severity <= 2 and crash", NAMES)) == [
+        "crash",
+        "hang",
+        "severity",
+    ]

@@ -26,27 +26,58 @@ def test_bare_yes_and_no_in_yaml_mean_answers() -> None:
 
 
 MISTAKES = [
-    ("unknown-signal", ("when: not_a_bug\n", "when: not_a_bugg\n"),
-     "criteria.significant.rules[0].when: unknown signal or field 'not_a_bugg'"),
-    ("unknown-field-in-signal", ("fields: {type: [crash]}", "fields: {kind: [crash]}"),
-     "signals.crash.fields: unknown field 'kind'"),
-    ("bad-pattern", ("'\\bsegfault'", "'\\bsegfault('"), "signals.crash.text[1]: not a valid pattern"),
-    ("comparing-signal", ("when: wrong_results\n", "when: wrong_results >= 2\n"),
-     "criteria.significant.rules[4].when: cannot compare bool with number"),
-    ("unclosed-parenthesis", ("when: (enhancement or documentation) and", "when: ((enhancement or documentation) and"),
-     "criteria.significant.rules[1].when: a parenthesis is not closed"),
-    ("number-as-condition", ("when: many_reports and every_user\n", "when: duplicates\n"),
-     "criteria.broad_reach.rules[4].when: the whole condition needs a bool"),
-    ("bad-answer", ("answer: yes\n        because: Data loss", "answer: maybe\n        because: Data loss"),
-     "criteria.significant.rules.2.answer"),
+    (
+        "unknown-signal",
+        ("when: not_a_bug\n", "when: not_a_bugg\n"),
+        "criteria.significant.rules[0].when: unknown signal or field 'not_a_bugg'",
+    ),
+    (
+        "unknown-field-in-signal",
+        ("fields: {type: [crash]}", "fields: {kind: [crash]}"),
+        "signals.crash.fields: unknown field 'kind'",
+    ),
+    (
+        "bad-pattern",
+        ("'\\bsegfault'", "'\\bsegfault('"),
+        "signals.crash.text[1]: not a valid pattern",
+    ),
+    (
+        "comparing-signal",
+        ("when: wrong_results\n", "when: wrong_results >= 2\n"),
+        "criteria.significant.rules[4].when: cannot compare bool with number",
+    ),
+    (
+        "unclosed-parenthesis",
+        ("when: (enhancement or documentation) and", "when: ((enhancement or documentation) and"),
+        "criteria.significant.rules[1].when: a parenthesis is not closed",
+    ),
+    (
+        "number-as-condition",
+        ("when: many_reports and every_user\n", "when: duplicates\n"),
+        "criteria.broad_reach.rules[4].when: the whole condition needs a bool",
+    ),
+    (
+        "bad-answer",
+        ("answer: yes\n        because: Data loss", "answer: maybe\n        because: Data loss"),
+        "criteria.significant.rules.2.answer",
+    ),
     ("negative-window", ("wait_within_days: 3", "wait_within_days: -1"), "timing.wait_within_days"),
-    ("unknown-section", ("name: default\n", "name: default\nspeed: fast\n"), "speed: Extra inputs are not permitted"),
-    ("derived-unknown", ("many_reports: duplicates >= 3", "many_reports: dupes >= 3"),
-     "derived.many_reports: unknown signal or field 'dupes'"),
+    (
+        "unknown-section",
+        ("name: default\n", "name: default\nspeed: fast\n"),
+        "speed: Extra inputs are not permitted",
+    ),
+    (
+        "derived-unknown",
+        ("many_reports: duplicates >= 3", "many_reports: dupes >= 3"),
+        "derived.many_reports: unknown signal or field 'dupes'",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("change", "message"), [m[1:] for m in MISTAKES], ids=[m[0] for m in MISTAKES])
+@pytest.mark.parametrize(
+    ("change", "message"), [m[1:] for m in MISTAKES], ids=[m[0] for m in MISTAKES]
+)
 def test_mistakes_are_named_by_place(change: tuple[str, str], message: str) -> None:
     old, new = change
     assert old in DEFAULT, old
@@ -63,10 +94,13 @@ def test_missing_criterion_is_an_error() -> None:
         parse_policy(text, "p.yaml")
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("name: [unclosed", "p.yaml: line 1: not valid YAML"),
-    ("- just\n- a list\n", "p.yaml: a policy is a mapping of sections, got list"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("name: [unclosed", "p.yaml: line 1: not valid YAML"),
+        ("- just\n- a list\n", "p.yaml: a policy is a mapping of sections, got list"),
+    ],
+)
 def test_unreadable_files(text: str, message: str) -> None:
     with pytest.raises(PolicyError, match=message.replace("[", r"\[")):
         parse_policy(text, "p.yaml")

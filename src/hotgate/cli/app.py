@@ -32,7 +32,7 @@ app.add_typer(policy_app, name="policy")
 out = Console(soft_wrap=False, highlight=False)
 if not out.is_terminal:
     out.width = 160  # piped output: wide enough for the triage table
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 PolicyOption = Annotated[
     Path | None,
@@ -51,8 +51,14 @@ T = TypeVar("T")
 
 def fail(message: str) -> NoReturn:
     """Print a one-line reason on stderr and exit 2 (bad input or configuration)."""
-    err.print(f"hotgate: {message}", markup=False)
+    say(message)
     raise typer.Exit(2)
+
+
+def say(message: str) -> None:
+    """One plain line on stderr, never wrapped, so scripts and people can read it."""
+    err.file.write(f"hotgate: {' '.join(message.split())}\n")
+    err.file.flush()
 
 
 @contextmanager

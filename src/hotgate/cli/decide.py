@@ -29,6 +29,7 @@ from hotgate.cli.app import (
     input_errors,
     out,
     policy_from,
+    say,
 )
 from hotgate.cli.card import decision_card, ranked_table
 from hotgate.model import Decision
@@ -181,14 +182,14 @@ def _tick(items: Iterator[T], progress: Progress) -> Iterator[T]:
 
 def _report(tally: service.Tally) -> None:
     for skipped in tally.skipped[:20]:
-        err.print(f"hotgate: skipped {skipped}", markup=False)
+        say(f"skipped {skipped}")
     if len(tally.skipped) > 20:
-        err.print(f"hotgate: … and {len(tally.skipped) - 20} more skipped records", markup=False)
+        say(f"… and {len(tally.skipped) - 20} more skipped records")
     if tally.ignored:
         noun = "record that is not an issue" if tally.ignored == 1 else "records that are not issues"
-        err.print(f"hotgate: ignored {tally.ignored} {noun} (pull requests)")
+        say(f"ignored {tally.ignored} {noun} (pull requests)")
     if tally.skipped:
-        err.print(f"hotgate: decided {tally.decided}, skipped {len(tally.skipped)} bad records")
+        say(f"decided {tally.decided}, skipped {len(tally.skipped)} bad records")
         raise typer.Exit(2)
     if tally.decided == 0:
         fail("no issues found to decide")

@@ -157,6 +157,7 @@ def read_record(record: Any, where: str, origin: Origin) -> Item:
     try:
         return fmt.to_issue(record, origin)
     except SourceError as exc:
-        return Skipped(where, str(exc).removeprefix("record "))
+        ident, _, problem = str(exc).removeprefix("record ").partition(": ")
+        return Skipped(f"{where} ({ident})", problem) if problem else Skipped(where, str(exc))
     except (KeyError, TypeError, ValueError) as exc:
         return Skipped(where, f"{fmt.name} record is malformed: {exc!r}")
