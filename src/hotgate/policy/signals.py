@@ -130,9 +130,10 @@ def read_signals(policy: Policy, frame: pl.DataFrame) -> pl.DataFrame:
             severity_level=_scale(policy, "severity", "severity_raw"),
             priority_level=_scale(policy, "priority", "priority_raw"),
             _clean=pl.col("_text").str.replace_all(negated_phrases(policy), " "),
-            _workaround=pl.col("_text").str.extract(
-                f"({workaround_start}[\\s\\S]{{0,{WORKAROUND_WINDOW}}})", 1
-            ),
+            # An unbounded tail, then a slice: a bounded repeat like {0,400} is slow in regex.
+            _workaround=pl.col("_text")
+            .str.extract(f"((?s:{workaround_start}.*))", 1)
+            .str.slice(0, WORKAROUND_WINDOW),
             _mentioned_share=pl.col("_text").str.extract(_SHARE, 1).cast(pl.Float64) / 100,
         )
         .with_columns(

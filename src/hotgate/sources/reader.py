@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import chain, islice
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
+import polars as pl
 import yaml
 
 from hotgate.model import Issue
-from hotgate.sources.base import Ignored, Origin, Skipped, SourceError, detect, formats
+from hotgate.sources.base import Format, Ignored, Origin, Skipped, SourceError, detect, formats
+from hotgate.sources.columnar import IGNORED, read_chunk
 
-Item = Issue | Skipped | Ignored
+# A frame item holds many issues already in the evaluation frame's columns.
+Item = Issue | Skipped | Ignored | pl.DataFrame
+CHUNK_LINES = 20_000
 # A reader for a whole file kind (CSV, XML ...): (sniff(path, head), read(path, origin)).
 FileReader = tuple[Callable[[str, bytes], bool], Callable[[str, Origin], Iterator[Item]]]
 FILE_READERS: list[FileReader] = []
@@ -97,20 +102,44 @@ def _is_json(line: bytes) -> bool:
 def _from_json_lines(
     first: bytes, second: bytes, stream: Iterable[bytes], label: str, origin: Origin
 ) -> Iterator[Item]:
-    lines = iter([first, second])
-    number = 0
-    for source in (lines, stream):
-        for line in source:
-            number += 1
-            if not line.strip():
-                continue
-            where = f"{label} line {number}"
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                yield Skipped(where, f"not valid JSON ({str(exc).split(':')[0]})")
-                continue
-            yield from _from_document(record, where, origin, single=True)
+    lines = chain([first, second], stream)
+    start = 0
+    while chunk := list(islice(lines, CHUNK_LINES)):
+        yield from _chunk(chunk, start, label, origin)
+        start += len(chunk)
+
+
+def _chunk(chunk: list[bytes], start: int, label: str, origin: Origin) -> Iterator[Item]:
+    """A chunk of lines as one frame when every line is clean, else line by line."""
+    fast = _as_frame(chunk, origin)
+    if fast is not None:
+        for _ in range(int(fast[IGNORED].sum()) if IGNORED in fast.columns else 0):
+            yield Ignored(label, "not an issue")
+        yield fast.filter(~pl.col(IGNORED)).drop(IGNORED) if IGNORED in fast.columns else fast
+        return
+    for number, line in enumerate(chunk, start=start + 1):
+        if not line.strip():
+            continue
+        where = f"{label} line {number}"
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            yield Skipped(where, f"not valid JSON ({str(exc).split(':')[0]})")
+            continue
+        yield from _from_document(record, where, origin, single=True)
+
+
+def _as_frame(chunk: list[bytes], origin: Origin) -> pl.DataFrame | None:
+    first = next((line for line in chunk if line.strip()), None)
+    try:
+        record = orjson.loads(first) if first else None
+    except orjson.JSONDecodeError:
+        return None
+    fmt = detect(record) if isinstance(record, Mapping) else None
+    if fmt is None or type(fmt).frame is Format.frame:
+        return None
+    raw = read_chunk(chunk, fmt.raw_schema)
+    return fmt.frame(raw, origin) if raw is not None else None
 
 
 def _from_yaml(text: bytes, label: str, origin: Origin) -> Iterator[Item]:
