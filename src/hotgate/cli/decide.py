@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import tempfile
@@ -139,11 +138,7 @@ def _csv(summary: pl.DataFrame) -> bytes:
     renamed = summary.select(columns).rename(
         {c: c.removesuffix("__answer") for c in columns if c.endswith("__answer")}
     ).rename({"severity_level": "severity"})
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(renamed.columns)
-    writer.writerows(renamed.iter_rows())
-    return buffer.getvalue().encode()
+    return renamed.write_csv().encode()
 
 
 def _write(out_path: Path | None, chunks: Iterator[bytes]) -> None:

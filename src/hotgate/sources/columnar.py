@@ -14,10 +14,10 @@ FrameMapper = Callable[[pl.DataFrame], pl.DataFrame | None]
 IGNORED = "_ignored"
 
 
-def read_chunk(lines: list[bytes], schema: dict[str, pl.DataType] | None) -> pl.DataFrame | None:
+def read_chunk(data: bytes, schema: dict[str, pl.DataType] | None) -> pl.DataFrame | None:
     """Parse JSON Lines as one frame, or None when any line is malformed or types clash."""
     try:
-        return pl.read_ndjson(io.BytesIO(b"".join(lines)), schema=schema, infer_schema_length=None)
+        return pl.read_ndjson(io.BytesIO(data), schema=schema, infer_schema_length=None)
     except (pl.exceptions.PolarsError, ValueError):
         return None
 

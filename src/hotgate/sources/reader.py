@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from itertools import chain, islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -18,7 +17,7 @@ from hotgate.sources.columnar import IGNORED, read_chunk
 
 # A frame item holds many issues already in the evaluation frame's columns.
 Item = Issue | Skipped | Ignored | pl.DataFrame
-CHUNK_LINES = 20_000
+BLOCK_BYTES = 16 * 1024 * 1024
 # A reader for a whole file kind (CSV, XML ...): (sniff(path, head), read(path, origin)).
 FileReader = tuple[Callable[[str, bytes], bool], Callable[[str, Origin], Iterator[Item]]]
 FILE_READERS: list[FileReader] = []
@@ -100,24 +99,36 @@ def _is_json(line: bytes) -> bool:
 
 
 def _from_json_lines(
-    first: bytes, second: bytes, stream: Iterable[bytes], label: str, origin: Origin
+    first: bytes, second: bytes, stream: IO[bytes], label: str, origin: Origin
 ) -> Iterator[Item]:
-    lines = chain([first, second], stream)
+    # Whole blocks cut at a line end: no Python work per line unless a block needs it.
     start = 0
-    while chunk := list(islice(lines, CHUNK_LINES)):
-        yield from _chunk(chunk, start, label, origin)
-        start += len(chunk)
+    pending = first + second
+    while True:
+        block = stream.read(BLOCK_BYTES)
+        data = pending + block
+        if not block:
+            if data.strip():
+                yield from _chunk(data, start, label, origin)
+            return
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:
+            pending = data
+            continue
+        yield from _chunk(data[:cut], start, label, origin)
+        start += data.count(b"\n", 0, cut)
+        pending = data[cut:]
 
 
-def _chunk(chunk: list[bytes], start: int, label: str, origin: Origin) -> Iterator[Item]:
-    """A chunk of lines as one frame when every line is clean, else line by line."""
-    fast = _as_frame(chunk, origin)
+def _chunk(data: bytes, start: int, label: str, origin: Origin) -> Iterator[Item]:
+    """A block of lines as one frame when every line is clean, else line by line."""
+    fast = _as_frame(data, origin)
     if fast is not None:
         for _ in range(int(fast[IGNORED].sum()) if IGNORED in fast.columns else 0):
             yield Ignored(label, "not an issue")
         yield fast.filter(~pl.col(IGNORED)).drop(IGNORED) if IGNORED in fast.columns else fast
         return
-    for number, line in enumerate(chunk, start=start + 1):
+    for number, line in enumerate(data.split(b"\n"), start=start + 1):
         if not line.strip():
             continue
         where = f"{label} line {number}"
@@ -129,8 +140,8 @@ def _chunk(chunk: list[bytes], start: int, label: str, origin: Origin) -> Iterat
         yield from _from_document(record, where, origin, single=True)
 
 
-def _as_frame(chunk: list[bytes], origin: Origin) -> pl.DataFrame | None:
-    first = next((line for line in chunk if line.strip()), None)
+def _as_frame(data: bytes, origin: Origin) -> pl.DataFrame | None:
+    first = data.lstrip().split(b"\n", 1)[0]
     try:
         record = orjson.loads(first) if first else None
     except orjson.JSONDecodeError:
@@ -138,7 +149,7 @@ def _as_frame(chunk: list[bytes], origin: Origin) -> pl.DataFrame | None:
     fmt = detect(record) if isinstance(record, Mapping) else None
     if fmt is None or type(fmt).frame is Format.frame:
         return None
-    raw = read_chunk(chunk, fmt.raw_schema)
+    raw = read_chunk(data, fmt.raw_schema)
     return fmt.frame(raw, origin) if raw is not None else None
 
 
