@@ -130,10 +130,13 @@ def read_signals(policy: Policy, frame: pl.DataFrame) -> pl.DataFrame:
             severity_level=_scale(policy, "severity", "severity_raw"),
             priority_level=_scale(policy, "priority", "priority_raw"),
             _clean=pl.col("_text").str.replace_all(negated_phrases(policy), " "),
-            # An unbounded tail, then a slice: a bounded repeat like {0,400} is slow in regex.
-            _workaround=pl.col("_text")
-            .str.extract(f"((?s:{workaround_start}.*))", 1)
-            .str.slice(0, WORKAROUND_WINDOW),
+            # The text after the first workaround phrase. Dropping the prefix needs no capture
+            # group, which keeps the regex on its fast engine.
+            _workaround=pl.when(pl.col("_text").str.contains(workaround_start)).then(
+                pl.col("_text")
+                .str.replace(f"^(?s:.*?){workaround_start}", "")
+                .str.slice(0, WORKAROUND_WINDOW)
+            ),
             _mentioned_share=pl.col("_text").str.extract(_SHARE, 1).cast(pl.Float64) / 100,
         )
         .with_columns(
