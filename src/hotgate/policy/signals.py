@@ -260,6 +260,9 @@ def explain_value(policy: Policy, name: str, row: Mapping[str, Any]) -> list[Sig
         found = find_in_text([_SHARE], str(row.get("_text") or ""), None)
         return [Signal(name="share", value=float(value), source="text", where="text",
                        excerpt=found or f"{float(value):.0%}")]
-    source = "count" if name in {"duplicates", "votes", "reactions", "watchers", "comments"} else "field"
+    counts = {"duplicates", "votes", "reactions", "watchers", "comments"}
+    if name in counts and not value:
+        return []  # a count of nothing is no evidence
+    source = "count" if name in counts else "field"
     return [Signal(name=name, value=float(value) if isinstance(value, (int, float)) else str(value),
                    source=source, where=name, excerpt=str(value))]
