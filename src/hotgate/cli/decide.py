@@ -19,6 +19,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from hotgate import service
 from hotgate.cli.app import (
     AsOfOption,
+    CalendarOption,
     NextReleaseOption,
     PolicyOption,
     app,
@@ -65,10 +66,11 @@ def assess(
     policy_path: PolicyOption = None,
     as_of: AsOfOption = None,
     next_release: NextReleaseOption = None,
+    calendar: CalendarOption = None,
 ) -> None:
     """Decide one bug: hotfix, wait, no-hotfix or needs-info, and why."""
     policy = policy_from(policy_path)
-    context = context_from(as_of, next_release)
+    context = context_from(as_of, next_release, policy, calendar)
     decision = guarded(lambda: service.assess_one(subject, policy, context))
     if fmt is AssessFormat.json:
         out.file.write(orjson.dumps(decision.model_dump(mode="json"), option=orjson.OPT_INDENT_2).decode() + "\n")
@@ -85,10 +87,11 @@ def triage(
     policy_path: PolicyOption = None,
     as_of: AsOfOption = None,
     next_release: NextReleaseOption = None,
+    calendar: CalendarOption = None,
 ) -> None:
     """Decide every bug in a backlog and rank them: hotfixes first."""
     policy = policy_from(policy_path)
-    context = context_from(as_of, next_release)
+    context = context_from(as_of, next_release, policy, calendar)
     tally = service.Tally()
     with input_errors(), _progress(source) as progress:
         if fmt is TriageFormat.jsonl:
