@@ -187,7 +187,7 @@ def context_from_options(
             raise CalendarError(
                 f"--next-release {next_release.isoformat()} is before --as-of {as_of.isoformat()}"
             )
-        release = release_on("next release", next_release, as_of)
-        return Context(as_of=as_of, release=release, blackout=blackout)
-    release = timing_release(calendar, as_of) if calendar is not None else None
-    return Context(as_of=as_of, release=release, blackout=blackout)
+        given = release_on("next release", next_release, as_of)
+        return Context(as_of=as_of, release=given, blackout=blackout)
+    timing = timing_release(calendar, as_of) if calendar is not None else None
+    return Context(as_of=as_of, release=timing, blackout=blackout)
