@@ -183,7 +183,10 @@ def to_decision(policy: Policy, row: Mapping[str, Any], context: Context) -> Dec
                 f"the hotfix ({row['risk_of_hotfix']})."
             )
     return Decision(
-        subject=Subject(kind="issue", key=row["key"], title=row["title"], url=row.get("url")),
+        subject=Subject(
+            kind="issue", key=row["key"], title=row["title"], url=row.get("url"),
+            source=row.get("source"), component=row.get("component"), reported=row.get("created"),
+        ),
         verdict=verdict,
         criteria=criteria,
         questions=questions,
