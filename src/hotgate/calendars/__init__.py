@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import yaml
+from pydantic import ValidationError
 
 from hotgate.calendars.ical import ical_calendar
 from hotgate.calendars.schedules import firefox_calendar, kubernetes_calendar
@@ -74,8 +75,10 @@ def parse_calendar(text: str, settings: CalendarSettings, as_of: date, label: st
             # A calendar in the policy's own words, kept in a file of its own.
             try:
                 own = CalendarSettings.model_validate({**settings.model_dump(), **data})
-            except ValueError as exc:
-                raise CalendarError(f"{label}: {str(exc).splitlines()[0]}") from None
+            except ValidationError as exc:
+                error = exc.errors()[0]
+                place = ".".join(str(part) for part in error["loc"])
+                raise CalendarError(f"{label}: {place}: {error['msg']}") from None
             return policy_calendar(own, as_of)
     if isinstance(data, list) and data and isinstance(data[0], dict):
         if "due_on" in data[0] or "html_url" in data[0] and "title" in data[0]:

@@ -32,7 +32,7 @@ app.add_typer(policy_app, name="policy")
 out = Console(soft_wrap=False, highlight=False)
 if not out.is_terminal:
     out.width = 160  # piped output: wide enough for the triage table
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # one-line errors, even long ones
 
 PolicyOption = Annotated[
     Path | None,
