@@ -8,13 +8,25 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from hotgate.backtest import BacktestError, Mapping, disagreements, issue_frame, load_mapping, read_history, replay, scores
+from hotgate.backtest import (
+    BacktestError,
+    Mapping,
+    disagreements,
+    issue_frame,
+    load_mapping,
+    read_history,
+    replay,
+    scores,
+)
 from hotgate.policy.schema import load_policy
 
 POLICY = load_policy()
 CRITERIA = POLICY.criterion_names()
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = next((p / "shared" / "data" for p in ROOT.parents if (p / "shared" / "data").is_dir()), ROOT.parent / "shared" / "data")
+SHARED = next(
+    (p / "shared" / "data" for p in ROOT.parents if (p / "shared" / "data").is_dir()),
+    ROOT.parent / "shared" / "data",
+)
 CRASH = "Checkout crashes for every user. There is no workaround."
 # id, title, severity, days until release, what was actually done -> the policy's verdict
 HISTORY = [
@@ -42,7 +54,14 @@ MAPPING = Mapping.model_validate(
 
 def _history() -> pl.DataFrame:
     return pl.DataFrame(
-        HISTORY, schema={"id": pl.Int64, "title": pl.String, "severity": pl.String, "days": pl.Int64, "done": pl.String},
+        HISTORY,
+        schema={
+            "id": pl.Int64,
+            "title": pl.String,
+            "severity": pl.String,
+            "days": pl.Int64,
+            "done": pl.String,
+        },
         orient="row",
     )
 
@@ -54,7 +73,14 @@ def replayed() -> pl.DataFrame:
 
 def test_verdicts_of_the_small_history(replayed: pl.DataFrame) -> None:
     assert replayed["verdict"].to_list() == [
-        "hotfix", "hotfix", "no-hotfix", "no-hotfix", "no-hotfix", "needs-info", "needs-info", "wait",
+        "hotfix",
+        "hotfix",
+        "no-hotfix",
+        "no-hotfix",
+        "no-hotfix",
+        "needs-info",
+        "needs-info",
+        "wait",
     ]
 
 
@@ -81,9 +107,13 @@ def test_disagreements_strongest_first(replayed: pl.DataFrame) -> None:
 def test_lopsided_classes_never_hide_behind_accuracy() -> None:
     # Nine accepted that the policy calls hotfix, one rejected it also calls hotfix:
     # plain accuracy would be 90 %, balanced accuracy is 50 %.
-    rows = [(i, CRASH, "S1", None, "accepted") for i in range(9)] + [(9, CRASH, "S1", None, "rejected")]
+    rows = [(i, CRASH, "S1", None, "accepted") for i in range(9)] + [
+        (9, CRASH, "S1", None, "rejected")
+    ]
     history = pl.DataFrame(rows, schema=_history().schema, orient="row")
-    result = scores(replay(POLICY, issue_frame(history, MAPPING, "h"), date(2026, 11, 23)), CRITERIA)
+    result = scores(
+        replay(POLICY, issue_frame(history, MAPPING, "h"), date(2026, 11, 23)), CRITERIA
+    )
     assert result.recall == {"accepted": 1.0, "rejected": 0.0}
     assert result.balanced_accuracy == pytest.approx(0.5)
 
@@ -91,9 +121,18 @@ def test_lopsided_classes_never_hide_behind_accuracy() -> None:
 @pytest.mark.parametrize(
     ("mapping", "message"),
     [
-        ({"outcome": {"expression": "done"}, "fields": {"sevrity": "severity"}}, "not hotgate issue fields: sevrity"),
-        ({"outcome": {"expression": "nope"}, "fields": {"title": "title"}}, "the mapping does not fit"),
-        ({"outcome": {"expression": "done", "accepted": ["yes"]}, "fields": {"title": "title"}}, "neither accepted nor rejected"),
+        (
+            {"outcome": {"expression": "done"}, "fields": {"sevrity": "severity"}},
+            "not hotgate issue fields: sevrity",
+        ),
+        (
+            {"outcome": {"expression": "nope"}, "fields": {"title": "title"}},
+            "the mapping does not fit",
+        ),
+        (
+            {"outcome": {"expression": "done", "accepted": ["yes"]}, "fields": {"title": "title"}},
+            "neither accepted nor rejected",
+        ),
     ],
 )
 def test_bad_mappings_name_the_problem(mapping: dict[str, object], message: str) -> None:
@@ -109,7 +148,9 @@ def test_bad_mappings_name_the_problem(mapping: dict[str, object], message: str)
 def test_firefox_uplift_history(channel: str, rows: int, accepted: int, rejected: int) -> None:
     mapping = load_mapping(ROOT / "examples" / "backtest" / "firefox-uplift-mapping.yaml")
     history = read_history(SHARED / "history" / f"firefox_uplift_{channel}.csv")
-    result = scores(replay(POLICY, issue_frame(history, mapping, channel), date(2016, 8, 31)), CRITERIA)
+    result = scores(
+        replay(POLICY, issue_frame(history, mapping, channel), date(2016, 8, 31)), CRITERIA
+    )
     assert result.rows == rows
     assert sum(result.confusion["accepted"].values()) == accepted
     assert sum(result.confusion["rejected"].values()) == rejected
@@ -117,4 +158,9 @@ def test_firefox_uplift_history(channel: str, rows: int, accepted: int, rejected
     assert result.undecided / rows > 0.9
     assert result.unknown_criteria["broad_reach"] == result.undecided
     # Features are the only thing the columns let the policy refuse; none is called a hotfix.
-    assert result.confusion["accepted"]["accepted"] == 0 and result.confusion["rejected"]["accepted"] == 0
+    assert (
+        result.confusion["accepted"]["accepted"] == 0
+    )
+    assert (
+        result.confusion["rejected"]["accepted"] == 0
+    )

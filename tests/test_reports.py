@@ -50,15 +50,34 @@ def test_hotfixes_per_release_and_budget(report: dict[str, Any]) -> None:
     assert report["per_release"] == [
         {"release": "2.4", "release_date": "2026-12-03", "hotfixes": 4, "over_budget": True},
         {"release": "2.5", "release_date": "2026-12-17", "hotfixes": 1, "over_budget": False},
-        {"release": "(no release known)", "release_date": None, "hotfixes": 1, "over_budget": False},
+        {
+            "release": "(no release known)",
+            "release_date": None,
+            "hotfixes": 1,
+            "over_budget": False,
+        },
     ]
     assert report["warnings"] == ["Release cycle 2.4 had 4 hotfixes, over the budget of 3."]
 
 
 def test_per_month(report: dict[str, Any]) -> None:
     assert report["per_month"] == [
-        {"month": "2026-11", "hotfixes": 4, "hotfix": 5, "needs-info": 0, "wait": 0, "no-hotfix": 0},
-        {"month": "2026-12", "hotfixes": 2, "hotfix": 2, "needs-info": 1, "wait": 1, "no-hotfix": 1},
+        {
+            "month": "2026-11",
+            "hotfixes": 4,
+            "hotfix": 5,
+            "needs-info": 0,
+            "wait": 0,
+            "no-hotfix": 0,
+        },
+        {
+            "month": "2026-12",
+            "hotfixes": 2,
+            "hotfix": 2,
+            "needs-info": 1,
+            "wait": 1,
+            "no-hotfix": 1,
+        },
     ]
 
 
@@ -78,14 +97,23 @@ def test_by_source_and_component(report: dict[str, Any]) -> None:
 
 def test_trouble_share(report: dict[str, Any]) -> None:
     assert report["trouble"] == {
-        "hotfixes": 6, "shipped": 5, "troubled": 2, "rolled_back": 1,
-        "share_of_hotfixes": pytest.approx(2 / 6), "share_of_shipped": pytest.approx(2 / 5),
+        "hotfixes": 6,
+        "shipped": 5,
+        "troubled": 2,
+        "rolled_back": 1,
+        "share_of_hotfixes": pytest.approx(2 / 6),
+        "share_of_shipped": pytest.approx(2 / 5),
     }
 
 
 def test_time_from_report_to_decision(report: dict[str, Any]) -> None:
     # days: 1, 3, 10, 4, 0 -> median 3, mean 3.6, 90th percentile 4 + 0.6 × (10 - 4) = 7.6
-    assert report["time_to_decision"] == {"count": 5, "median_days": 3.0, "p90_days": 7.6, "mean_days": 3.6}
+    assert report["time_to_decision"] == {
+        "count": 5,
+        "median_days": 3.0,
+        "p90_days": 7.6,
+        "mean_days": 3.6,
+    }
 
 
 def test_area_trouble_feeds_the_risk(decisions_file: Path) -> None:
@@ -98,8 +126,14 @@ def test_area_trouble_feeds_the_risk(decisions_file: Path) -> None:
     [
         ("{not json", "line 1: unexpected character"),
         ('{"verdict": "hotfix"}', "line 1: subject.key: missing"),
-        ('{"subject": {"key": "a:1"}, "verdict": "maybe"}', "line 1: verdict: 'maybe' is not a verdict"),
-        ('{"subject": {"key": "a:1"}, "verdict": "hotfix", "as_of": "yesterday"}', "is not a date or time"),
+        (
+            '{"subject": {"key": "a:1"}, "verdict": "maybe"}',
+            "line 1: verdict: 'maybe' is not a verdict",
+        ),
+        (
+            '{"subject": {"key": "a:1"}, "verdict": "hotfix", "as_of": "yesterday"}',
+            "is not a date or time",
+        ),
     ],
 )
 def test_bad_records_are_skipped_and_named(tmp_path: Path, line: str, reason: str) -> None:
@@ -109,4 +143,5 @@ def test_bad_records_are_skipped_and_named(tmp_path: Path, line: str, reason: st
     frame = read_decisions(path, tally)
     assert frame.height == 1
     assert len(tally.skipped) == 1
-    assert reason in tally.skipped[0] and str(path) in tally.skipped[0]
+    assert reason in tally.skipped[0]
+    assert str(path) in tally.skipped[0]

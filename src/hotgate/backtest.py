@@ -93,7 +93,9 @@ def issue_frame(history: pl.DataFrame, mapping: Mapping, label: str) -> pl.DataF
         columns.append(expr.cast(dtype).alias(name))
     unknown = set(mapping.fields) - {*ISSUE_SCHEMA, "days_until_release", "area_hotfix_trouble"}
     if unknown:
-        raise BacktestError(f"{label}: fields: not hotgate issue fields: {', '.join(sorted(unknown))}")
+        raise BacktestError(
+            f"{label}: fields: not hotgate issue fields: {', '.join(sorted(unknown))}"
+        )
     for extra in ("days_until_release", "area_hotfix_trouble"):
         if extra in mapping.fields:
             expr = _expr(mapping.fields[extra], f"{label}: fields.{extra}")
@@ -126,12 +128,15 @@ def issue_frame(history: pl.DataFrame, mapping: Mapping, label: str) -> pl.DataF
     if bad.height:
         values = ", ".join(sorted({str(v) for v in bad["_outcome"].head(5)}))
         raise BacktestError(
-            f"{label}: {bad.height} rows have an outcome that is neither accepted nor rejected ({values})"
+            f"{label}: {bad.height} rows have an outcome that is neither accepted "
+            f"nor rejected ({values})"
         )
     return frame
 
 
-def _with_labels(frame: pl.DataFrame, history: pl.DataFrame, mapping: Mapping, label: str) -> pl.DataFrame:
+def _with_labels(
+    frame: pl.DataFrame, history: pl.DataFrame, mapping: Mapping, label: str
+) -> pl.DataFrame:
     if not mapping.labels:
         return frame
     missing = [c for c in mapping.labels if c not in history.columns]
@@ -142,7 +147,9 @@ def _with_labels(frame: pl.DataFrame, history: pl.DataFrame, mapping: Mapping, l
         for column, separator in mapping.labels.items()
     ]
     joined = pl.DataFrame(parts).select(
-        pl.concat_list(list(mapping.labels)).list.eval(pl.element().filter(pl.element() != "")).alias("labels")
+        pl.concat_list(list(mapping.labels))
+        .list.eval(pl.element().filter(pl.element() != ""))
+        .alias("labels")
     )
     return frame.with_columns(labels=joined["labels"])
 
@@ -196,10 +203,13 @@ def scores(replayed: pl.DataFrame, criteria: list[str]) -> Scores:
         confusion=confusion,
         recall=recall,
         balanced_accuracy=sum(known) / len(known) if len(known) == len(recall) else None,
-        balanced_accuracy_strict=sum(strict) / len(strict) if len(strict) == len(confusion) else None,
+        balanced_accuracy_strict=sum(strict) / len(strict)
+        if len(strict) == len(confusion)
+        else None,
         undecided=undecided.height,
         unknown_criteria={
-            crit: undecided.filter(pl.col(f"{crit}__answer") == "unknown").height for crit in criteria
+            crit: undecided.filter(pl.col(f"{crit}__answer") == "unknown").height
+            for crit in criteria
         },
     )
 
@@ -213,16 +223,32 @@ def disagreements(replayed: pl.DataFrame, criteria: list[str], top: int = 10) ->
     noes = pl.sum_horizontal([(pl.col(f"{c}__answer") == "no").cast(pl.Int64) for c in criteria])
     margin = pl.col("cost_of_waiting") / pl.max_horizontal(pl.col("risk_of_hotfix"), pl.lit(0.01))
     rules = pl.concat_str(
-        [pl.format(f"{c}={{}}:{{}}", pl.col(f"{c}__answer"), pl.col(f"{c}__rule").fill_null("-"))
-         for c in criteria],
+        [
+            pl.format(f"{c}={{}}:{{}}", pl.col(f"{c}__answer"), pl.col(f"{c}__rule").fill_null("-"))
+            for c in criteria
+        ],
         separator=" ",
     )
     wrong = replayed.filter(
         (pl.col("predicted") != UNDECIDED) & (pl.col("predicted") != pl.col("actual"))
     ).with_columns(
-        strength=pl.when(pl.col("predicted") == ACCEPTED).then(margin).otherwise(noes.cast(pl.Float64) + margin / 1000),
+        strength=pl.when(pl.col("predicted") == ACCEPTED)
+        .then(margin)
+        .otherwise(noes.cast(pl.Float64) + margin / 1000),
         rules=rules,
     )
-    return wrong.sort(["strength", "key"], descending=[True, False]).head(top).select(
-        "key", "component", "actual", "verdict", "override", "rules", "cost_of_waiting", "risk_of_hotfix", "strength"
+    return (
+        wrong.sort(["strength", "key"], descending=[True, False])
+        .head(top)
+        .select(
+            "key",
+            "component",
+            "actual",
+            "verdict",
+            "override",
+            "rules",
+            "cost_of_waiting",
+            "risk_of_hotfix",
+            "strength",
+        )
     )

@@ -66,9 +66,14 @@ def report_row(record: Mapping[str, Any]) -> dict[str, Any]:
         "state": state,
         "troubled": regression or state in TROUBLE_STATES,
         "release": release.get("name") if release else None,
-        "release_date": date.fromisoformat(release["date"]) if release and release.get("date") else None,
+        "release_date": date.fromisoformat(release["date"])
+        if release and release.get("date")
+        else None,
         "decided": _time(
-            review.get("decided_at") or record.get("decided_at") or record.get("created_at") or record.get("as_of"),
+            review.get("decided_at")
+            or record.get("decided_at")
+            or record.get("created_at")
+            or record.get("as_of"),
             "decided_at/as_of",
         ),
         "reported": _time(subject.get("reported") or record.get("reported_at"), "subject.reported"),
@@ -84,7 +89,7 @@ def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
 
 
 def read_decisions(path: Path, tally: ReadTally) -> pl.DataFrame:
-    """Read a decisions file (JSON Lines, or one JSON array); bad records are skipped and counted."""
+    """Read a decisions file (JSON Lines, or a JSON array); bad records are skipped and counted."""
     rows: list[dict[str, Any]] = []
     if path.suffix == ".json":
         try:

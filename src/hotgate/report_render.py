@@ -15,17 +15,28 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display: charts are drawn to files only
 
-import matplotlib.pyplot as plt  # noqa: E402
-import orjson  # noqa: E402
-from jinja2 import Environment, select_autoescape  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import orjson
+from jinja2 import Environment, select_autoescape
+from matplotlib.figure import Figure
 
-VERDICT_COLOURS = {"hotfix": "#c0392b", "needs-info": "#7f8c8d", "wait": "#e1a800", "no-hotfix": "#2e6da4"}
+VERDICT_COLOURS = {
+    "hotfix": "#c0392b",
+    "needs-info": "#7f8c8d",
+    "wait": "#e1a800",
+    "no-hotfix": "#2e6da4",
+}
 TOP_COMPONENTS = 15
 
 
-def _bar_chart(labels: list[str], values: list[int], title: str, budget: int | None = None,
-               colours: list[str] | None = None, troubled: list[int] | None = None) -> Figure:
+def _bar_chart(
+    labels: list[str],
+    values: list[int],
+    title: str,
+    budget: int | None = None,
+    colours: list[str] | None = None,
+    troubled: list[int] | None = None,
+) -> Figure:
     figure, axes = plt.subplots(figsize=(8, max(3.0, 0.35 * len(labels) + 1.5)))
     positions = list(range(len(labels)))
     axes.barh(positions, values, color=colours or "#c0392b", label="hotfixes")
@@ -36,7 +47,7 @@ def _bar_chart(labels: list[str], values: list[int], title: str, budget: int | N
     axes.invert_yaxis()
     axes.set_title(title)
     axes.set_xlabel("hotfixes")
-    axes.xaxis.get_major_locator().set_params(integer=True)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     if budget is not None:
         axes.axvline(budget, color="#333333", linestyle="--", label=f"budget: {budget}")
         axes.legend(loc="lower right")
@@ -66,8 +77,10 @@ def charts(figures: dict[str, Any]) -> dict[str, Figure]:
     releases = figures["per_release"]
     if releases:
         drawn["hotfixes-per-release"] = _bar_chart(
-            [r["release"] for r in releases], [r["hotfixes"] for r in releases],
-            "Hotfixes per release cycle", figures["budget"],
+            [r["release"] for r in releases],
+            [r["hotfixes"] for r in releases],
+            "Hotfixes per release cycle",
+            figures["budget"],
             ["#8e1b10" if r["over_budget"] else "#c0392b" for r in releases],
         )
     if figures["per_month"]:
@@ -79,7 +92,9 @@ def charts(figures: dict[str, Any]) -> dict[str, Figure]:
         rows = figures[key][:TOP_COMPONENTS]
         if rows:
             drawn[name] = _bar_chart(
-                [r["name"] for r in rows], [r["hotfixes"] for r in rows], title,
+                [r["name"] for r in rows],
+                [r["hotfixes"] for r in rows],
+                title,
                 troubled=[r["troubled"] for r in rows],
             )
     return drawn
@@ -98,11 +113,18 @@ def _percent(value: float | None) -> str:
 
 def html_page(figures: dict[str, Any], pngs: dict[str, bytes], source: str, made: date) -> str:
     """The report as one HTML page with its charts inlined as data URIs."""
-    environment = Environment(autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
+    environment = Environment(
+        autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True
+    )
     environment.filters["percent"] = _percent
     template_text = resources.files("hotgate").joinpath("report_template.html").read_text("utf-8")
-    images = {name: "data:image/png;base64," + base64.b64encode(data).decode() for name, data in pngs.items()}
-    return environment.from_string(template_text).render(f=figures, images=images, source=source, made=made)
+    images = {
+        name: "data:image/png;base64," + base64.b64encode(data).decode()
+        for name, data in pngs.items()
+    }
+    return environment.from_string(template_text).render(
+        f=figures, images=images, source=source, made=made
+    )
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -62,7 +62,9 @@ def hotfixes_per_release(frame: pl.DataFrame, budget: int | None = None) -> list
             "release": row["release"],
             "release_date": row["release_date"].isoformat() if row["release_date"] else None,
             "hotfixes": int(row["hotfixes"]),
-            "over_budget": budget is not None and row["release"] != NO_RELEASE and row["hotfixes"] > budget,
+            "over_budget": budget is not None
+            and row["release"] != NO_RELEASE
+            and row["hotfixes"] > budget,
         }
         for row in grouped.iter_rows(named=True)
     ]
@@ -138,7 +140,8 @@ def budget_warnings(per_release: list[dict[str, Any]], budget: int | None) -> li
     if budget is None:
         return []
     return [
-        f"Release cycle {row['release']} had {row['hotfixes']} hotfixes, over the budget of {budget}."
+        f"Release cycle {row['release']} had {row['hotfixes']} hotfixes, "
+        f"over the budget of {budget}."
         for row in per_release
         if row["over_budget"]
     ]

@@ -11,7 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from hotgate.calendars import calendar_for, github_milestones, jira_versions, parse_calendar, read_calendar
+from hotgate.calendars import (
+    calendar_for,
+    github_milestones,
+    jira_versions,
+    parse_calendar,
+    read_calendar,
+)
 from hotgate.policy.calendar import CalendarError, blackout_on, next_release, timing_release
 from hotgate.policy.schema import CalendarSettings, load_policy
 
@@ -20,7 +26,13 @@ UTC = CalendarSettings()
 NEW_YORK = CalendarSettings(timezone="America/New_York")
 ROOT = Path(__file__).resolve().parents[2]
 # The project root's parent holds shared/ (in a worktree, a parent further up does).
-SHARED = next((p / "shared" / "data" for p in ROOT.parents if (p / "shared" / "data").is_dir()), ROOT.parent / "shared" / "data") / "calendars"
+SHARED = (
+    next(
+        (p / "shared" / "data" for p in ROOT.parents if (p / "shared" / "data").is_dir()),
+        ROOT.parent / "shared" / "data",
+    )
+    / "calendars"
+)
 
 # A weekly release at 19:30 New York time across the US daylight-saving change of 2026-03-08.
 DST_ICS = """BEGIN:VCALENDAR
@@ -106,7 +118,10 @@ def test_exdate_rdate_and_edited_occurrence() -> None:
         (date(2026, 12, 17), "Web release"),  # COUNT=4 counts the excluded date too
     ]
     assert [f.day for f in calendar.freezes()] == [
-        date(2026, 11, 3), date(2026, 11, 17), date(2026, 12, 1), date(2026, 12, 15),
+        date(2026, 11, 3),
+        date(2026, 11, 17),
+        date(2026, 12, 1),
+        date(2026, 12, 15),
     ]
     assert blackout_on(calendar, date(2027, 1, 3)) is not None
     assert blackout_on(calendar, date(2027, 1, 4)) is None  # DTEND is exclusive
@@ -121,28 +136,51 @@ def test_ical_freeze_that_began_yesterday_leaves_the_release() -> None:
 
 def test_broken_icalendar_names_the_file() -> None:
     with pytest.raises(CalendarError, match=r"^broken\.ics: not a valid iCalendar file"):
-        parse_calendar("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:nonsense\n", UTC, date(2026, 1, 1), "broken.ics")
+        parse_calendar(
+            "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:nonsense\n", UTC, date(2026, 1, 1), "broken.ics"
+        )
 
 
 def test_github_milestones_in_the_rest_shape() -> None:
     page = [
-        {"url": "https://api.github.com/repos/o/r/milestones/1", "number": 1, "title": "v1.2",
-         "state": "open", "due_on": "2026-12-03T08:00:00Z", "html_url": "https://github.com/o/r/milestone/1"},
+        {
+            "url": "https://api.github.com/repos/o/r/milestones/1",
+            "number": 1,
+            "title": "v1.2",
+            "state": "open",
+            "due_on": "2026-12-03T08:00:00Z",
+            "html_url": "https://github.com/o/r/milestone/1",
+        },
         {"number": 2, "title": "someday", "state": "open", "due_on": None},
     ]
     calendar = github_milestones(page)
     release = next_release(calendar, date(2026, 12, 1))
-    assert release is not None and (release.name, release.days_until) == ("v1.2", 2)
+    assert release is not None
+    assert (release.name, release.days_until) == ("v1.2", 2)
 
 
 def test_jira_versions_in_the_rest_shape() -> None:
     versions = [
-        {"self": "https://jira.example/rest/api/2/version/1", "id": "1", "name": "3.4.0",
-         "archived": False, "released": False, "releaseDate": "2026-12-10"},
-        {"id": "2", "name": "3.3.0", "archived": True, "released": True, "releaseDate": "2026-11-01"},
+        {
+            "self": "https://jira.example/rest/api/2/version/1",
+            "id": "1",
+            "name": "3.4.0",
+            "archived": False,
+            "released": False,
+            "releaseDate": "2026-12-10",
+        },
+        {
+            "id": "2",
+            "name": "3.3.0",
+            "archived": True,
+            "released": True,
+            "releaseDate": "2026-11-01",
+        },
         {"id": "3", "name": "backlog", "archived": False, "released": False},
     ]
-    assert [(r.name, r.day) for r in jira_versions(versions).releases()] == [("3.4.0", date(2026, 12, 10))]
+    assert [(r.name, r.day) for r in jira_versions(versions).releases()] == [
+        ("3.4.0", date(2026, 12, 10))
+    ]
 
 
 @pytest.mark.parametrize(
@@ -186,23 +224,42 @@ def test_policy_calendar_file_in_its_own_words(tmp_path: Path) -> None:
     path.write_text(json.dumps({"releases": [{"name": "2.0", "date": "2026-12-03"}]}))
     calendar = calendar_for(POLICY, [str(path)], date(2026, 11, 30))
     timing = timing_release(calendar, date(2026, 11, 30))
-    assert timing is not None and (timing.name, timing.days_until) == ("2.0 freeze", 1)
+    assert timing is not None
+    assert (timing.name, timing.days_until) == ("2.0 freeze", 1)
 
 
 @pytest.mark.realdata
 @pytest.mark.parametrize(
     ("name", "as_of", "release", "timing"),
     [
-        ("kubernetes_patch_schedule.yaml", date(2023, 7, 13), ("1.24.16", 6), ("1.24.16 cherry-pick deadline", 1)),
-        ("firefox_history_major_releases.json", date(2016, 3, 1), ("Firefox 45.0", 7), ("Firefox 45.0 freeze", 5)),
+        (
+            "kubernetes_patch_schedule.yaml",
+            date(2023, 7, 13),
+            ("1.24.16", 6),
+            ("1.24.16 cherry-pick deadline", 1),
+        ),
+        (
+            "firefox_history_major_releases.json",
+            date(2016, 3, 1),
+            ("Firefox 45.0", 7),
+            ("Firefox 45.0 freeze", 5),
+        ),
         # ESR 38.7.0 shipped the same day as 45.0; both are releases users get.
-        ("firefox_releases.json", date(2016, 3, 1), ("firefox-38.7.0esr", 7), ("firefox-38.7.0esr freeze", 5)),
+        (
+            "firefox_releases.json",
+            date(2016, 3, 1),
+            ("firefox-38.7.0esr", 7),
+            ("firefox-38.7.0esr freeze", 5),
+        ),
     ],
 )
-def test_real_schedules(name: str, as_of: date, release: tuple[str, int], timing: tuple[str, int]) -> None:
+def test_real_schedules(
+    name: str, as_of: date, release: tuple[str, int], timing: tuple[str, int]
+) -> None:
     calendar = calendar_for(POLICY, [str(SHARED / name)], as_of)
     found = next_release(calendar, as_of)
     weighed = timing_release(calendar, as_of)
-    assert found is not None and weighed is not None
+    assert found is not None
+    assert weighed is not None
     assert (found.name, found.days_until) == release
     assert (weighed.name, weighed.days_until) == timing

@@ -12,8 +12,13 @@ from typer.testing import CliRunner
 from hotgate.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = next((p / "shared" / "data" for p in ROOT.parents if (p / "shared" / "data").is_dir()), ROOT.parent / "shared" / "data")
-FIXTURE = ROOT / "tests" / "fixtures" / "reports" / "decisions.jsonl"  # hand-counted in test_reports.py
+SHARED = next(
+    (p / "shared" / "data" for p in ROOT.parents if (p / "shared" / "data").is_dir()),
+    ROOT.parent / "shared" / "data",
+)
+FIXTURE = (
+    ROOT / "tests" / "fixtures" / "reports" / "decisions.jsonl"
+)  # hand-counted in test_reports.py
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -37,16 +42,22 @@ def test_report_writes_html_png_and_figures(decisions: Path, tmp_path: Path) -> 
     assert "Release cycle 2.4 had 4 hotfixes, over the budget of 3." in out
     names = sorted(p.name for p in out_dir.iterdir())
     assert names == [
-        "decisions-per-month.png", "figures.json", "hotfixes-by-component.png",
-        "hotfixes-by-source.png", "hotfixes-per-release.png", "report.html",
+        "decisions-per-month.png",
+        "figures.json",
+        "hotfixes-by-component.png",
+        "hotfixes-by-source.png",
+        "hotfixes-per-release.png",
+        "report.html",
     ]
     for png in out_dir.glob("*.png"):
         assert png.read_bytes().startswith(PNG_MAGIC)
     html = (out_dir / "report.html").read_text()
     # Self-contained: every image is inline, nothing is fetched from elsewhere.
     sources = re.findall(r'src="([^"]+)"', html)
-    assert len(sources) == 4 and all(s.startswith("data:image/png;base64,") for s in sources)
-    assert "http://" not in html and "https://" not in html
+    assert len(sources) == 4
+    assert all(s.startswith("data:image/png;base64,") for s in sources)
+    assert "http://" not in html
+    assert "https://" not in html
     assert "Release cycle 2.4 had 4 hotfixes" in html
     assert json.loads((out_dir / "figures.json").read_text())["trouble"]["troubled"] == 2
 
@@ -61,7 +72,9 @@ def test_report_skips_bad_lines_and_exits_2(decisions: Path, tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize("content", [None, ""])
-def test_report_without_decisions_exits_2_and_writes_nothing(tmp_path: Path, content: str | None) -> None:
+def test_report_without_decisions_exits_2_and_writes_nothing(
+    tmp_path: Path, content: str | None
+) -> None:
     path = tmp_path / "decisions.jsonl"
     if content is not None:
         path.write_text(content)

@@ -31,7 +31,9 @@ TRAIN = with_freezes(
             Milestone(date(2026, 12, 3), "release", "2.4"),
             Milestone(date(2026, 12, 17), "release", "2.5"),
         ),
-        blackouts=(Blackout(name="holiday freeze", start=date(2026, 12, 19), end=date(2027, 1, 4)),),
+        blackouts=(
+            Blackout(name="holiday freeze", start=date(2026, 12, 19), end=date(2027, 1, 4)),
+        ),
     ),
     days_before=2,
 )
@@ -73,7 +75,10 @@ def test_next_release_on_the_as_of_day() -> None:
 
 def test_cadence_every_two_weeks_with_freezes() -> None:
     settings = CalendarSettings.model_validate(
-        {"cadence": {"every_days": 14, "start": "2026-01-08", "name": "train {n}"}, "horizon_days": 60}
+        {
+            "cadence": {"every_days": 14, "start": "2026-01-08", "name": "train {n}"},
+            "horizon_days": 60,
+        }
     )
     calendar = with_freezes(policy_calendar(settings, date(2026, 2, 1)), 3)
     days = [(m.day, m.kind, m.name) for m in upcoming(calendar, date(2026, 2, 1), limit=4)]
@@ -123,14 +128,18 @@ def test_blackout_window_includes_both_ends(day: date, expected: str | None) -> 
         ("1.27.4 cherry-pick deadline", [], "freeze"),
     ],
 )
-def test_classify_events_by_summary_and_category(summary: str, categories: list[str], kind: str | None) -> None:
+def test_classify_events_by_summary_and_category(
+    summary: str, categories: list[str], kind: str | None
+) -> None:
     assert classify(summary, categories, POLICY.calendar) == kind
 
 
 def test_next_release_option_wins_but_blackout_still_applies() -> None:
     context = context_from_options(date(2026, 12, 20), date(2027, 2, 1), TRAIN)
-    assert context.release is not None and context.release.name == "next release"
-    assert context.blackout is not None and context.blackout.name == "holiday freeze"
+    assert context.release is not None
+    assert context.release.name == "next release"
+    assert context.blackout is not None
+    assert context.blackout.name == "holiday freeze"
 
 
 def test_next_release_before_as_of_is_an_error() -> None:
@@ -159,13 +168,25 @@ SECURITY = Issue(
     ("as_of", "issue", "verdict", "reason"),
     [
         (date(2026, 11, 20), QUALIFYING, "hotfix", "beyond the 3-day window"),
-        (date(2026, 11, 29), QUALIFYING, "wait", "The 2.4 freeze begins on 2026-12-01, in 2 day(s)"),
+        (
+            date(2026, 11, 29),
+            QUALIFYING,
+            "wait",
+            "The 2.4 freeze begins on 2026-12-01, in 2 day(s)",
+        ),
         (date(2026, 12, 2), QUALIFYING, "wait", "2.4 ships on 2026-12-03, in 1 day(s)"),
-        (date(2026, 12, 22), QUALIFYING, "wait", "No hotfix ships during the blackout 'holiday freeze'"),
+        (
+            date(2026, 12, 22),
+            QUALIFYING,
+            "wait",
+            "No hotfix ships during the blackout 'holiday freeze'",
+        ),
         (date(2026, 12, 22), SECURITY, "hotfix", "Override 'serious-security-hole'"),
     ],
 )
-def test_calendar_drives_the_timing_rule(as_of: date, issue: Issue, verdict: str, reason: str) -> None:
+def test_calendar_drives_the_timing_rule(
+    as_of: date, issue: Issue, verdict: str, reason: str
+) -> None:
     context = context_from_options(as_of, None, TRAIN)
     decision = next(decide(POLICY, [issue], context))
     assert decision.verdict == verdict

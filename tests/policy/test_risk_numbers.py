@@ -26,7 +26,9 @@ ISSUE = Issue(
 )
 
 
-def _evaluate(frame: pl.DataFrame, context: Context, policy_text: str | None = None) -> dict[str, object]:
+def _evaluate(
+    frame: pl.DataFrame, context: Context, policy_text: str | None = None
+) -> dict[str, object]:
     policy = parse_policy(policy_text) if policy_text else POLICY
     return evaluate(policy, frame, context).row(0, named=True)
 

@@ -81,7 +81,7 @@ def parse_calendar(text: str, settings: CalendarSettings, as_of: date, label: st
                 raise CalendarError(f"{label}: {place}: {error['msg']}") from None
             return policy_calendar(own, as_of)
     if isinstance(data, list) and data and isinstance(data[0], dict):
-        if "due_on" in data[0] or "html_url" in data[0] and "title" in data[0]:
+        if "due_on" in data[0] or ("html_url" in data[0] and "title" in data[0]):
             return github_milestones(data, label)
         if "releaseDate" in data[0] or ("name" in data[0] and "released" in data[0]):
             return jira_versions(data, label)

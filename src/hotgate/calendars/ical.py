@@ -43,7 +43,7 @@ def ical_calendar(text: str, settings: CalendarSettings, as_of: date, label: str
     end = as_of + timedelta(days=settings.horizon_days)
     try:
         events = recurring_ical_events.of(parsed).between(start, end)
-    except Exception as exc:  # the library raises many kinds on broken rules  # noqa: BLE001
+    except Exception as exc:  # the library raises many kinds on broken rules
         raise CalendarError(f"{label}: cannot expand recurring events: {exc}") from None
     milestones: list[Milestone] = []
     blackouts: list[Blackout] = []
@@ -54,7 +54,9 @@ def ical_calendar(text: str, settings: CalendarSettings, as_of: date, label: str
             continue
         first = _day(event["DTSTART"].dt, zone)
         if kind == "blackout":
-            blackouts.append(Blackout(name=summary or "blackout", start=first, end=_last_day(event, first, zone)))
+            blackouts.append(
+                Blackout(name=summary or "blackout", start=first, end=_last_day(event, first, zone))
+            )
         else:
             milestones.append(Milestone(first, kind, summary or kind))
     return Calendar(tuple(sorted(set(milestones))), tuple(blackouts), (label,))
@@ -68,7 +70,11 @@ def _last_day(event: icalendar.Event, first: date, zone: ZoneInfo) -> date:
     value = end.dt
     if isinstance(value, datetime):
         local = value.astimezone(zone) if value.tzinfo is not None else value
-        last = local.date() - timedelta(days=1) if local.time() == datetime.min.time() else local.date()
+        last = (
+            local.date() - timedelta(days=1)
+            if local.time() == datetime.min.time()
+            else local.date()
+        )
     else:
         last = value - timedelta(days=1)
     return max(first, last)

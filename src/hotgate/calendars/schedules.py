@@ -1,4 +1,4 @@
-"""Release schedules as projects publish them: Kubernetes patch schedules, Firefox product-details."""
+"""Release schedules as projects publish them: Kubernetes patches, Firefox product-details."""
 
 from __future__ import annotations
 
@@ -34,7 +34,9 @@ def kubernetes_calendar(data: Mapping[str, Any], label: str) -> Calendar:
             milestones.append(Milestone(target, "release", name))
             deadline = _day(patch.get("cherryPickDeadline"), f"{where} cherryPickDeadline")
             if deadline is not None:
-                milestones.append(Milestone(deadline, "freeze", f"{name} cherry-pick deadline", name))
+                milestones.append(
+                    Milestone(deadline, "freeze", f"{name} cherry-pick deadline", name)
+                )
     if not milestones:
         raise CalendarError(f"{label}: no schedules with a targetDate")
     return Calendar(tuple(sorted(set(milestones))), (), (label,))

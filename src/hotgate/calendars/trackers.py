@@ -18,12 +18,18 @@ def _when(value: Any, where: str) -> date | None:
         return None
     text = str(value)
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).date() if "T" in text else date.fromisoformat(text)
+        return (
+            datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+            if "T" in text
+            else date.fromisoformat(text)
+        )
     except ValueError:
         raise CalendarError(f"{where}: {value!r} is not a date") from None
 
 
-def github_milestones(items: Iterable[Mapping[str, Any]], label: str = "github milestones") -> Calendar:
+def github_milestones(
+    items: Iterable[Mapping[str, Any]], label: str = "github milestones"
+) -> Calendar:
     """GitHub milestones (GET /repos/{owner}/{repo}/milestones): title and due_on."""
     milestones: list[Milestone] = []
     for i, item in enumerate(items):

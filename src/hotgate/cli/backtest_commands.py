@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,7 +28,7 @@ from hotgate.backtest import (
 from hotgate.cli.app import AsOfOption, PolicyOption, app, fail, out, parse_day, policy_from
 
 
-class BacktestFormat(str, Enum):
+class BacktestFormat(StrEnum):
     """Output formats of backtest."""
 
     text = "text"
@@ -41,9 +41,13 @@ def _pct(value: float | None) -> str:
 
 def _print(label: str, result: Scores, worst: list[dict[str, Any]]) -> None:
     out.print(f"[bold]Backtest of {escape(label)}[/]: {result.rows} past issues replayed.")
-    table = Table("history \\ policy", ACCEPTED, REJECTED, UNDECIDED, "total", title="Confusion matrix")
+    table = Table(
+        "history \\ policy", ACCEPTED, REJECTED, UNDECIDED, "total", title="Confusion matrix"
+    )
     for actual, row in result.confusion.items():
-        table.add_row(actual, *(str(row[p]) for p in (ACCEPTED, REJECTED, UNDECIDED)), str(sum(row.values())))
+        table.add_row(
+            actual, *(str(row[p]) for p in (ACCEPTED, REJECTED, UNDECIDED)), str(sum(row.values()))
+        )
     out.print(table)
     out.print(
         "Policy verdicts: hotfix and wait count as accepted, no-hotfix as rejected; "
@@ -52,17 +56,35 @@ def _print(label: str, result: Scores, worst: list[dict[str, Any]]) -> None:
     for actual, value in result.recall.items():
         out.print(f"Recall of {actual} (decided rows): {_pct(value)}")
     out.print(f"Balanced accuracy (decided rows): {_pct(result.balanced_accuracy)}")
-    out.print(f"Balanced accuracy (needs-info counted as a miss): {_pct(result.balanced_accuracy_strict)}")
+    out.print(
+        f"Balanced accuracy (needs-info counted as a miss): {_pct(result.balanced_accuracy_strict)}"
+    )
     share = result.undecided / result.rows if result.rows else 0.0
     unknown = ", ".join(f"{name} {count}" for name, count in result.unknown_criteria.items())
-    out.print(f"Undecided (needs-info): {result.undecided} of {result.rows} ({share:.1%}); unknown criteria: {unknown}.")
+    out.print(
+        f"Undecided (needs-info): {result.undecided} of {result.rows} ({share:.1%}); "
+        f"unknown criteria: {unknown}."
+    )
     if worst:
-        table = Table("key", "component", "history", "policy", "criteria (answer:rule)", "cost", "risk",
-                      title="Where policy and history disagree most")
-        for row in worst:
+        table = Table(
+            "key",
+            "component",
+            "history",
+            "policy",
+            "criteria (answer:rule)",
+            "cost",
+            "risk",
+            title="Where policy and history disagree most",
+        )
+        for case in worst:
             table.add_row(
-                escape(row["key"]), escape(str(row["component"] or "")), row["actual"], row["verdict"],
-                escape(row["rules"]), f"{row['cost_of_waiting']:g}", f"{row['risk_of_hotfix']:g}",
+                escape(case["key"]),
+                escape(str(case["component"] or "")),
+                case["actual"],
+                case["verdict"],
+                escape(case["rules"]),
+                f"{case['cost_of_waiting']:g}",
+                f"{case['risk_of_hotfix']:g}",
             )
         out.print(table)
     else:
@@ -71,9 +93,19 @@ def _print(label: str, result: Scores, worst: list[dict[str, Any]]) -> None:
 
 @app.command()
 def backtest(
-    history: Annotated[list[Path], typer.Argument(help="Past issues with their real outcome: CSV, JSON Lines or Parquet.")],
-    mapping_path: Annotated[Path | None, typer.Option("--mapping", help="YAML file mapping the history's columns to hotgate's fields.")] = None,
-    fmt: Annotated[BacktestFormat, typer.Option("--format", help="text: tables; json: plain data.")] = BacktestFormat.text,
+    history: Annotated[
+        list[Path],
+        typer.Argument(help="Past issues with their real outcome: CSV, JSON Lines or Parquet."),
+    ],
+    mapping_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping", help="YAML file mapping the history's columns to hotgate's fields."
+        ),
+    ] = None,
+    fmt: Annotated[
+        BacktestFormat, typer.Option("--format", help="text: tables; json: plain data.")
+    ] = BacktestFormat.text,
     top: Annotated[int, typer.Option("--top", help="How many disagreements to list.", min=0)] = 10,
     policy_path: PolicyOption = None,
     as_of: AsOfOption = None,
@@ -90,7 +122,14 @@ def backtest(
             replayed = replay(policy, frame, day)
             result = scores(replayed, criteria)
             worst = disagreements(replayed, criteria, top).to_dicts()
-            results.append({"history": str(path), "mapping": mapping.name, **result.as_dict(), "disagreements": worst})
+            results.append(
+                {
+                    "history": str(path),
+                    "mapping": mapping.name,
+                    **result.as_dict(),
+                    "disagreements": worst,
+                }
+            )
             if fmt is BacktestFormat.text:
                 _print(str(path), result, worst)
     except BacktestError as exc:

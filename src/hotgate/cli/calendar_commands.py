@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any
 
 import orjson
@@ -11,7 +11,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from hotgate.cli.app import AsOfOption, CalendarOption, PolicyOption, app, guarded, out, parse_day, policy_from
+from hotgate.cli.app import (
+    AsOfOption,
+    CalendarOption,
+    PolicyOption,
+    app,
+    guarded,
+    out,
+    parse_day,
+    policy_from,
+)
 from hotgate.policy.calendar import (
     Calendar,
     Milestone,
@@ -23,7 +32,7 @@ from hotgate.policy.calendar import (
 )
 
 
-class CalendarFormat(str, Enum):
+class CalendarFormat(StrEnum):
     """Output formats of calendar."""
 
     text = "text"
@@ -31,7 +40,11 @@ class CalendarFormat(str, Enum):
 
 
 def _milestone(m: Milestone, as_of: date) -> dict[str, Any]:
-    item: dict[str, Any] = {"name": m.name, "date": m.day.isoformat(), "days_until": (m.day - as_of).days}
+    item: dict[str, Any] = {
+        "name": m.name,
+        "date": m.day.isoformat(),
+        "days_until": (m.day - as_of).days,
+    }
     if m.kind == "freeze":
         item["release"] = m.release
     return item
@@ -55,8 +68,11 @@ def calendar_summary(calendar: Calendar, as_of: date, limit: int) -> dict[str, A
         "releases": [_milestone(m, as_of) for m in ahead if m.kind == "release"][:limit],
         "blackouts": [
             {
-                "name": b.name, "start": b.start.isoformat(), "end": b.end.isoformat(),
-                "because": b.because, "active": b is active,
+                "name": b.name,
+                "start": b.start.isoformat(),
+                "end": b.end.isoformat(),
+                "because": b.because,
+                "active": b is active,
             }
             for b in calendar.blackouts
             if b.end >= as_of
@@ -70,22 +86,34 @@ def _text(summary: dict[str, Any]) -> None:
     if nxt is None:
         out.print(f"No release known on or after {summary['as_of']}: give --calendar FILE|URL.")
     else:
-        out.print(f"Next release: [bold]{escape(nxt['name'])}[/] on {nxt['date']}, in {nxt['days_until']} day(s).")
+        out.print(
+            f"Next release: [bold]{escape(nxt['name'])}[/] on {nxt['date']}, "
+            f"in {nxt['days_until']} day(s)."
+        )
     timing = summary["timing"]
     if timing and timing["kind"] == "freeze":
-        out.print(f"Its freeze begins on {timing['date']}, in {timing['days_until']} day(s): the timing rule counts from there.")
+        out.print(
+            f"Its freeze begins on {timing['date']}, in {timing['days_until']} day(s): "
+            "the timing rule counts from there."
+        )
     for freeze in summary["freezes"]:
         if freeze["in_effect"]:
             out.print(f"A freeze is in effect since {freeze['date']} ({escape(freeze['name'])}).")
     for b in summary["blackouts"]:
         state = "[bold]in effect now[/]" if b["active"] else "ahead"
-        out.print(f"Blackout {escape(b['name'])}: {b['start']} to {b['end']} ({state}) — no hotfix unless an override applies.")
+        out.print(
+            f"Blackout {escape(b['name'])}: {b['start']} to {b['end']} ({state}) — "
+            "no hotfix unless an override applies."
+        )
     rows = sorted(
-        [(r, "release") for r in summary["releases"]] + [(f, "freeze") for f in summary["freezes"] if not f["in_effect"]],
+        [(r, "release") for r in summary["releases"]]
+        + [(f, "freeze") for f in summary["freezes"] if not f["in_effect"]],
         key=lambda pair: (pair[0]["date"], pair[1]),
     )
     if rows:
-        table = Table("date", "in days", "kind", "name", title=f"Upcoming, as of {summary['as_of']}")
+        table = Table(
+            "date", "in days", "kind", "name", title=f"Upcoming, as of {summary['as_of']}"
+        )
         for item, kind in rows:
             table.add_row(item["date"], str(item["days_until"]), kind, escape(item["name"]))
         out.print(table)
@@ -95,8 +123,12 @@ def _text(summary: dict[str, Any]) -> None:
 def calendar_command(
     calendar: CalendarOption = None,
     as_of: AsOfOption = None,
-    fmt: Annotated[CalendarFormat, typer.Option("--format", help="text: a table; json: plain data.")] = CalendarFormat.text,
-    limit: Annotated[int, typer.Option("--limit", help="How many releases and freezes to list.", min=1)] = 10,
+    fmt: Annotated[
+        CalendarFormat, typer.Option("--format", help="text: a table; json: plain data.")
+    ] = CalendarFormat.text,
+    limit: Annotated[
+        int, typer.Option("--limit", help="How many releases and freezes to list.", min=1)
+    ] = 10,
     policy_path: PolicyOption = None,
 ) -> None:
     """List the upcoming releases, freezes and blackout windows."""

@@ -23,12 +23,19 @@ def _from_store(policy_path: Path | None) -> pl.DataFrame:
 def report(
     from_path: Annotated[
         Path | None,
-        typer.Option("--from", help="Decisions file (JSON Lines from `hotgate triage --format jsonl`, maybe with review states); default: the store."),
+        typer.Option(
+            "--from",
+            help="Decisions file (JSON Lines from `hotgate triage --format jsonl`, maybe "
+            "with review states); default: the store.",
+        ),
     ] = None,
-    out_dir: Annotated[Path, typer.Option("--out", help="Directory for report.html, figures.json and the PNG charts.")] = Path("hotgate-report"),
+    out_dir: Annotated[
+        Path,
+        typer.Option("--out", help="Directory for report.html, figures.json and the PNG charts."),
+    ] = Path("hotgate-report"),
     policy_path: PolicyOption = None,
 ) -> None:
-    """Report hotfixes per release and month, by verdict, source and component, against the budget."""
+    """Report hotfixes per release and month, by verdict, source and component; check the budget."""
     policy = policy_from(policy_path)
     tally = ReadTally()
     if from_path is None:
@@ -58,5 +65,7 @@ def report(
         out.print(f"[bold yellow]Warning:[/] {warning}")
     out.print(f"Wrote {', '.join(str(p) for p in written)}")
     if tally.skipped:
-        err.print(f"hotgate: reported on {tally.read} decisions, skipped {len(tally.skipped)} bad records")
+        err.print(
+            f"hotgate: reported on {tally.read} decisions, skipped {len(tally.skipped)} bad records"
+        )
         raise typer.Exit(2)

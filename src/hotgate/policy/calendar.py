@@ -92,16 +92,24 @@ def with_freezes(calendar: Calendar, days_before: int | None) -> Calendar:
             f
             for f in calendar.freezes()
             if f.release == release.name
-            or (f.release is None and f.day <= release.day and (previous is None or f.day > previous))
+            or (
+                f.release is None
+                and f.day <= release.day
+                and (previous is None or f.day > previous)
+            )
         ]
         if not own:
             day = release.day - timedelta(days=days_before)
             added.append(Milestone(day, "freeze", f"{release.name} freeze", release.name))
         previous = release.day
-    return Calendar(tuple(sorted((*calendar.milestones, *added))), calendar.blackouts, calendar.sources)
+    return Calendar(
+        tuple(sorted((*calendar.milestones, *added))), calendar.blackouts, calendar.sources
+    )
 
 
-def classify(summary: str, categories: Iterable[str], settings: CalendarSettings) -> EventKind | None:
+def classify(
+    summary: str, categories: Iterable[str], settings: CalendarSettings
+) -> EventKind | None:
     """Whether a calendar event is a blackout, a freeze or a release, by the policy's patterns."""
     lowered = {c.strip().lower() for c in categories}
     rules: list[tuple[EventKind, EventMatch]] = [
