@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 import orjson
 from jinja2 import Environment, select_autoescape
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 VERDICT_COLOURS = {
     "hotfix": "#c0392b",
