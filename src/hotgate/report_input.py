@@ -28,7 +28,8 @@ class ReadTally:
     skipped: list[str] = field(default_factory=list)
 
 
-def _time(value: Any, where: str) -> datetime | None:
+def parse_time(value: Any, where: str) -> datetime | None:
+    """A date or time from a record, as an aware UTC time; None when empty."""
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
@@ -69,14 +70,16 @@ def report_row(record: Mapping[str, Any]) -> dict[str, Any]:
         "release_date": date.fromisoformat(release["date"])
         if release and release.get("date")
         else None,
-        "decided": _time(
+        "decided": parse_time(
             review.get("decided_at")
             or record.get("decided_at")
             or record.get("created_at")
             or record.get("as_of"),
             "decided_at/as_of",
         ),
-        "reported": _time(subject.get("reported") or record.get("reported_at"), "subject.reported"),
+        "reported": parse_time(
+            subject.get("reported") or record.get("reported_at"), "subject.reported"
+        ),
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,45 @@ def test_backtest_on_firefox_uplift_history() -> None:
     aurora, beta = json.loads(out)
     assert (aurora["rows"], beta["rows"]) == (4423, 2644)
     assert all(r["recall"]["accepted"] is not None for r in (aurora, beta))
+
+
+def test_report_from_the_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotgate import store
+    from hotgate.model import Issue
+    from hotgate.policy.engine import Context, decide
+    from hotgate.policy.schema import load_policy
+
+    url = f"sqlite:///{tmp_path / 'hotgate.db'}"
+    store.upgrade(url)
+    engine = store.make_engine(url)
+    issue = Issue(
+        key="jira:SHOP-1",
+        source="jira",
+        title="Checkout crashes for every user",
+        body="Crashes on every page load. There is no workaround.",
+        severity="S1",
+        component="checkout",
+    )
+    with store.session_factory(engine).begin() as session:
+        store.upsert_issues(session, [issue])
+        store.record_decisions(
+            session, decide(load_policy(), [issue], Context(as_of=date(2026, 11, 23)))
+        )
+    engine.dispose()
+    monkeypatch.setenv("HOTGATE_DATABASE_URL", url)
+    code, out, _ = run("report", "--out", str(tmp_path / "r"))
+    assert code == 0
+    assert "1 decisions, 1 hotfixes; 0 rolled back or regressed (0%)." in out
+    assert (
+        json.loads((tmp_path / "r" / "figures.json").read_text())["by_component"][0]["name"]
+        == "checkout"
+    )
+
+
+def test_report_without_a_store_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HOTGATE_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run("report", "--out", str(tmp_path / "r"))
+    assert code == 2
+    assert "no store here; give --from FILE" in err
+    assert not (tmp_path / "r").exists()

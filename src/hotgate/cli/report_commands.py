@@ -14,9 +14,24 @@ from hotgate.report_input import ReadTally, ReportInputError, read_decisions
 from hotgate.reports import figures
 
 
-def _from_store(policy_path: Path | None) -> pl.DataFrame:
-    """Decisions and their review states from the store."""
-    fail("the store is not available in this build: give --from FILE (decisions as JSON Lines)")
+def _from_store(policy_path: Path | None) -> tuple[pl.DataFrame, str]:
+    """Decisions and their review states from the store (HOTGATE_DATABASE_URL or hotgate.db)."""
+    from hotgate import store
+    from hotgate.report_store import store_decisions
+
+    url = store.default_database_url(policy_path)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        fail(
+            f"{url}: no store here; give --from FILE (decisions as JSON Lines) "
+            "or set HOTGATE_DATABASE_URL"
+        )
+    engine = store.make_engine(url)
+    try:
+        return store_decisions(engine), "the store"
+    except ReportInputError as exc:
+        fail(str(exc))
+    finally:
+        engine.dispose()
 
 
 @app.command()
@@ -39,7 +54,7 @@ def report(
     policy = policy_from(policy_path)
     tally = ReadTally()
     if from_path is None:
-        frame, source = _from_store(policy_path), "the store"
+        frame, source = _from_store(policy_path)
     else:
         try:
             frame, source = read_decisions(from_path, tally), str(from_path)
