@@ -16,6 +16,7 @@ from hotgate.backtest import (
     load_mapping,
     read_history,
     replay,
+    risk_auc,
     scores,
 )
 from hotgate.policy.schema import load_policy
@@ -95,6 +96,22 @@ def test_confusion_matrix_recall_and_balanced_accuracy(replayed: pl.DataFrame) -
     assert result.balanced_accuracy_strict == pytest.approx(0.5)  # needs-info counted as a miss
     assert result.undecided == 2
     assert result.unknown_criteria["significant"] == 2
+
+
+@pytest.mark.parametrize(
+    ("risks", "auc"),
+    [
+        ([1.0, 2.0, 3.0, 4.0], 1.0),  # every rejected row riskier than every accepted one
+        ([4.0, 3.0, 2.0, 1.0], 0.0),
+        ([1.0, 1.0, 1.0, 1.0], 0.5),  # ties count half
+        ([1.0, 3.0, 2.0, 4.0], 0.75),
+    ],
+)
+def test_risk_auc(risks: list[float], auc: float) -> None:
+    # the first two rows were accepted, the last two rejected
+    actual = ["accepted", "accepted", "rejected", "rejected"]
+    frame = pl.DataFrame({"risk_of_hotfix": risks, "actual": actual})
+    assert risk_auc(frame) == pytest.approx(auc)
 
 
 def test_disagreements_strongest_first(replayed: pl.DataFrame) -> None:

@@ -171,6 +171,7 @@ class Scores:
     balanced_accuracy_strict: float | None
     undecided: int
     unknown_criteria: dict[str, int]
+    risk_auc: float | None
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""
@@ -211,7 +212,25 @@ def scores(replayed: pl.DataFrame, criteria: list[str]) -> Scores:
             crit: undecided.filter(pl.col(f"{crit}__answer") == "unknown").height
             for crit in criteria
         },
+        risk_auc=risk_auc(replayed),
     )
+
+
+def risk_auc(replayed: pl.DataFrame) -> float | None:
+    """ROC AUC of the risk of the hotfix as a score for rejection, over every row.
+
+    The chance that a request history rejected carries a higher risk number than one it
+    accepted (ties count half); 0.5 means the number tells them apart no better than chance.
+    """
+    ranked = replayed.select(
+        rank=pl.col("risk_of_hotfix").rank("average"), rejected=pl.col("actual") == REJECTED
+    )
+    positives = int(ranked["rejected"].sum())
+    negatives = ranked.height - positives
+    if not positives or not negatives:
+        return None
+    rank_sum = float(ranked.filter(pl.col("rejected"))["rank"].sum())
+    return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
 
 
 def disagreements(replayed: pl.DataFrame, criteria: list[str], top: int = 10) -> pl.DataFrame:

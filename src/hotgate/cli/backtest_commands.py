@@ -59,6 +59,10 @@ def _print(label: str, result: Scores, worst: list[dict[str, Any]]) -> None:
     out.print(
         f"Balanced accuracy (needs-info counted as a miss): {_pct(result.balanced_accuracy_strict)}"
     )
+    out.print(
+        "ROC AUC of the risk of the hotfix as a score for rejection: "
+        + ("n/a" if result.risk_auc is None else f"{result.risk_auc:.3f}")
+    )
     share = result.undecided / result.rows if result.rows else 0.0
     unknown = ", ".join(f"{name} {count}" for name, count in result.unknown_criteria.items())
     out.print(
