@@ -172,7 +172,9 @@ def to_decision(policy: Policy, row: Mapping[str, Any], context: Context) -> Dec
     if verdict == "wait" and blackout is not None and not override:
         reasons.append(
             f"No hotfix ships during the blackout '{blackout.name}' ({blackout.start.isoformat()}"
-            f" to {blackout.end.isoformat()}): {blackout.because} It waits unless an override applies."
+            f" to {blackout.end.isoformat()}): "
+            + (f"{blackout.because} " if blackout.because else "")
+            + "It waits for the next release unless an override applies."
         )
     elif verdict in {"hotfix", "wait"} and not override:
         reasons.append(_timing_reason(policy, context.release, verdict))

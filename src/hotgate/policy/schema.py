@@ -142,7 +142,7 @@ class Blackout(_Strict):
     name: str
     start: date
     end: date
-    because: str = "No hotfix ships during a blackout."
+    because: str = Field(default="", description="Why, in a sentence, for the decision's reason.")
 
     @model_validator(mode="after")
     def _ordered(self) -> Blackout:
