@@ -99,19 +99,23 @@ def calendar_lines(policy: Policy) -> str:
     lines = ["\n[bold]5. Release calendar[/] (`hotgate calendar` lists the dates)"]
     if cal.cadence is not None:
         lines.append(
-            f"   a release every {cal.cadence.every_days} day(s) from {cal.cadence.start.isoformat()}"
+            f"   a release every {cal.cadence.every_days} day(s) "
+            f"from {cal.cadence.start.isoformat()}"
         )
     lines.extend(f"   release {escape(r.name)} on {r.date.isoformat()}" for r in cal.releases)
     if cal.cadence is None and not cal.releases:
         lines.append("   no releases in the policy: give --calendar FILE|URL or --next-release")
     if cal.freeze_days_before is not None:
-        lines.append(f"   code freeze {cal.freeze_days_before} day(s) before each release without its own")
+        days = cal.freeze_days_before
+        lines.append(f"   code freeze {days} day(s) before each release without its own")
     for b in cal.blackouts:
         lines.append(
-            f"   blackout {escape(b.name)}: {b.start.isoformat()} to {b.end.isoformat()} — no hotfix "
-            f"unless an override applies. {escape(b.because)}"
+            f"   blackout {escape(b.name)}: {b.start.isoformat()} to {b.end.isoformat()} — "
+            f"no hotfix unless an override applies. {escape(b.because)}"
         )
     budget = policy.reports.hotfix_budget_per_release
     if budget is not None:
-        lines.append(f"   hotfix budget: at most {budget} hotfix(es) per release cycle (see `hotgate report`)")
+        lines.append(
+            f"   hotfix budget: at most {budget} hotfix(es) per release cycle (`hotgate report`)"
+        )
     return "\n".join(lines)

@@ -127,7 +127,10 @@ def rank(decided: pl.DataFrame) -> pl.DataFrame:
 def _timing_reason(policy: Policy, release: Release | None, verdict: str) -> str:
     window = policy.timing.wait_within_days
     if release is not None and release.kind == "freeze":
-        when = f"The {release.name} begins on {release.date.isoformat()}, in {release.days_until} day(s)"
+        when = (
+            f"The {release.name} begins on {release.date.isoformat()}, "
+            f"in {release.days_until} day(s)"
+        )
         if verdict == "wait":
             return f"{when}: within the {window}-day window, so the fix should ride that release."
         return f"{when}: beyond the {window}-day window, too long to make users wait."
