@@ -82,6 +82,11 @@ def _expr(text: str, place: str) -> pl.Expr:
 
 def issue_frame(history: pl.DataFrame, mapping: Mapping, label: str) -> pl.DataFrame:
     """The evaluation frame for a history, plus `actual` (accepted or rejected) and `days`."""
+    if mapping.outcome.expression in {"outcome"} and "outcome" not in history.columns:
+        raise BacktestError(
+            f"{label}: no 'outcome' column naming what was actually done; give --mapping FILE "
+            "saying which column holds it (see examples/backtest/)"
+        )
     columns: list[pl.Expr] = []
     for name, dtype in ISSUE_SCHEMA.items():
         if name in mapping.fields:

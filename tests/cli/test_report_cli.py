@@ -180,3 +180,29 @@ def test_report_without_a_store_exits_2(tmp_path: Path, monkeypatch: pytest.Monk
     assert code == 2
     assert "no store here; give --from FILE" in err
     assert not (tmp_path / "r").exists()
+
+
+def test_backtest_without_mapping_reads_hotgate_fields(tmp_path: Path) -> None:
+    history = tmp_path / "history.jsonl"
+    rows = [
+        {
+            "key": "a#1",
+            "title": "Checkout crashes for every user. There is no workaround.",
+            "severity": "S1",
+            "outcome": "hotfix",
+        },
+        {"key": "a#2", "title": "Typo on the about page", "severity": "S4", "outcome": "no-hotfix"},
+    ]
+    history.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    code, out, _ = run("backtest", str(history), "--format", "json")
+    assert code == 0
+    [result] = json.loads(out)
+    assert result["recall"] == {"accepted": 1.0, "rejected": 1.0}
+
+
+def test_backtest_without_outcome_asks_for_a_mapping(tmp_path: Path) -> None:
+    history = tmp_path / "history.csv"
+    history.write_text("key,title\na#1,Crash\n")
+    code, _, err = run("backtest", str(history))
+    assert code == 2
+    assert "no 'outcome' column naming what was actually done; give --mapping FILE" in err
