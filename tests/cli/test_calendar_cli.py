@@ -103,6 +103,7 @@ def test_triage_with_calendar(calendar_file: str, bug_file: str) -> None:
     code, out, _ = run(
         "triage",
         bug_file,
+        "--no-record",
         "--calendar",
         calendar_file,
         "--as-of",
