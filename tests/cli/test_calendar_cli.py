@@ -91,7 +91,15 @@ def test_assess_with_calendar(
     calendar_file: str, bug_file: str, as_of: str, verdict: str, reason: str
 ) -> None:
     code, out, _ = run(
-        "assess", bug_file, "--no-record", "--calendar", calendar_file, "--as-of", as_of, "--format", "json"
+        "assess",
+        bug_file,
+        "--no-record",
+        "--calendar",
+        calendar_file,
+        "--as-of",
+        as_of,
+        "--format",
+        "json",
     )
     assert code == 0
     decision = json.loads(out)
