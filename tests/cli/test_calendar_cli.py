@@ -83,7 +83,7 @@ def test_calendar_text_names_the_blackout(calendar_file: str) -> None:
     ("as_of", "verdict", "reason"),
     [
         ("2026-11-20", "hotfix", "beyond the 3-day window"),
-        ("2026-11-30", "wait", "The 2.4 freeze begins on 2026-12-01, in 1 day(s)"),
+        ("2026-11-30", "wait", "The code freeze for 2.4 begins on 2026-12-01, in 1 day(s)"),
         ("2026-12-21", "wait", "No hotfix ships during the blackout 'holiday freeze'"),
     ],
 )
@@ -163,7 +163,7 @@ def test_kubernetes_schedule_json() -> None:
     data = json.loads(out)
     assert data["next_release"]["date"] == "2023-07-19"
     assert data["timing"] == {
-        "name": "1.24.16 cherry-pick deadline",
+        "name": "1.24.16",
         "date": "2023-07-14",
         "days_until": 1,
         "kind": "freeze",

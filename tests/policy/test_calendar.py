@@ -42,11 +42,11 @@ TRAIN = with_freezes(
 @pytest.mark.parametrize(
     ("as_of", "name", "kind", "days"),
     [
-        (date(2026, 11, 20), "2.4 freeze", "freeze", 11),  # freeze comes first
-        (date(2026, 12, 1), "2.4 freeze", "freeze", 0),  # freeze begins today
+        (date(2026, 11, 20), "2.4", "freeze", 11),  # its freeze comes first
+        (date(2026, 12, 1), "2.4", "freeze", 0),  # the freeze begins today
         (date(2026, 12, 2), "2.4", "release", 1),  # the freeze began yesterday: the release is next
         (date(2026, 12, 3), "2.4", "release", 0),  # a release on the as-of day counts, 0 days
-        (date(2026, 12, 4), "2.5 freeze", "freeze", 11),
+        (date(2026, 12, 4), "2.5", "freeze", 11),
         (date(2026, 12, 18), None, None, None),  # nothing after the last release
     ],
 )
@@ -172,7 +172,7 @@ SECURITY = Issue(
             date(2026, 11, 29),
             QUALIFYING,
             "wait",
-            "The 2.4 freeze begins on 2026-12-01, in 2 day(s)",
+            "The code freeze for 2.4 begins on 2026-12-01, in 2 day(s)",
         ),
         (date(2026, 12, 2), QUALIFYING, "wait", "2.4 ships on 2026-12-03, in 1 day(s)"),
         (

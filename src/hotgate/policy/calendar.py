@@ -148,8 +148,9 @@ def freeze_of(calendar: Calendar, release: Release) -> Milestone | None:
 def timing_release(calendar: Calendar, as_of: date) -> Release | None:
     """What the timing rule weighs: the next release, or its freeze when that comes first.
 
-    A freeze that has already begun no longer comes first: the release itself is then
-    the nearer date still ahead.
+    A freeze comes back as kind "freeze" under its release's name, so decisions stay grouped
+    by release cycle. A freeze that has already begun no longer comes first: the release
+    itself is then the nearer date still ahead.
     """
     release = next_release(calendar, as_of)
     if release is None:
@@ -157,7 +158,7 @@ def timing_release(calendar: Calendar, as_of: date) -> Release | None:
     freeze = freeze_of(calendar, release)
     if freeze is not None and as_of <= freeze.day < release.date:
         return Release(
-            name=freeze.name, date=freeze.day, days_until=(freeze.day - as_of).days, kind="freeze"
+            name=release.name, date=freeze.day, days_until=(freeze.day - as_of).days, kind="freeze"
         )
     return release
 

@@ -128,7 +128,7 @@ def _timing_reason(policy: Policy, release: Release | None, verdict: str) -> str
     window = policy.timing.wait_within_days
     if release is not None and release.kind == "freeze":
         when = (
-            f"The {release.name} begins on {release.date.isoformat()}, "
+            f"The code freeze for {release.name} begins on {release.date.isoformat()}, "
             f"in {release.days_until} day(s)"
         )
         if verdict == "wait":
