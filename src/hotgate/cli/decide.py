@@ -18,6 +18,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from hotgate import service
 from hotgate.cli.app import (
     AsOfOption,
+    CalendarOption,
     NextReleaseOption,
     PolicyOption,
     app,
@@ -66,12 +67,13 @@ def assess(
     policy_path: PolicyOption = None,
     as_of: AsOfOption = None,
     next_release: NextReleaseOption = None,
+    calendar: CalendarOption = None,
     record: RecordOption = True,
     db: DbOption = None,
 ) -> None:
     """Decide one bug: hotfix, wait, no-hotfix or needs-info, and why."""
     policy = policy_from(policy_path)
-    context = context_from(as_of, next_release)
+    context = context_from(as_of, next_release, policy, calendar)
     decision = guarded(lambda: service.assess_one(subject, policy, context))
     with recording(record, db, policy_path, policy, context) as recorder:
         if recorder is not None:
@@ -91,12 +93,13 @@ def triage(
     policy_path: PolicyOption = None,
     as_of: AsOfOption = None,
     next_release: NextReleaseOption = None,
+    calendar: CalendarOption = None,
     record: RecordOption = True,
     db: DbOption = None,
 ) -> None:
     """Decide every bug in a backlog and rank them: hotfixes first."""
     policy = policy_from(policy_path)
-    context = context_from(as_of, next_release)
+    context = context_from(as_of, next_release, policy, calendar)
     tally = service.Tally()
     with (
         recording(record, db, policy_path, policy, context) as recorder,

@@ -40,6 +40,7 @@ ISSUE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "fix_has_tests": pl.Boolean,
     "url": pl.String,
     "answers": pl.String,
+    "created": pl.Datetime("us", "UTC"),
 }
 WORKAROUND_WINDOW = 400
 _STEP = r"(?:^|\n)\s*(?:\d+[.)]|[-*•]|step \d+)\s|\bthen\b"
