@@ -25,3 +25,9 @@ def policy() -> Policy:
 def context() -> Context:
     """A day with no release date known."""
     return Context(as_of=AS_OF)
+
+
+@pytest.fixture(autouse=True)
+def _own_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test records into its own SQLite file, never a hotgate.db in the working folder."""
+    monkeypatch.setenv("HOTGATE_DATABASE_URL", f"sqlite:///{tmp_path / 'hotgate.db'}")
