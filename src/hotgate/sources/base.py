@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -58,6 +58,22 @@ class Format(ABC):
         """Read one record into an Issue, or say why it is not a subject."""
 
 
+class FileFormat(Format):
+    """A whole-file format (CSV, XML) read as a stream of records rather than one document."""
+
+    @abstractmethod
+    def sniff(self, path: str, head: bytes) -> bool:
+        """Whether a file, judged by its name and first bytes, is in this format."""
+
+    @abstractmethod
+    def read(self, path: str, origin: Origin) -> Iterator[Issue | Skipped | Ignored]:
+        """Every record of the file, one at a time, so memory stays flat on any size."""
+
+    def matches(self, record: Mapping[str, Any]) -> bool:
+        """File formats are chosen by sniffing the file, never by a single JSON record."""
+        return False
+
+
 @dataclass(frozen=True)
 class Origin:
     """What is known about where records came from, for building stable keys."""
@@ -100,6 +116,15 @@ def make_issue(where: str, **fields: Any) -> Issue:
         return Issue(**fields)
     except ValidationError as exc:
         raise SourceError(f"{where}: {validation_message(exc)}") from None
+
+
+NO_SUMMARY = "(no summary)"
+
+
+def summary_of(value: Any) -> str:
+    """A tracker record's title; trackers allow an empty one, which still names a real bug."""
+    text = str(value).strip() if value is not None else ""
+    return text or NO_SUMMARY
 
 
 def text_of(value: Any) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hotgate.model import Issue
-from hotgate.sources.base import Format, Ignored, Origin, make_issue, names, parse_time
+from hotgate.sources.base import Format, Ignored, Origin, make_issue, names, parse_time, summary_of
 
 _REPO = re.compile(r"(?:api\.)?github\.com/(?:repos/)?([^/]+/[^/]+?)(?:/issues/\d+|$|/)")
 _DUPLICATE_EVENTS = {"marked_as_duplicate"}
@@ -47,7 +47,7 @@ class GitHubFormat(Format):
             f"record {key}",
             key=key,
             source="github",
-            title=record.get("title") or "",
+            title=summary_of(record.get("title")),
             body=record.get("body") or "",
             comments=[str(c.get("body") or "") for c in comments if isinstance(c, Mapping)],
             labels=names(record.get("labels")),

@@ -11,7 +11,7 @@ import orjson
 import yaml
 
 from hotgate.model import Issue
-from hotgate.sources.base import Ignored, Origin, Skipped, SourceError, detect, formats
+from hotgate.sources.base import FileFormat, Ignored, Origin, Skipped, SourceError, detect, formats
 
 Item = Issue | Skipped | Ignored
 # A reader for a whole file kind (CSV, XML ...): (sniff(path, head), read(path, origin)).
@@ -39,10 +39,15 @@ def read_items(path: str, origin: Origin | None = None) -> Iterator[Item]:
     stream = _open(path)
     try:
         head = stream.peek(4096)[:4096] if hasattr(stream, "peek") else b""
-        for sniff, read in FILE_READERS:
-            if path != "-" and sniff(path, head):
-                yield from read(path, origin)
-                return
+        if path != "-":
+            for fmt in formats():
+                if isinstance(fmt, FileFormat) and fmt.sniff(path, head):
+                    yield from fmt.read(path, origin)
+                    return
+            for sniff, read in FILE_READERS:
+                if sniff(path, head):
+                    yield from read(path, origin)
+                    return
         yield from _read_documents(stream, label, path, origin)
     finally:
         if stream is not sys.stdin.buffer:
