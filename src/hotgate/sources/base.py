@@ -86,7 +86,9 @@ class Origin:
 def formats() -> tuple[Format, ...]:
     """Every registered format, the built-in ones first, loaded through entry points."""
     found = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name != "hotgate")
-    return tuple(ep.load()() for ep in found)
+    # The group also holds live connectors; only record formats are built here.
+    loaded = [ep.load() for ep in found]
+    return tuple(cls() for cls in loaded if isinstance(cls, type) and issubclass(cls, Format))
 
 
 def format_named(name: str) -> Format:

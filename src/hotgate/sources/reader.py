@@ -35,6 +35,12 @@ def _open(path: str) -> IO[bytes]:
 def read_items(path: str, origin: Origin | None = None) -> Iterator[Item]:
     """Every record of a file as an Issue, or as a Skipped or Ignored entry saying why not."""
     origin = origin or Origin()
+    # Imported here: live connectors import this module's record reader.
+    from hotgate.sources.live import live_items, live_tracker
+
+    if live_tracker(path):
+        yield from live_items(path)
+        return
     label = _label(path)
     stream = _open(path)
     try:
