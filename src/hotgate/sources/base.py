@@ -69,7 +69,7 @@ class FileFormat(Format):
     def read(self, path: str, origin: Origin) -> Iterator[Issue | Skipped | Ignored]:
         """Every record of the file, one at a time, so memory stays flat on any size."""
 
-    def matches(self, record: Mapping[str, Any]) -> bool:
+    def matches(self, record: Mapping[str, Any]) -> bool:  # noqa: ARG002
         """File formats are chosen by sniffing the file, never by a single JSON record."""
         return False
 

@@ -41,7 +41,9 @@ class BugzillaConnector(Connector):
         """https://HOST?product=…, or one bug: https://HOST#N or …/show_bug.cgi?id=N."""
         parsed = urlparse(spec.strip())
         if parsed.scheme not in {"http", "https"} or not parsed.hostname:
-            raise SourceError(f"bugzilla:{spec}: expected bugzilla:https://HOST?product=… or bugzilla:https://HOST#N")
+            raise SourceError(
+                f"bugzilla:{spec}: expected bugzilla:https://HOST?product=… or bugzilla:https://HOST#N"
+            )
         query = dict(parse_qsl(parsed.query))
         path = parsed.path
         number = parsed.fragment or None
@@ -66,7 +68,9 @@ class BugzillaConnector(Connector):
         data = self.http.get(f"{self.target.url}/rest/{path}", params).data
         if isinstance(data, Mapping) and data.get("error"):
             # Bugzilla reports some failures as {"error": true, "message": …} with any status.
-            raise ConnectorError(f"bugzilla: {data.get('message') or 'the tracker reported an error'}")
+            raise ConnectorError(
+                f"bugzilla: {data.get('message') or 'the tracker reported an error'}"
+            )
         return data
 
     def _with_comments(self, bugs: list[Any]) -> list[Any]:
@@ -85,7 +89,12 @@ class BugzillaConnector(Connector):
     def pull(self, since: str | None = None) -> Iterator[Page]:
         """Bugs changed at or after the cursor, oldest change first, `limit` at a time."""
         limit = self.settings.page_size
-        params: dict[str, Any] = {**self.target.query, "order": "changeddate", "limit": limit, "offset": 0}
+        params: dict[str, Any] = {
+            **self.target.query,
+            "order": "changeddate",
+            "limit": limit,
+            "offset": 0,
+        }
         if since:
             params["last_change_time"] = since
         cursor, number = since, 0
@@ -113,11 +122,15 @@ class BugzillaConnector(Connector):
         bugs = data.get("bugs") if isinstance(data, Mapping) else None
         if not bugs:
             raise ConnectorError(f"bugzilla: bug {number} not found")
-        return read_with(BugzillaFormat(), self._with_comments(bugs)[0], f"bugzilla#{number}", self.origin())
+        return read_with(
+            BugzillaFormat(), self._with_comments(bugs)[0], f"bugzilla#{number}", self.origin()
+        )
 
     def post_comment(self, number: str, text: str) -> None:
         """Comment on the bug."""
-        self.http.request("POST", f"{self.target.url}/rest/bug/{number}/comment", json={"comment": text})
+        self.http.request(
+            "POST", f"{self.target.url}/rest/bug/{number}/comment", json={"comment": text}
+        )
 
     def add_label(self, number: str, label: str) -> None:
         """Add a keyword to the bug (the keyword must exist on the site)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping
-from typing import IO, Any
+from typing import IO, Any, cast
 from urllib.parse import urlparse
 
 from hotgate.model import Issue
@@ -65,7 +65,9 @@ def bugzilla_time(value: Any) -> str | None:
     if not value:
         return None
     text = str(value).strip()
-    match = re.match(r"^(\d{4}-\d\d-\d\d) (\d\d:\d\d(?::\d\d)?)(?: ?([+-]\d{4}|[A-Z]{2,4}))?$", text)
+    match = re.match(
+        r"^(\d{4}-\d\d-\d\d) (\d\d:\d\d(?::\d\d)?)(?: ?([+-]\d{4}|[A-Z]{2,4}))?$", text
+    )
     if not match:
         return text
     day, clock, zone = match.groups()
@@ -78,7 +80,7 @@ class BugzillaCsvFormat(FileFormat):
 
     name = "bugzilla-csv"
 
-    def sniff(self, path: str, head: bytes) -> bool:
+    def sniff(self, path: str, head: bytes) -> bool:  # noqa: ARG002
         """A CSV header with bug_id and short_desc."""
         columns = set(header_of(head))
         return "bug_id" in columns and "short_desc" in columns
@@ -110,7 +112,7 @@ class BugzillaXmlFormat(FileFormat):
 
     name = "bugzilla-xml"
 
-    def sniff(self, path: str, head: bytes) -> bool:
+    def sniff(self, path: str, head: bytes) -> bool:  # noqa: ARG002
         """An XML document whose root is <bugzilla>."""
         return head.lstrip().startswith(b"<") and b"<bugzilla" in head
 
@@ -121,12 +123,12 @@ class BugzillaXmlFormat(FileFormat):
         except OSError as exc:
             raise SourceError(f"{path}: cannot open: {exc.strerror or exc}") from None
         with handle:
-            parser = ET.XMLPullParser(events=("start", "end"))
+            parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
             index = 0
             for chunk in _clean_chunks(handle):
                 try:
                     parser.feed(chunk)
-                    events = list(parser.read_events())
+                    events = [cast(tuple[str, ET.Element], ev) for ev in parser.read_events()]
                 except ET.ParseError as exc:
                     raise SourceError(f"{path}: not valid XML: {exc}") from None
                 for event, element in events:
@@ -139,7 +141,8 @@ class BugzillaXmlFormat(FileFormat):
                         element.clear()
                         where = f"{path} bug {bug.get('id') or index}"
                         if "error" in bug:
-                            yield Skipped(where, f"Bugzilla answered {bug['error']!r}")
+                            reason = f"Bugzilla could not export this bug ({bug['error']})"
+                            yield Ignored(where, reason)
                         else:
                             yield _guarded(self, bug, origin, where)
 
@@ -170,7 +173,9 @@ def xml_bug(element: ET.Element) -> dict[str, Any]:
     return bug
 
 
-def _guarded(fmt: FileFormat, record: Mapping[str, Any], origin: Origin, where: str) -> Issue | Skipped | Ignored:
+def _guarded(
+    fmt: FileFormat, record: Mapping[str, Any], origin: Origin, where: str
+) -> Issue | Skipped | Ignored:
     try:
         return fmt.to_issue(record, origin)
     except SourceError as exc:

@@ -110,15 +110,15 @@ class Connector(ABC):
     def fetch(self, number: str) -> Item:
         """One issue by its number or key."""
 
-    def post_comment(self, number: str, text: str) -> None:
+    def post_comment(self, number: str, text: str) -> None:  # noqa: ARG002
         """Post a comment on an issue (write-back)."""
         raise SourceError(f"{self.name}: posting comments is not supported")
 
-    def add_label(self, number: str, label: str) -> None:
+    def add_label(self, number: str, label: str) -> None:  # noqa: ARG002
         """Add a label to an issue (write-back)."""
         raise SourceError(f"{self.name}: adding labels is not supported")
 
-    def comments(self, number: str) -> list[str]:
+    def comments(self, number: str) -> list[str]:  # noqa: ARG002
         """The text of an issue's comments, to find a decision already posted."""
         return []
 

@@ -43,7 +43,7 @@ def rows(path: str) -> Iterator[tuple[int, Row]]:
     Comment), so every column maps to the list of its non-empty values.
     """
     try:
-        handle = Path(path).open(encoding="utf-8-sig", newline="", errors="replace")
+        handle = Path(path).open(encoding="utf-8-sig", newline="", errors="replace")  # noqa: SIM115
     except OSError as exc:
         raise SourceError(f"{path}: cannot open: {exc.strerror or exc}") from None
     with handle:

@@ -60,7 +60,10 @@ class GitHubFormat(Format):
             duplicates=sum(
                 1 for e in events if isinstance(e, Mapping) and e.get("event") in _DUPLICATE_EVENTS
             ),
-            reactions=int(reactions.get("total_count") or 0) if isinstance(reactions, Mapping) else 0,
+            # A summary object from the API, or the list archiving tools store as reactions_data.
+            reactions=int(reactions.get("total_count") or 0)
+            if isinstance(record.get("reactions"), Mapping)
+            else len(record.get("reactions_data") or []),
             comment_count=int(record.get("comments") or 0)
             if not isinstance(record.get("comments"), list)
             else len(record["comments"]),

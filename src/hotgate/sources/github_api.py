@@ -108,10 +108,11 @@ class GitHubConnector(Connector):
 
     def add_label(self, number: str, label: str) -> None:
         """Add a label to the issue (GitHub creates it when missing)."""
-        self.http.request("POST", f"{self._base()}/issues/{number}/labels", json={"labels": [label]})
+        self.http.request(
+            "POST", f"{self._base()}/issues/{number}/labels", json={"labels": [label]}
+        )
 
     def comments(self, number: str) -> list[str]:
         """The bodies of the issue's comments (first 100)."""
         answer = self.http.get(f"{self._base()}/issues/{number}/comments", {"per_page": 100})
         return [str(c.get("body") or "") for c in answer.data or [] if isinstance(c, Mapping)]
-

@@ -44,7 +44,9 @@ class GitLabConnector(Connector):
         """GROUP/PROJECT (subgroups allowed), or GROUP/PROJECT#N for one issue."""
         match = _PROJECT.match(spec.strip())
         if not match:
-            raise SourceError(f"gitlab:{spec}: expected gitlab:GROUP/PROJECT or gitlab:GROUP/PROJECT#N")
+            raise SourceError(
+                f"gitlab:{spec}: expected gitlab:GROUP/PROJECT or gitlab:GROUP/PROJECT#N"
+            )
         return Target(tracker=cls.name, project=match.group(1), number=match.group(2))
 
     def auth_headers(self) -> dict[str, str]:
@@ -81,7 +83,12 @@ class GitLabConnector(Connector):
             if not isinstance(answer.data, list):
                 raise SourceError(f"gitlab: page {number} of {self.target.project} is not a list")
             items = [
-                read_with(GitLabFormat(), r, f"gitlab:{self.target.project} page {number} record {i}", self.origin())
+                read_with(
+                    GitLabFormat(),
+                    r,
+                    f"gitlab:{self.target.project} page {number} record {i}",
+                    self.origin(),
+                )
                 for i, r in enumerate(answer.data, 1)
             ]
             for record in answer.data:
@@ -100,7 +107,9 @@ class GitLabConnector(Connector):
     def fetch(self, number: str) -> Item:
         """One issue by its project-scoped number (iid)."""
         answer = self.http.get(f"{self._base()}/issues/{number}")
-        return read_with(GitLabFormat(), answer.data, f"gitlab:{self.target.project}#{number}", self.origin())
+        return read_with(
+            GitLabFormat(), answer.data, f"gitlab:{self.target.project}#{number}", self.origin()
+        )
 
     def post_comment(self, number: str, text: str) -> None:
         """Add a note to the issue."""

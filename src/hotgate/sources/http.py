@@ -22,7 +22,7 @@ class ConnectorError(SourceError):
     """A tracker refused or failed a request; the message is one line and holds no secret."""
 
 
-class RetryLater(Exception):
+class TransientError(Exception):
     """A transient failure worth another try, after `delay` seconds when the tracker says so."""
 
     def __init__(self, reason: str, delay: float | None = None) -> None:
@@ -75,13 +75,13 @@ class Transport:
         retrying = Retrying(
             stop=stop_after_attempt(self.attempts),
             wait=self._wait,
-            retry=retry_if_exception_type(RetryLater),
+            retry=retry_if_exception_type(TransientError),
             sleep=self._sleep,
             reraise=True,
         )
         try:
             return retrying(self._once, method, url, **kwargs)
-        except RetryLater as exc:
+        except TransientError as exc:
             raise ConnectorError(
                 f"{self.tracker}: gave up after {self.attempts} tries on {_safe(url)}: {exc.reason}"
             ) from None
@@ -96,11 +96,11 @@ class Transport:
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
-        told = exc.delay if isinstance(exc, RetryLater) else None
+        told = exc.delay if isinstance(exc, TransientError) else None
         if told is None:
             return float(min(self.backoff * 2 ** (state.attempt_number - 1), self.max_wait))
         if told > self.max_wait:
-            reason = exc.reason if isinstance(exc, RetryLater) else "rate limited"
+            reason = exc.reason if isinstance(exc, TransientError) else "rate limited"
             raise ConnectorError(
                 f"{self.tracker}: {reason}; the limit resets in {told:.0f}s, "
                 f"longer than the {self.max_wait:.0f}s this run may wait — try again later"
@@ -111,16 +111,16 @@ class Transport:
         try:
             response = self._client().request(method, url, **kwargs)
         except httpx.TimeoutException:
-            raise RetryLater("timed out") from None
+            raise TransientError("timed out") from None
         except httpx.TransportError as exc:
-            raise RetryLater(f"connection failed ({type(exc).__name__})") from None
+            raise TransientError(f"connection failed ({type(exc).__name__})") from None
         self._check(response)
         if response.status_code == 204 or not response.content:
             return Answer(None, response.headers, str(response.url))
         try:
             data = orjson.loads(response.content)
         except orjson.JSONDecodeError:
-            raise RetryLater("the answer was not complete JSON") from None
+            raise TransientError("the answer was not complete JSON") from None
         return Answer(data, response.headers, str(response.url))
 
     def _check(self, response: httpx.Response) -> None:
@@ -130,9 +130,9 @@ class Transport:
             return
         delay = self.limit_delay(response)
         if status == 429 or (status == 403 and (delay is not None or _mentions_limit(response))):
-            raise RetryLater(f"rate limited ({status})", 60.0 if delay is None else delay)
+            raise TransientError(f"rate limited ({status})", 60.0 if delay is None else delay)
         if status >= 500:
-            raise RetryLater(f"server error {status}", delay)
+            raise TransientError(f"server error {status}", delay)
         if status == 401:
             raise ConnectorError(
                 f"{self.tracker}: the token was refused (401 Unauthorized) at {where}; "
@@ -145,7 +145,8 @@ class Transport:
             )
         if status == 404:
             raise ConnectorError(
-                f"{self.tracker}: not found (404) at {where}; check the project name or issue number"
+                f"{self.tracker}: not found (404) at {where}; "
+                "check the project name or issue number"
             )
         raise ConnectorError(f"{self.tracker}: the tracker answered {status} at {where}")
 

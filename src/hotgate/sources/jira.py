@@ -7,7 +7,16 @@ from typing import Any
 from urllib.parse import urlparse
 
 from hotgate.model import Issue
-from hotgate.sources.base import Format, Ignored, Origin, make_issue, names, parse_time, summary_of, text_of
+from hotgate.sources.base import (
+    Format,
+    Ignored,
+    Origin,
+    make_issue,
+    names,
+    parse_time,
+    summary_of,
+    text_of,
+)
 
 _SEVERITY_FIELD_NAMES = {"severity", "bug severity", "impact"}
 

@@ -65,7 +65,9 @@ class JiraConnector(Connector):
         """https://SITE?jql=…, or one issue: https://SITE/browse/KEY-1 or https://SITE#KEY-1."""
         parsed = urlparse(spec.strip())
         if parsed.scheme not in {"http", "https"} or not parsed.hostname:
-            raise SourceError(f"jira:{spec}: expected jira:https://SITE?jql=… or jira:https://SITE#KEY-1")
+            raise SourceError(
+                f"jira:{spec}: expected jira:https://SITE?jql=… or jira:https://SITE#KEY-1"
+            )
         path = parsed.path.rstrip("/")
         number = parsed.fragment or None
         if "/browse/" in path:
@@ -73,7 +75,9 @@ class JiraConnector(Connector):
         if number and not _KEY.match(number):
             raise SourceError(f"jira:{spec}: {number!r} is not an issue key like PROJ-123")
         site = f"{parsed.scheme}://{parsed.netloc}{path}"
-        return Target(tracker=cls.name, url=site, query=dict(parse_qsl(parsed.query)), number=number)
+        return Target(
+            tracker=cls.name, url=site, query=dict(parse_qsl(parsed.query)), number=number
+        )
 
     @property
     def cloud(self) -> bool:
@@ -105,7 +109,11 @@ class JiraConnector(Connector):
     def pull(self, since: str | None = None) -> Iterator[Page]:
         """Issues of the search updated since the cursor, in pages."""
         jql = jql_since(self.target.query.get("jql", ""), since)
-        params: dict[str, Any] = {"jql": jql, "maxResults": self.settings.page_size, "fields": "*all"}
+        params: dict[str, Any] = {
+            "jql": jql,
+            "maxResults": self.settings.page_size,
+            "fields": "*all",
+        }
         cursor, number = since, 0
         if not self.cloud:
             params["startAt"] = 0

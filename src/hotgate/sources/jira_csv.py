@@ -57,7 +57,7 @@ class JiraCsvFormat(FileFormat):
 
     name = "jira-csv"
 
-    def sniff(self, path: str, head: bytes) -> bool:
+    def sniff(self, path: str, head: bytes) -> bool:  # noqa: ARG002
         """A CSV header with Summary and Issue key or Issue id."""
         columns = set(header_of(head))
         return "Summary" in columns and bool({"Issue key", "Issue id"} & columns)
