@@ -44,6 +44,7 @@ class Replay:
     seen: list[Seen] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)
     used: set[int] = field(default_factory=set)
+    release: threading.Event = field(default_factory=threading.Event)
 
     def unused(self) -> list[str]:
         """Recorded requests that were never asked for."""
@@ -56,6 +57,9 @@ class Replay:
             if number in self.used or _key(verb, recorded) != wanted:
                 continue
             self.used.add(number)
+            if interaction.get("hold"):
+                # Keep the client waiting here (a test kills it meanwhile), then answer.
+                self.release.wait(timeout=60)
             if "body_file" in interaction:
                 body = (RECORDINGS / interaction["body_file"]).read_text()
             elif "text" in interaction:
