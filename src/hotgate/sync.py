@@ -57,9 +57,7 @@ def changed_issues(session: Session, issues: Iterable[Issue]) -> list[Issue]:
     latest = {issue.key: issue for issue in issues}
     stored = _stored_documents(session, list(latest))
     return [
-        issue
-        for key, issue in latest.items()
-        if stored.get(key) != issue.model_dump(mode="json")
+        issue for key, issue in latest.items() if stored.get(key) != issue.model_dump(mode="json")
     ]
 
 

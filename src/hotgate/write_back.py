@@ -13,7 +13,7 @@ from hotgate.sync_config import WriteBack
 
 LABELS: dict[Verdict, str] = {"hotfix": "hotfix-candidate", "needs-info": "needs-info"}
 MARKER = "hotgate decision:"
-_NUMBER = re.compile(r"(?:#|/)([A-Za-z0-9_]+-\d+|\d+)$")
+_NUMBER = re.compile(r"(?:#|/|:)([A-Za-z0-9_]+-\d+|\d+)$")
 
 
 @dataclass
@@ -36,7 +36,9 @@ def issue_number(key: str) -> str:
 
 def marker(decision: Decision) -> str:
     """The line that marks hotgate's comment, naming the verdict and the policy."""
-    return f"{MARKER} {decision.verdict} (policy {decision.policy.name} {decision.policy.sha256[:12]})"
+    return (
+        f"{MARKER} {decision.verdict} (policy {decision.policy.name} {decision.policy.sha256[:12]})"
+    )
 
 
 def comment_text(decision: Decision) -> str:

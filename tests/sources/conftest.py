@@ -22,7 +22,7 @@ def replay() -> Iterator[Callable[[str], Replay]]:
         return recording
 
     yield start
-    for recording, server in started:
+    for _recording, server in started:
         server.shutdown()  # type: ignore[attr-defined]
         server.server_close()  # type: ignore[attr-defined]
     misses = [miss for recording, _ in started for miss in recording.misses]

@@ -66,9 +66,15 @@ class Replay:
                 body = interaction["text"]
             else:
                 body = json.dumps(interaction.get("body"))
-            headers = {k: v.replace("{base}", self.base) for k, v in interaction.get("headers", {}).items()}
+            headers = {
+                k: v.replace("{base}", self.base) for k, v in interaction.get("headers", {}).items()
+            }
             headers.setdefault("Content-Type", "application/json")
-            return interaction.get("status", 200), headers, body.replace("{base}", self.base).encode()
+            return (
+                interaction.get("status", 200),
+                headers,
+                body.replace("{base}", self.base).encode(),
+            )
         self.misses.append(f"{method} {target}")
         return 599, {"Content-Type": "text/plain"}, f"no recording for {method} {target}".encode()
 
@@ -98,10 +104,12 @@ def serve(replay: Replay) -> ThreadingHTTPServer:
 
         do_GET = do_POST = do_PUT = _handle  # noqa: N815
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     replay.base = f"http://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    ).start()
     return server

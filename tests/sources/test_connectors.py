@@ -53,7 +53,9 @@ def test_github_since_is_sent(replay: Start, sleeps: list[float]) -> None:
     assert page.cursor == "2024-05-03T11:00:00Z"
 
 
-def test_github_limits_5xx_and_truncated_json_are_waited_out(replay: Start, sleeps: list[float]) -> None:
+def test_github_limits_5xx_and_truncated_json_are_waited_out(
+    replay: Start, sleeps: list[float]
+) -> None:
     server = replay("github_limits")
     connector = _github(server, sleeps)
     connector.http.attempts = 6
@@ -76,7 +78,7 @@ def test_json_that_stays_truncated_gives_up(replay: Start, sleeps: list[float]) 
     server = replay("github_always_truncated")
     connector = _github(server, sleeps)
     connector.http.attempts = 3
-    with pytest.raises(ConnectorError, match="gave up after 3 tries .* not complete JSON"):
+    with pytest.raises(ConnectorError, match=r"gave up after 3 tries .* not complete JSON"):
         list(connector.pull())
     assert sleeps == [1.0, 2.0]
 
@@ -93,7 +95,9 @@ def test_errors_are_one_line_and_hold_no_secret(
     replay: Start, sleeps: list[float], project: str, message: str
 ) -> None:
     server = replay("github_errors")
-    server.used.update(n for n, i in enumerate(server.interactions) if project + "/" not in i["request"])
+    server.used.update(
+        n for n, i in enumerate(server.interactions) if project + "/" not in i["request"]
+    )
     with pytest.raises(ConnectorError, match=message) as caught:
         list(_github(server, sleeps, project).pull())
     assert SECRET not in str(caught.value)
@@ -120,7 +124,9 @@ def test_github_fetches_one_issue(replay: Start, sleeps: list[float]) -> None:
 def test_gitlab_pages_with_next_page_headers(replay: Start, sleeps: list[float]) -> None:
     server = replay("gitlab_paging")
     settings = GitLabSettings(url=server.base, token=SecretStr(SECRET), page_size=2)
-    connector = GitLabConnector(GitLabConnector.parse("fdroid/fdroiddata"), settings, sleep=sleeps.append)
+    connector = GitLabConnector(
+        GitLabConnector.parse("fdroid/fdroiddata"), settings, sleep=sleeps.append
+    )
     pages = list(connector.pull("2016-01-01T00:00:00Z"))
     assert [len(p.issues) for p in pages] == [2, 2]
     assert pages[-1].cursor == "2017-03-18T23:21:05.911Z"
@@ -147,7 +153,9 @@ def test_jira_server_pages_with_start_at(replay: Start, sleeps: list[float]) -> 
 
 def test_jira_server_since_adds_an_updated_clause(replay: Start, sleeps: list[float]) -> None:
     server = replay("jira_server_since")
-    [page] = list(_jira(server, "project = HELP", "server", sleeps).pull("2016-03-03T14:30:17.000+0000"))
+    [page] = list(
+        _jira(server, "project = HELP", "server", sleeps).pull("2016-03-03T14:30:17.000+0000")
+    )
     assert len(page.issues) == 1
 
 
@@ -188,9 +196,14 @@ def test_bugzilla_pages_with_limit_and_offset_and_reads_comments(
 
 @pytest.mark.parametrize(
     ("since", "message"),
-    [(None, r"token was refused \(401"), ("2016-06-07T00:00:00Z", "API key authentication is required")],
+    [
+        (None, r"token was refused \(401"),
+        ("2016-06-07T00:00:00Z", "API key authentication is required"),
+    ],
 )
-def test_bugzilla_errors(replay: Start, sleeps: list[float], since: str | None, message: str) -> None:
+def test_bugzilla_errors(
+    replay: Start, sleeps: list[float], since: str | None, message: str
+) -> None:
     server = replay("bugzilla_error")
     server.used.add(1 if since is None else 0)
     target = BugzillaConnector.parse(f"{server.base}?product=Firefox")
@@ -208,7 +221,12 @@ def test_bugzilla_errors(replay: Start, sleeps: list[float], since: str | None, 
         ("jira:https://acme.atlassian.net/browse/WEB-5", JiraConnector, "", "WEB-5"),
         ("jira:https://jira.example.org?jql=project%20%3D%20A", JiraConnector, "", None),
         ("bugzilla:https://bugzilla.mozilla.org?product=SeaMonkey", BugzillaConnector, "", None),
-        ("bugzilla:https://bugzilla.mozilla.org/show_bug.cgi?id=1606681", BugzillaConnector, "", "1606681"),
+        (
+            "bugzilla:https://bugzilla.mozilla.org/show_bug.cgi?id=1606681",
+            BugzillaConnector,
+            "",
+            "1606681",
+        ),
         ("bugzilla:https://bugs.example.org#12", BugzillaConnector, "", "12"),
     ],
 )

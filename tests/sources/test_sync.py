@@ -65,7 +65,11 @@ def _sessions(url: str) -> sessionmaker[Session]:
 
 
 def _source(server: Replay, **extra: object) -> SourceConfig:
-    return SourceConfig(source="github:acme/shop", settings={"url": server.base, "page_size": 2, "attempts": 1}, **extra)
+    return SourceConfig(
+        source="github:acme/shop",
+        settings={"url": server.base, "page_size": 2, "attempts": 1},
+        **extra,
+    )
 
 
 def _counts(url: str) -> tuple[int, int, int, str | None]:
@@ -78,7 +82,7 @@ def _counts(url: str) -> tuple[int, int, int, str | None]:
         return n_issues, n_decisions, latest, store.get_cursor(session, "github:acme/shop")
 
 
-class Interrupted(Exception):
+class SyncStoppedError(Exception):
     pass
 
 
@@ -89,9 +93,9 @@ def test_an_exception_after_a_commit_resumes_with_nothing_lost_or_doubled(
     first = replay("github_sync")
 
     def stop(report: SyncReport) -> None:
-        raise Interrupted
+        raise SyncStoppedError
 
-    with pytest.raises(Interrupted):
+    with pytest.raises(SyncStoppedError):
         sync_source(_source(first), _sessions(database), policy, CONTEXT, after_commit=stop)
     assert _counts(database) == (2, 2, 2, "2024-05-02T10:00:00Z")
 
@@ -102,15 +106,27 @@ def test_an_exception_after_a_commit_resumes_with_nothing_lost_or_doubled(
     assert resumed.unused() == []
 
 
-def test_a_sync_killed_between_batches_resumes(replay: Start, database: str, tmp_path: Path) -> None:
+def test_a_sync_killed_between_batches_resumes(
+    replay: Start, database: str, tmp_path: Path
+) -> None:
     server = replay("github_sync")
     sources = tmp_path / "hotgate-sources.yaml"
     sources.write_text(
-        f"sources:\n  - source: github:acme/shop\n    settings: {{url: '{server.base}', page_size: 2}}\n"
+        "sources:\n  - source: github:acme/shop\n"
+        f"    settings: {{url: '{server.base}', page_size: 2}}\n"
     )
     env = {**os.environ, "HOTGATE_DATABASE_URL": database, "HOTGATE_GITHUB_TOKEN": "t"}
-    command = [sys.executable, "-c", "from hotgate.cli import main; main()", "sync", "--config", str(sources)]
-    process = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    command = [
+        sys.executable,
+        "-c",
+        "from hotgate.cli import main; main()",
+        "sync",
+        "--config",
+        str(sources),
+    ]
+    process = subprocess.Popen(
+        command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     try:
         deadline = time.monotonic() + 60
         # The third page is asked for only once the second is committed; it is held unanswered.
@@ -127,7 +143,9 @@ def test_a_sync_killed_between_batches_resumes(replay: Start, database: str, tmp
 
     resumed = replay("github_sync_resume")
     sources.write_text(sources.read_text().replace(server.base, resumed.base))
-    done = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert "3 pulled in 1 pages — 2 new, 0 changed, 1 unchanged; 2 decided" in done.stdout
     assert _counts(database) == (6, 6, 6, "2024-05-06T10:00:00Z")

@@ -49,7 +49,7 @@ class Format(ABC):
     def matches(self, record: Mapping[str, Any]) -> bool:
         """Whether a single record (not a page) is in this format."""
 
-    def records(self, document: Mapping[str, Any]) -> Iterable[Any] | None:
+    def records(self, document: Mapping[str, Any]) -> Iterable[Any] | None:  # noqa: ARG002
         """The records inside a page of this format, or None when the document is no page."""
         return None
 

@@ -40,7 +40,8 @@ class BugzillaFormat(Format):
             if isinstance(c, Mapping)
         ]
         # The first comment of a Bugzilla bug is its description.
-        body, rest = (comments[0], comments[1:]) if comments else (record.get("description") or "", [])
+        body = comments[0] if comments else str(record.get("description") or "")
+        rest = comments[1:]
         keywords = [str(k) for k in record.get("keywords") or []]
         bug_type = _value(record.get("type"))
         severity = _value(record.get("severity"))

@@ -127,7 +127,8 @@ def _from_yaml(text: bytes, label: str, origin: Origin) -> Iterator[Item]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
-        raise SourceError(f"{label}:{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        problem = getattr(exc, "problem", exc)
+        raise SourceError(f"{label}:{where}: not valid YAML: {problem}") from None
     for document in documents:
         if document is not None:
             yield from _from_document(document, label, origin)
@@ -144,7 +145,9 @@ def _records(document: Any) -> Iterable[Any]:
     return [document]
 
 
-def _from_document(document: Any, label: str, origin: Origin, single: bool = False) -> Iterator[Item]:
+def _from_document(
+    document: Any, label: str, origin: Origin, single: bool = False
+) -> Iterator[Item]:
     for index, record in enumerate(_records(document), start=1):
         where = label if single else f"{label} record {index}"
         yield read_record(record, where, origin)
