@@ -54,6 +54,8 @@ class Transport:
     clock: Callable[[], float] = time.time
     client: httpx.Client | None = None
     waits: list[float] = field(default_factory=list)
+    # Set when an answer said the quota is spent: the next request first waits for the reset.
+    pause: float = 0.0
 
     def _client(self) -> httpx.Client:
         if self.client is None:
@@ -79,6 +81,14 @@ class Transport:
             sleep=self._sleep,
             reraise=True,
         )
+        if self.pause > 0:
+            delay, self.pause = self.pause, 0.0
+            if delay > self.max_wait:
+                raise ConnectorError(
+                    f"{self.tracker}: the rate limit is spent; it resets in {delay:.0f}s, "
+                    f"longer than the {self.max_wait:.0f}s this run may wait — try again later"
+                )
+            self._sleep(delay)
         try:
             return retrying(self._once, method, url, **kwargs)
         except TransientError as exc:
@@ -115,6 +125,7 @@ class Transport:
         except httpx.TransportError as exc:
             raise TransientError(f"connection failed ({type(exc).__name__})") from None
         self._check(response)
+        self.pause = self.limit_delay(response) or 0.0
         if response.status_code == 204 or not response.content:
             return Answer(None, response.headers, str(response.url))
         try:
