@@ -177,3 +177,29 @@ def test_the_sources_file_is_checked(tmp_path: Path) -> None:
     path.write_text("sources:\n  - source: github:a/b\n  - source: github:a/b\n")
     with pytest.raises(ValueError, match="repeated: github:a/b"):
         load_sources(path)
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("settings: {colour: red}", "field 'colour': Extra inputs are not permitted"),
+        ("token_env: HOTGATE_TEST_UNSET_TOKEN", "HOTGATE_TEST_UNSET_TOKEN is not set"),
+    ],
+)
+def test_bad_sources_stop_sync_before_the_database_is_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entry: str, message: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from hotgate.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HOTGATE_DATABASE_URL", raising=False)
+    monkeypatch.delenv("HOTGATE_TEST_UNSET_TOKEN", raising=False)
+    (tmp_path / "hotgate-sources.yaml").write_text(
+        f"sources:\n  - source: github:acme/shop\n    {entry}\n"
+    )
+    result = CliRunner().invoke(app, ["sync"])
+    assert result.exit_code == 2
+    assert message in " ".join(result.stderr.split())
+    assert not (tmp_path / "hotgate.db").exists()

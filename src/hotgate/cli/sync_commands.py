@@ -20,6 +20,7 @@ from hotgate.cli.app import (
     out,
     policy_from,
 )
+from hotgate.sources.base import SourceError
 from hotgate.sync import SyncReport, sync_source
 from hotgate.sync_config import DEFAULT_FILE, load_sources
 
@@ -50,15 +51,23 @@ def sync(
             sources = [s for s in sources if s.name in only]
         if not sources:
             fail("the sources file lists no sources to sync")
+        # Every source's settings are checked before the database is touched.
+        connectors = [source.connector() for source in sources]
         url = store.default_database_url(policy_path)
         engine = store.make_engine(url)
         store.upgrade(engine)
         sessions = store.session_factory(engine)
-        reports = []
-        for source in sources:
-            reports.append(sync_source(source, sessions, policy, context))
+        reports, failed = [], 0
+        for source, connector in zip(sources, connectors, strict=True):
+            try:
+                reports.append(sync_source(source, sessions, policy, context, connector))
+            except SourceError as exc:
+                # What was committed stays, with its cursor; the other sources still sync.
+                err.print(f"hotgate: {source.name}: {exc}", markup=False)
+                failed += 1
+                continue
             _print(reports[-1])
-    if any(r.skipped or r.posted.failed for r in reports):
+    if failed or any(r.skipped or r.posted.failed for r in reports):
         raise typer.Exit(2)
 
 
