@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import re
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from hotgate.sources.base import SourceError, parse_time
@@ -13,15 +15,16 @@ from hotgate.sources.base import SourceError, parse_time
 # Descriptions of real bugs can be far longer than the csv module's 128 KiB default.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
-# Jira writes dates in the site's display format; these are the ones its exports use.
-_EXPORT_DATE_FORMATS = (
-    "%d/%b/%y %H:%M",
-    "%d/%b/%y %I:%M %p",
-    "%d/%b/%Y %H:%M",
-    "%d/%b/%Y %I:%M %p",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
+# Jira writes dates in the site's display format: `30/Sep/21 17:20` or `30/Sep/21 5:20 PM`.
+_JIRA_DATE = re.compile(
+    r"^(\d{1,2})/([A-Za-z]{3})/(\d{2}|\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?$"
 )
+_MONTHS = {
+    m: n
+    for n, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+    )
+}
 
 Row = dict[str, list[str]]
 
@@ -90,17 +93,28 @@ def every(row: Row, *columns: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=1 << 16)
 def export_time(value: str | None) -> datetime | None:
     """A date as a tracker's CSV export writes it (`30/Sep/21 17:20`, ISO 8601 ...)."""
     if not value:
         return None
     text = value.strip()
-    for pattern in _EXPORT_DATE_FORMATS:
+    match = _JIRA_DATE.match(text)
+    if match:
+        day, month, year, hour, minute, second, half = match.groups()
+        number = _MONTHS.get(month.lower())
+        clock = int(hour) % 12 + (12 if half and half.lower() == "pm" else 0) if half else int(hour)
+        if number is None or clock > 23:
+            raise ValueError(f"date {text!r} is in no known format")
+        full_year = int(year) + 2000 if len(year) == 2 else int(year)
+        moment = (full_year, number, int(day), clock, int(minute), int(second or 0))
         try:
-            return datetime.strptime(text, pattern).replace(tzinfo=UTC)
+            return datetime(*moment, tzinfo=UTC)
         except ValueError:
-            continue
+            raise ValueError(f"date {text!r} is not a real day") from None
     try:
-        return parse_time(text)
+        found = parse_time(text.replace(" ", "T", 1) if "T" not in text else text)
     except ValueError:
         raise ValueError(f"date {text!r} is in no known format") from None
+    # Exports do not say the site's zone; read them as UTC.
+    return found.replace(tzinfo=UTC) if found and found.tzinfo is None else found
