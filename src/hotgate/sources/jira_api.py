@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlparse
 
-from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from hotgate.sources.base import Origin, SourceError, parse_time
@@ -51,7 +50,6 @@ class JiraSettings(ConnectorSettings):
 
     email: str | None = None
     flavour: Literal["auto", "cloud", "server"] = "auto"
-    password: SecretStr | None = None
 
 
 class JiraConnector(Connector):
