@@ -204,3 +204,19 @@ def test_csv_is_streamed_not_loaded(tmp_path: Path) -> None:
     assert isinstance(first, Issue)
     assert first.key == "jira:B-0"
     assert sum(1 for _ in items) == 4999
+
+
+@pytest.mark.parametrize("offset", [1, 3, 5])
+def test_a_forbidden_character_reference_split_across_chunks_is_dropped(
+    tmp_path: Path, offset: int
+) -> None:
+    from hotgate.sources.bugzilla_files import _CHUNK
+
+    head = '<?xml version="1.0"?>\n<bugzilla urlbase="https://b.example/"><bug><bug_id>1</bug_id>'
+    head += "<short_desc>Crash</short_desc><product>P</product><long_desc><thetext>"
+    filler = "x" * (_CHUNK - len(head) - offset)
+    path = tmp_path / "bugs.xml"
+    path.write_text(head + filler + "&#x0B;end</thetext></long_desc></bug></bugzilla>")
+    [bug] = read_items(str(path))
+    assert isinstance(bug, Issue)
+    assert bug.body.endswith("xend")
