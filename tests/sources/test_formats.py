@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hotgate.model import Issue
 from hotgate.sources.base import Ignored, Skipped, SourceError
@@ -220,3 +222,35 @@ def test_a_forbidden_character_reference_split_across_chunks_is_dropped(
     [bug] = read_items(str(path))
     assert isinstance(bug, Issue)
     assert bug.body.endswith("xend")
+
+
+_cell = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), whitelist_characters='\n\r",;'),
+    max_size=40,
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(st.tuples(_cell, _cell), min_size=1, max_size=8))
+def test_any_quoted_text_survives_the_jira_csv_reader(
+    tmp_path: Path, rows: list[tuple[str, str]]
+) -> None:
+    import csv
+
+    path = tmp_path / "export.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Summary", "Issue key", "Created", "Description"])
+        for number, (summary, description) in enumerate(rows, 1):
+            writer.writerow([summary, f"Q-{number}", "30/Sep/21 17:20", description])
+    issues = list(read_items(str(path)))
+    assert [i.key for i in issues if isinstance(i, Issue)] == [
+        f"jira:Q-{n}" for n in range(1, len(rows) + 1)
+    ]
+    for issue, (summary, description) in zip(issues, rows, strict=True):
+        assert isinstance(issue, Issue)
+        assert issue.title == (summary.strip() or "(no summary)")
+        # A cell of only blanks counts as empty, as Jira writes no value there.
+        assert issue.body == (description.strip() if description.strip() else "")
