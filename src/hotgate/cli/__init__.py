@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from hotgate.cli import decide, policy_commands
+from hotgate.cli import service_commands
 from hotgate.cli import sync_commands
 from hotgate.cli.app import app
 
 __all__ = ["app", "main"]
 
 # Each module adds its commands to `app` when imported.
-_COMMAND_MODULES = (decide, policy_commands, sync_commands)
+_COMMAND_MODULES = (decide, policy_commands, service_commands, sync_commands)
 
 
 def main() -> None:
