@@ -29,7 +29,7 @@ def test_triage_reads_a_repository(replay: Start) -> None:
     server.interactions[0]["request"] = server.interactions[0]["request"].split("&since=")[0]
     result = CliRunner().invoke(
         app,
-        ["triage", "github:acme/shop", "--format", "jsonl", "--as-of", "2024-06-01"],
+        ["triage", "github:acme/shop", "--format", "jsonl", "--as-of", "2024-06-01", "--no-record"],
         env=_env(server),
     )
     assert result.exit_code == 0, result.output
@@ -41,7 +41,15 @@ def test_assess_reads_one_issue(replay: Start) -> None:
     server = replay("github_one")
     result = CliRunner().invoke(
         app,
-        ["assess", "github:acme/shop#41", "--format", "json", "--as-of", "2024-06-01"],
+        [
+            "assess",
+            "github:acme/shop#41",
+            "--format",
+            "json",
+            "--as-of",
+            "2024-06-01",
+            "--no-record",
+        ],
         env=_env(server),
     )
     assert result.exit_code == 0, result.output
@@ -53,7 +61,9 @@ def test_assess_reads_one_issue(replay: Start) -> None:
 def test_a_wrong_token_is_one_reason_and_exit_2(replay: Start) -> None:
     server = replay("github_errors")
     server.used.update({1, 2})
-    result = CliRunner().invoke(app, ["triage", "github:acme/shop"], env=_env(server))
+    result = CliRunner().invoke(
+        app, ["triage", "github:acme/shop", "--no-record"], env=_env(server)
+    )
     assert result.exit_code == 2
     assert result.stdout == ""
     # One reason (the console may wrap it to the terminal's width).

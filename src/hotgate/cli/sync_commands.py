@@ -20,6 +20,7 @@ from hotgate.cli.app import (
     out,
     policy_from,
 )
+from hotgate.cli.service_commands import DbOption, database_url
 from hotgate.sources.base import SourceError
 from hotgate.sync import SyncReport, sync_source
 from hotgate.sync_config import DEFAULT_FILE, load_sources
@@ -38,6 +39,7 @@ def sync(
     policy_path: PolicyOption = None,
     as_of: AsOfOption = None,
     next_release: NextReleaseOption = None,
+    db: DbOption = None,
 ) -> None:
     """Pull what changed at each tracker since the last sync, decide it and record it."""
     policy = policy_from(policy_path)
@@ -53,7 +55,7 @@ def sync(
             fail("the sources file lists no sources to sync")
         # Every source's settings are checked before the database is touched.
         connectors = [source.connector() for source in sources]
-        url = store.default_database_url(policy_path)
+        url = database_url(db, policy_path)
         engine = store.make_engine(url)
         store.upgrade(engine)
         sessions = store.session_factory(engine)
