@@ -252,3 +252,43 @@ def test_sources_on_the_command_line(
 def test_bad_sources_are_named(spec: str, message: str) -> None:
     with pytest.raises(SourceError, match=message):
         open_connector(spec)
+
+
+def test_jira_and_bugzilla_fetch_one_issue(replay: Start, sleeps: list[float]) -> None:
+    server = replay("one_issue_each")
+    jira = JiraConnector(
+        JiraConnector.parse(f"{server.base}/browse/HELP-6041"),
+        JiraSettings(flavour="server", attempts=1),
+    )
+    assert jira.target.number == "HELP-6041"
+    issue = jira.fetch("HELP-6041")
+    assert isinstance(issue, Issue)
+    assert issue.key.endswith("/HELP-6041")
+    bugzilla = BugzillaConnector(
+        BugzillaConnector.parse(f"{server.base}#947945"), BugzillaSettings(attempts=1)
+    )
+    bug = bugzilla.fetch("947945")
+    assert isinstance(bug, Issue)
+    assert (bug.body, bug.comments) == ("First comment is the description.", ["A second one."])
+    with pytest.raises(ConnectorError, match=r"not found \(404\)"):
+        bugzilla.fetch("1")
+    assert server.unused() == []
+
+
+def test_write_back_requests_of_each_tracker(replay: Start) -> None:
+    server = replay("writeback_each")
+    gitlab = GitLabConnector(GitLabConnector.parse("grp/proj"), GitLabSettings(url=server.base))
+    jira = JiraConnector(JiraConnector.parse(server.base), JiraSettings(flavour="server"))
+    bugzilla = BugzillaConnector(BugzillaConnector.parse(server.base), BugzillaSettings())
+    for connector, number in ((gitlab, "8"), (jira, "SHOP-1"), (bugzilla, "12")):
+        connector.post_comment(number, "hotgate decision: hotfix")
+        connector.add_label(number, "hotfix-candidate")
+    assert [s.body for s in server.seen] == [
+        {"body": "hotgate decision: hotfix"},
+        {"add_labels": "hotfix-candidate"},
+        {"body": "hotgate decision: hotfix"},
+        {"update": {"labels": [{"add": "hotfix-candidate"}]}},
+        {"comment": "hotgate decision: hotfix"},
+        {"keywords": {"add": ["hotfix-candidate"]}},
+    ]
+    assert server.unused() == []
