@@ -23,7 +23,21 @@ from pathlib import Path
 
 import orjson
 
-WORDS = "checkout crash page user error login banner price always every only when cart".split()
+WORDS = [
+    "checkout",
+    "crash",
+    "page",
+    "user",
+    "error",
+    "login",
+    "banner",
+    "price",
+    "always",
+    "every",
+    "only",
+    "when",
+    "cart",
+]
 
 
 def _text(rng: random.Random, n: int) -> str:
@@ -55,19 +69,42 @@ def make_jsonl(path: Path, size: int) -> None:
 def make_jira_csv(path: Path, size: int) -> None:
     """Jira's CSV export: repeated columns, multi-line quoted descriptions, Jira dates."""
     rng = random.Random(2)
-    header = ["Summary", "Issue key", "Issue id", "Issue Type", "Status", "Priority",
-              "Resolution", "Created", "Updated", "Affects Version/s", "Labels", "Labels",
-              "Description"]
+    header = [
+        "Summary",
+        "Issue key",
+        "Issue id",
+        "Issue Type",
+        "Status",
+        "Priority",
+        "Resolution",
+        "Created",
+        "Updated",
+        "Affects Version/s",
+        "Labels",
+        "Labels",
+        "Description",
+    ]
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(header)
         for n in range(1, size + 1):
-            writer.writerow([
-                _text(rng, 6), f"SHOP-{n}", 100000 + n, "Bug", "Open",
-                rng.choice(["Blocker", "Critical", "Major", "Minor", "Trivial"]), "",
-                "30/Sep/21 17:20", "01/Oct/21 09:05", "4.1", "regression", "login",
-                f"{_text(rng, 15)}\n\n\"Steps\":\n1. {_text(rng, 10)}\n2. {_text(rng, 10)}",
-            ])
+            writer.writerow(
+                [
+                    _text(rng, 6),
+                    f"SHOP-{n}",
+                    100000 + n,
+                    "Bug",
+                    "Open",
+                    rng.choice(["Blocker", "Critical", "Major", "Minor", "Trivial"]),
+                    "",
+                    "30/Sep/21 17:20",
+                    "01/Oct/21 09:05",
+                    "4.1",
+                    "regression",
+                    "login",
+                    f'{_text(rng, 15)}\n\n"Steps":\n1. {_text(rng, 10)}\n2. {_text(rng, 10)}',
+                ]
+            )
 
 
 def measure(kind: str, path: str) -> dict[str, float]:
@@ -117,12 +154,17 @@ def main() -> None:
             for kind in ("baseline", "hotgate"):
                 found = subprocess.run(
                     [sys.executable, __file__, "--measure", kind, str(path)],
-                    capture_output=True, text=True, check=True,
+                    capture_output=True,
+                    text=True,
+                    check=True,
                 )
                 result = json.loads(found.stdout)
                 assert result["count"] == size, result
-                name = "hotgate" if kind == "hotgate" else (
-                    "orjson per line" if suffix == ".jsonl" else "csv module")
+                name = (
+                    "hotgate"
+                    if kind == "hotgate"
+                    else ("orjson per line" if suffix == ".jsonl" else "csv module")
+                )
                 print(
                     f"| {'GitHub JSON Lines' if suffix == '.jsonl' else 'Jira CSV'} | {size:,} "
                     f"| {name} | {size / result['seconds']:,.0f} | {result['peak_mb']:.0f} |",
