@@ -15,7 +15,7 @@ from hotgate.policy.engine import Context, decide, evaluate, rank, to_decision
 from hotgate.policy.schema import Policy
 from hotgate.policy.signals import issues_frame
 from hotgate.sources.base import Ignored, Origin, Skipped, SourceError
-from hotgate.sources.reader import Item, read_items
+from hotgate.sources.reader import Item, read_issues, read_items
 
 BATCH_SIZE = 50_000
 SUMMARY_COLUMNS = [
@@ -47,7 +47,7 @@ class Tally:
 def assess_one(path: str, policy: Policy, context: Context, origin: Origin | None = None) -> Decision:
     """Decide the single subject in a file; an error if it holds none or several."""
     issues: list[Issue] = []
-    for item in read_items(path, origin):
+    for item in read_issues(path, origin):
         if isinstance(item, Skipped):
             raise SourceError(str(item))
         if isinstance(item, Issue):

@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 
 from hotgate.model import Issue
 from hotgate.sources.base import Ignored, Skipped, SourceError
-from hotgate.sources.reader import read_items
+from hotgate.sources.reader import read_issues
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def _read(name: str) -> list[Issue | Skipped | Ignored]:
-    return list(read_items(str(FIXTURES / name)))
+    return list(read_issues(str(FIXTURES / name)))
 
 
 @pytest.mark.parametrize(
@@ -171,7 +171,7 @@ def test_fields_are_read(name: str, index: int, expected: dict[str, Any]) -> Non
 def test_native_format_still_rejects_a_missing_title(tmp_path: Path) -> None:
     path = tmp_path / "one.json"
     path.write_text('{"key": "x:1", "source": "hotgate", "title": ""}')
-    [item] = read_items(str(path))
+    [item] = read_issues(str(path))
     assert isinstance(item, Skipped)
     assert "title" in item.reason
 
@@ -181,7 +181,7 @@ def test_a_broken_csv_row_is_skipped_with_its_line(tmp_path: Path) -> None:
     path.write_text(
         "Summary,Issue key,Created\nGood one,A-1,30/Sep/21 17:20\nBad date,A-2,yesterday\n"
     )
-    items = list(read_items(str(path)))
+    items = list(read_issues(str(path)))
     assert isinstance(items[0], Issue)
     assert isinstance(items[1], Skipped)
     assert items[1].where.endswith("line 3")
@@ -192,7 +192,7 @@ def test_xml_that_is_not_xml_is_one_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "bugs.xml"
     path.write_text("<bugzilla><bug><bug_id>1</bug_id></bugzilla>")
     with pytest.raises(SourceError, match=r"bugs\.xml: not valid XML"):
-        list(read_items(str(path)))
+        list(read_issues(str(path)))
 
 
 def test_csv_is_streamed_not_loaded(tmp_path: Path) -> None:
@@ -201,7 +201,7 @@ def test_csv_is_streamed_not_loaded(tmp_path: Path) -> None:
         handle.write("Summary,Issue key,Created\n")
         for n in range(5000):
             handle.write(f"Bug {n},B-{n},30/Sep/21 17:20\n")
-    items = read_items(str(path))
+    items = read_issues(str(path))
     first = next(items)
     assert isinstance(first, Issue)
     assert first.key == "jira:B-0"
@@ -219,7 +219,7 @@ def test_a_forbidden_character_reference_split_across_chunks_is_dropped(
     filler = "x" * (_CHUNK - len(head) - offset)
     path = tmp_path / "bugs.xml"
     path.write_text(head + filler + "&#x0B;end</thetext></long_desc></bug></bugzilla>")
-    [bug] = read_items(str(path))
+    [bug] = read_issues(str(path))
     assert isinstance(bug, Issue)
     assert bug.body.endswith("xend")
 
@@ -245,7 +245,7 @@ def test_any_quoted_text_survives_the_jira_csv_reader(
         writer.writerow(["Summary", "Issue key", "Created", "Description"])
         for number, (summary, description) in enumerate(rows, 1):
             writer.writerow([summary, f"Q-{number}", "30/Sep/21 17:20", description])
-    issues = list(read_items(str(path)))
+    issues = list(read_issues(str(path)))
     assert [i.key for i in issues if isinstance(i, Issue)] == [
         f"jira:Q-{n}" for n in range(1, len(rows) + 1)
     ]

@@ -9,7 +9,7 @@ import pytest
 
 from hotgate.model import Issue
 from hotgate.sources.base import Skipped
-from hotgate.sources.reader import read_items
+from hotgate.sources.reader import read_issues
 
 
 def _trackers() -> Path:
@@ -81,7 +81,7 @@ def test_every_sample_file_is_listed() -> None:
 
 @pytest.mark.parametrize(("name", "counts"), sorted(ISSUE_FILES.items()))
 def test_every_issue_record_becomes_an_issue(name: str, counts: tuple[int, int]) -> None:
-    items = list(read_items(str(TRACKERS / name)))
+    items = list(read_issues(str(TRACKERS / name)))
     kinds = Counter(type(i).__name__ for i in items)
     assert (kinds["Issue"], kinds["Ignored"], kinds["Skipped"]) == (*counts, 0)
     keys = [i.key for i in items if isinstance(i, Issue)]
@@ -91,7 +91,7 @@ def test_every_issue_record_becomes_an_issue(name: str, counts: tuple[int, int])
 
 @pytest.mark.parametrize(("name", "records"), sorted(OTHER_FILES.items()))
 def test_answers_that_are_not_issues_are_refused(name: str, records: int) -> None:
-    items = list(read_items(str(TRACKERS / name)))
+    items = list(read_issues(str(TRACKERS / name)))
     assert len(items) == records
     assert all(isinstance(i, Skipped) for i in items)
 
@@ -112,18 +112,18 @@ def test_answers_that_are_not_issues_are_refused(name: str, records: int) -> Non
     ],
 )
 def test_scales_of_the_exports(name: str, scale: str, expected: dict[str | None, int]) -> None:
-    issues = [i for i in read_items(str(TRACKERS / name)) if isinstance(i, Issue)]
+    issues = [i for i in read_issues(str(TRACKERS / name)) if isinstance(i, Issue)]
     assert Counter(getattr(i, scale) for i in issues) == expected
 
 
 def test_jira_issue_with_empty_summary_is_kept() -> None:
-    items = list(read_items(str(TRACKERS / "jira/jira_issues_page_1.json")))
+    items = list(read_issues(str(TRACKERS / "jira/jira_issues_page_1.json")))
     empty = next(i for i in items if isinstance(i, Issue) and i.key.endswith("HELP-6042"))
     assert empty.title == "(no summary)"
 
 
 def test_invalid_characters_are_dropped_not_fatal() -> None:
-    [bug] = list(read_items(str(TRACKERS / "bugzilla/bugzilla_bugs_invalid_chars.xml")))
+    [bug] = list(read_issues(str(TRACKERS / "bugzilla/bugzilla_bugs_invalid_chars.xml")))
     assert isinstance(bug, Issue)
     assert bug.key == "bugzilla:example.com#25299"
     assert "\x00" not in bug.body
@@ -131,7 +131,7 @@ def test_invalid_characters_are_dropped_not_fatal() -> None:
 
 
 def test_hadoop_dates_are_read() -> None:
-    first = next(iter(read_items(str(TRACKERS / "jira/hadoop_jira_export.csv"))))
+    first = next(iter(read_issues(str(TRACKERS / "jira/hadoop_jira_export.csv"))))
     assert isinstance(first, Issue)
     assert first.created is not None
     assert (first.created.year, first.created.month, first.created.day) == (2021, 9, 30)

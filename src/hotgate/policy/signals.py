@@ -60,6 +60,15 @@ def issue_row(issue: Issue) -> dict[str, Any]:
     return row
 
 
+def issue_from_row(row: dict[str, Any]) -> Issue:
+    """An Issue from one row of the evaluation frame (the inverse of issue_row)."""
+    fields = {k: v for k, v in row.items() if k in Issue.model_fields and v is not None}
+    fields["comments"] = [row["comment_text"]] if row.get("comment_text") else []
+    answers = (row.get("answers") or "").split(",")
+    fields["answers"] = dict(a.split("=", 1) for a in answers if "=" in a)
+    return Issue.model_validate(fields)
+
+
 def issues_frame(issues: Iterable[Issue]) -> pl.DataFrame:
     """Build the evaluation frame for a batch of issues."""
     return pl.DataFrame([issue_row(issue) for issue in issues], schema=ISSUE_SCHEMA)

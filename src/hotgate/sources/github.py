@@ -44,6 +44,7 @@ class GitHubFormat(Format):
         "type": pl.Struct({"name": pl.String()}),
         "pull_request": pl.Struct({"url": pl.String()}),
         "events": pl.List(pl.Struct({"event": pl.String()})),
+        "created_at": pl.String(),
     }
 
     def matches(self, record: Mapping[str, Any]) -> bool:
@@ -113,6 +114,7 @@ class GitHubFormat(Format):
             if isinstance(issue_type, pl.Struct)
             else column(raw, "type"),
             status=column(raw, "state"),
+            created=column(raw, "created_at").str.to_datetime(time_zone="UTC", strict=False),
             resolution=pl.when(column(raw, "state_reason") == "not_planned").then(pl.lit("won't fix")),
             duplicates=duplicates,
             reactions=struct_field(raw, "reactions", "total_count", pl.Int64).fill_null(0),

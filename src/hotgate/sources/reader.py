@@ -12,6 +12,7 @@ import polars as pl
 import yaml
 
 from hotgate.model import Issue
+from hotgate.policy.signals import issue_from_row
 from hotgate.sources.base import (
     FileFormat,
     Format,
@@ -40,6 +41,15 @@ def _open(path: str) -> IO[bytes]:
         return Path(path).open("rb")
     except OSError as exc:
         raise SourceError(f"{path}: cannot open: {exc.strerror or exc}") from None
+
+
+def read_issues(path: str, origin: Origin | None = None) -> Iterator[Issue | Skipped | Ignored]:
+    """Like read_items, with issues read as columns turned back into Issue objects."""
+    for item in read_items(path, origin):
+        if isinstance(item, pl.DataFrame):
+            yield from (issue_from_row(row) for row in item.iter_rows(named=True))
+        else:
+            yield item
 
 
 def read_items(path: str, origin: Origin | None = None) -> Iterator[Item]:
