@@ -17,7 +17,7 @@ from hotgate.policy.signals import issues_frame
 from hotgate.sources.base import Ignored, Origin, Skipped, SourceError
 from hotgate.sources.reader import Item, read_issues, read_items
 
-BATCH_SIZE = 50_000
+BATCH_SIZE = 20_000
 SUMMARY_COLUMNS = [
     "key",
     "title",

@@ -158,12 +158,12 @@ def read_signals(policy: Policy, frame: pl.DataFrame) -> pl.DataFrame:
             )
         )
     )
-    core_text = pl.concat_str(
-        [pl.col("component").str.to_lowercase(), pl.col("_text")], separator="\n", ignore_nulls=True
-    )
     core = _any_of([p for patterns in policy.core_functions.values() for p in patterns])
     columns: dict[str, pl.Expr] = {name: _spec_hit(spec) for name, spec in policy.signals.items()}
-    columns["core_function"] = core_text.str.contains(core).fill_null(False)
+    columns["core_function"] = (
+        pl.col("_text").str.contains(core)
+        | pl.col("component").str.to_lowercase().str.contains(core).fill_null(False)
+    )
     columns["severity"] = pl.col("severity_level").str.slice(1).cast(pl.Int64)
     columns["priority"] = pl.col("priority_level").str.slice(1).cast(pl.Int64)
     columns["comments"] = pl.col("comment_count")
