@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -42,12 +45,15 @@ def test_assess_json_is_the_decision_contract(tmp_path: Path) -> None:
     )
     assert code == 0
     decision = json.loads(out)
-    assert decision["subject"].items() >= {
-        "kind": "issue",
-        "key": "github:acme/shop#7",
-        "title": "Checkout crashes for every user",
-        "url": "https://github.com/acme/shop/issues/7",
-    }.items()
+    assert (
+        decision["subject"].items()
+        >= {
+            "kind": "issue",
+            "key": "github:acme/shop#7",
+            "title": "Checkout crashes for every user",
+            "url": "https://github.com/acme/shop/issues/7",
+        }.items()
+    )
     assert decision["verdict"] == "wait"
     assert [c["name"] for c in decision["criteria"]] == [
         "significant",
@@ -256,3 +262,16 @@ def test_policy_check(tmp_path: Path) -> None:
         code == 2
         and "p.yaml: criteria.significant.rules[0].when: unknown signal or field 'nota_bug'" in err
     )
+
+
+def test_out_to_a_device_writes_to_it_and_leaves_it_in_place(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    code, _, _ = run(
+        "triage", str(EXAMPLES / "jira_search.json"), "--format", "csv", "--out", str(fifo), *AS_OF
+    )
+    received = reader.communicate(timeout=30)[0].decode()
+    assert code == 0
+    assert received.startswith("key,title,verdict")
+    assert stat.S_ISFIFO(fifo.stat().st_mode)

@@ -167,6 +167,12 @@ def _write(out_path: Path | None, chunks: Iterator[bytes]) -> None:
             out.file.write(chunk.decode())
         out.file.flush()
         return
+    if out_path.exists() and not out_path.is_file():
+        # A device or pipe (/dev/null, /dev/stdout): write to it, never replace it.
+        with out_path.open("wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+        return
     directory = out_path.resolve().parent
     fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{out_path.name}.")
     try:
