@@ -8,7 +8,8 @@ from itertools import islice
 
 import polars as pl
 
-from hotgate.model import Decision, Issue
+from hotgate.model import ChangeRequest, Decision, Issue
+from hotgate.policy.changes import changes_frame, decide_changes, evaluate_changes
 from hotgate.policy.engine import Context, evaluate, rank, to_decision
 from hotgate.policy.schema import Policy
 from hotgate.policy.signals import issues_frame
@@ -40,22 +41,47 @@ class Tally:
     decided: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     ignored: int = 0
+    changes: list[ChangeRequest] = field(default_factory=list)
 
 
 def assess_one(path: str, policy: Policy, context: Context, origin: Origin | None = None) -> Decision:
     """Decide the single subject in a file; an error if it holds none or several."""
-    issues: list[Issue] = []
+    issues: list[Issue | ChangeRequest] = []
     for item in read_items(path, origin):
         if isinstance(item, Skipped):
             raise SourceError(str(item))
-        if isinstance(item, Issue):
+        if isinstance(item, Issue | ChangeRequest):
             issues.append(item)
     label = "<stdin>" if path == "-" else path
     if not issues:
         raise SourceError(f"{label}: holds no issue to assess")
     if len(issues) > 1:
         raise SourceError(f"{label}: holds {len(issues)} issues; use 'hotgate triage' for many")
+    if isinstance(issues[0], ChangeRequest):
+        return decide_change(issues[0], policy, context)
     return decide_issue(issues[0], policy, context)
+
+
+def decide_change(change: ChangeRequest, policy: Policy, context: Context) -> Decision:
+    """Decide one change request in the content lane."""
+    return next(decide_changes(policy, [change], context))
+
+
+CHANGE_SUMMARY_COLUMNS = [
+    "key", "title", "verdict", "simple__answer", "needed__answer", "safe__answer",
+    "cost_of_waiting", "risk_of_hotfix", "url",
+]
+
+
+def change_summary(policy: Policy, context: Context, tally: Tally) -> pl.DataFrame:
+    """Decide the change requests a batch run set aside, ranked like the issues."""
+    if not tally.changes:
+        return pl.DataFrame()
+    frame, _ = changes_frame(policy, tally.changes, context)
+    tally.decided += len(tally.changes)
+    evaluated = evaluate_changes(policy, frame)
+    ranked = evaluated.sort(["_rank", "cost_of_waiting", "key"], descending=[False, True, False])
+    return ranked.select(CHANGE_SUMMARY_COLUMNS)
 
 
 def decide_issue(issue: Issue, policy: Policy, context: Context) -> Decision:
@@ -84,6 +110,8 @@ def evaluated_batches(
                 tally.skipped.append(item)
             elif isinstance(item, Ignored):
                 tally.ignored += 1
+            elif isinstance(item, ChangeRequest):
+                tally.changes.append(item)  # decided apart: a change has its own criteria
         if batch:
             tally.decided += len(batch)
             yield evaluate(policy, issues_frame(batch), context)
@@ -116,3 +144,5 @@ def triage_decisions(
     for frame in evaluated_batches(read_items(path, origin), policy, context, tally):
         for row in frame.iter_rows(named=True):
             yield to_decision(policy, row, context)
+    tally.decided += len(tally.changes)
+    yield from decide_changes(policy, tally.changes, context)

@@ -31,6 +31,7 @@ from hotgate.cli.app import (
     policy_from,
 )
 from hotgate.cli.card import decision_card, ranked_table
+from hotgate.cli.change_view import change_csv, print_change_table
 from hotgate.model import Decision
 from hotgate.policy.engine import VERDICT_RANK
 
@@ -106,10 +107,13 @@ def triage(
             summary = service.triage_summary(
                 source, policy, context, tally, on_batch=lambda n: progress.advance(task, n)
             )
+            changes = service.change_summary(policy, context, tally)
             if fmt is TriageFormat.csv:
-                _write(out_path, iter([_csv(summary)]))
+                _write(out_path, iter([_csv(summary) if not summary.is_empty() else b"", change_csv(changes)]))
             else:
-                _print_table(summary, limit, out_path)
+                if not summary.is_empty() or changes.is_empty():
+                    _print_table(summary, limit, out_path)
+                print_change_table(changes, limit)
     _report(tally)
 
 

@@ -10,10 +10,10 @@ from typing import IO, Any
 import orjson
 import yaml
 
-from hotgate.model import Issue
+from hotgate.model import ChangeRequest, Issue
 from hotgate.sources.base import Ignored, Origin, Skipped, SourceError, detect, formats
 
-Item = Issue | Skipped | Ignored
+Item = Issue | ChangeRequest | Skipped | Ignored
 # A reader for a whole file kind (CSV, XML ...): (sniff(path, head), read(path, origin)).
 FileReader = tuple[Callable[[str, bytes], bool], Callable[[str, Origin], Iterator[Item]]]
 FILE_READERS: list[FileReader] = []
