@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hotgate.cli.check_diff  # noqa: F401 -- registers check-diff
 from hotgate.cli import decide, policy_commands
 from hotgate.cli.app import app
 
