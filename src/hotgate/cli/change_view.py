@@ -6,11 +6,13 @@ import csv
 import io
 
 import polars as pl
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from hotgate.cli.app import out
 from hotgate.cli.card import ANSWER_MARK, VERDICT_STYLE
+from hotgate.policy.schema import Policy
 
 
 def change_table(summary: pl.DataFrame, limit: int) -> Table:
@@ -70,3 +72,57 @@ def change_csv(summary: pl.DataFrame) -> bytes:
     writer.writerow(renamed.columns)
     writer.writerows(renamed.iter_rows())
     return buffer.getvalue().encode()
+
+
+def lane_checklist(policy: Policy) -> str:
+    """The content lane and the fix lane in plain words, for `hotgate policy show`."""
+    lines: list[str] = []
+    lane = policy.changes
+    if lane is not None:
+        lines.append(
+            "\n[bold]5. Content lane[/] — a site change request (banner, image, stock level, "
+            "shipping notice, template content) ships as a hotfix when it is simple, needed "
+            "and safe:"
+        )
+        for number, (name, criterion) in enumerate(lane.criteria.items(), start=1):
+            lines.append(f"\n   [bold]{number}. {escape(criterion.title)}[/] ({name})")
+            lines.extend(f"      ☐ {escape(q)}" for q in criterion.questions)
+            for rule in criterion.rules:
+                lines.append(
+                    f"        → {rule.answer.upper():3} {escape(rule.name)}: {escape(rule.because)}"
+                    f"\n              when: {escape(rule.when)}"
+                )
+        lines.append(
+            f"\n   Simple kinds: {', '.join(lane.simple_kinds)}; at most {lane.limits.pages} "
+            f"page(s) and {lane.limits.files} file(s)."
+        )
+        lines.append("   Approved templates:")
+        for name, template in lane.templates.items():
+            paths = ", ".join(template.paths) or "no files"
+            lines.append(
+                f"     • {escape(name)} — {escape(template.title)}: allows "
+                f"{', '.join(template.allows)} ({escape(paths)})"
+            )
+        lines.append("   Protected areas (never in the content lane):")
+        for name, area in lane.protected_areas.items():
+            lines.append(f"     • {escape(name)}: {escape(', '.join(area.paths) or 'named only')}")
+        lines.append(
+            "   Code is never content: "
+            + escape(", ".join(lane.files.code_tags))
+            + ". Content: "
+            + escape(", ".join([*lane.files.content, *lane.files.content_tags]))
+            + "."
+        )
+        lines.append(
+            f"   Timing: a change that qualifies waits when {escape(lane.timing.wait_when)}."
+        )
+    fix = policy.fix_lane
+    lines.append(
+        f"\n[bold]6. Fix lane[/] (hotgate check-diff --lane fix) — at most {fix.max_lines} changed "
+        f"lines and {fix.max_files} files; "
+        + ("tests added or changed; " if fix.require_tests else "")
+        + "no generated, vendored or lock files"
+        + (f" except {escape(', '.join(fix.allow))}" if fix.allow else "")
+        + "."
+    )
+    return "\n".join(lines)
