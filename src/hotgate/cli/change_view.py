@@ -113,8 +113,12 @@ def lane_checklist(policy: Policy) -> str:
             + escape(", ".join([*lane.files.content, *lane.files.content_tags]))
             + "."
         )
+        when = lane.timing.wait_when
+        plain = "the next release comes out on or before the date it is needed"
         lines.append(
-            f"   Timing: a change that qualifies waits when {escape(lane.timing.wait_when)}."
+            "   Timing: a change that qualifies waits when "
+            + (plain if when == "release_first" else escape(when))
+            + "; otherwise it ships now."
         )
     fix = policy.fix_lane
     lines.append(
