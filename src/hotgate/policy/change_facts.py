@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 from identify import identify
 
 from hotgate.model import CHANGE_KINDS, ChangeRequest, Release, Signal
 from hotgate.policy.lanes import ChangeLane, FileKinds, spec_of
-from hotgate.policy.signals import find_in_text
 
 Fact = bool | int | None
 
@@ -57,9 +58,33 @@ def _text(change: ChangeRequest) -> Text:
     return {"title": change.title, "description": change.description, "reason": change.reason or ""}
 
 
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _excerpt(text: str, start: int, end: int, width: int = 60) -> str:
+    left, right = max(0, start - width), min(len(text), end + width)
+    snippet = " ".join(text[left:right].split())
+    return ("…" if left else "") + snippet + ("…" if right < len(text) else "")
+
+
+def find_unnegated(patterns: list[str], text: str, negation: str) -> str | None:
+    """The excerpt around the first match no negation reaches ("no script or code" negates both)."""
+    if not patterns or not text:
+        return None
+    lowered = text.lower()
+    negated = _compiled(f"(?:{negation})(?:{'|'.join(patterns)})$")
+    for match in _compiled("|".join(f"(?:{p})" for p in patterns)).finditer(lowered):
+        clause = max(lowered.rfind(mark, 0, match.start()) for mark in ".;:!?,\n")
+        if not negated.search(lowered[clause + 1 : match.end()]):
+            return _excerpt(text, match.start(), match.end())
+    return None
+
+
 def _from_text(name: str, patterns: list[str], text: Text, negation: str) -> Signal | None:
     for where, part in text.items():
-        excerpt = find_in_text(patterns, part, negation)
+        excerpt = find_unnegated(patterns, part, negation)
         if excerpt is not None:
             return Signal(name=name, value=True, source="text", where=where, excerpt=excerpt)
     return None

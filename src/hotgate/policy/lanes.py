@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any, Literal
 
 from pathspec import PathSpec
@@ -13,6 +13,7 @@ from hotgate.model import CHANGE_KINDS, ChangeKind
 from hotgate.policy.condition import ConditionError, Kind, Node, parse
 
 CHANGE_CRITERIA = ("simple", "needed", "safe")
+GLOB_STYLE = "gitignore"  # the globs of .gitignore files, which developers already know
 # Facts read from a change request that a condition of the content lane may use.
 CHANGE_FACTS: dict[str, Kind] = {
     "kinds_known": "bool",
@@ -58,14 +59,19 @@ def check_globs(globs: list[str], place: str) -> None:
     """Path globs that pathspec can read, or an error naming their place."""
     for i, glob in enumerate(globs):
         try:
-            PathSpec.from_lines("gitwildmatch", [glob])
+            PathSpec.from_lines(GLOB_STYLE, [glob])
         except ValueError as exc:
             raise ValueError(f"{place}[{i}]: not a valid path glob: {exc}") from None
 
 
 def spec_of(globs: list[str]) -> PathSpec[Any]:
-    """A path matcher for git-style globs."""
-    return PathSpec.from_lines("gitwildmatch", globs)
+    """A path matcher for git-style globs (built once for each list)."""
+    return _spec(tuple(globs))
+
+
+@cache
+def _spec(globs: tuple[str, ...]) -> PathSpec[Any]:
+    return PathSpec.from_lines(GLOB_STYLE, globs)
 
 
 class LaneRule(_Strict):
