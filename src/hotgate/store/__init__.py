@@ -1,0 +1,105 @@
+"""The store: decisions on record, with their reviews, in SQLite or PostgreSQL.
+
+Repository functions take a SQLAlchemy `Session` and never commit: the caller owns the
+transaction, so a batch is written whole or not at all.
+"""
+
+from hotgate.store.audit import audit, audit_entries
+from hotgate.store.decisions import get_decision, history, list_decisions, record_rows
+from hotgate.store.engine import (
+    DATABASE_URL_ENV,
+    default_database_url,
+    make_engine,
+    session_factory,
+    upgrade,
+)
+from hotgate.store.recording import decision_row, frame_rows, record_decisions, record_frames
+from hotgate.store.records import (
+    ACTIONS,
+    ROLES,
+    STATES,
+    Action,
+    AuditEntry,
+    Counts,
+    DecisionRecord,
+    DecisionSummary,
+    ReviewRecord,
+    Role,
+    State,
+    TokenRecord,
+)
+from hotgate.store.reviews import (
+    DecisionNotFoundError,
+    ReviewConflictError,
+    ReviewError,
+    ReviewInvalidError,
+    review,
+)
+from hotgate.store.subjects import (
+    get_change_request,
+    get_issue,
+    list_issues,
+    list_releases,
+    upsert_change_requests,
+    upsert_issues,
+    upsert_releases,
+)
+from hotgate.store.sync import get_cursor, set_cursor
+from hotgate.store.tokens import (
+    create_token,
+    list_tokens,
+    live_token_count,
+    revoke_token,
+    role_allows,
+    verify_token,
+)
+
+__all__ = [
+    "ACTIONS",
+    "DATABASE_URL_ENV",
+    "ROLES",
+    "STATES",
+    "Action",
+    "AuditEntry",
+    "Counts",
+    "DecisionNotFoundError",
+    "DecisionRecord",
+    "DecisionSummary",
+    "ReviewConflictError",
+    "ReviewError",
+    "ReviewInvalidError",
+    "ReviewRecord",
+    "Role",
+    "State",
+    "TokenRecord",
+    "audit",
+    "audit_entries",
+    "create_token",
+    "decision_row",
+    "default_database_url",
+    "frame_rows",
+    "get_change_request",
+    "get_cursor",
+    "get_decision",
+    "get_issue",
+    "history",
+    "list_decisions",
+    "list_issues",
+    "list_releases",
+    "list_tokens",
+    "live_token_count",
+    "make_engine",
+    "record_decisions",
+    "record_frames",
+    "record_rows",
+    "review",
+    "revoke_token",
+    "role_allows",
+    "session_factory",
+    "set_cursor",
+    "upgrade",
+    "upsert_change_requests",
+    "upsert_issues",
+    "upsert_releases",
+    "verify_token",
+]

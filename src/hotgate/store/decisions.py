@@ -1,0 +1,126 @@
+"""Recording decisions in bulk and reading them back: every assessment of a key is kept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.orm import Session
+
+from hotgate.store._sql import KEYS_PER_QUERY, chunks
+from hotgate.store.records import Counts, DecisionRecord, DecisionSummary, ReviewRecord, now
+from hotgate.store.tables import decisions, reviews
+
+ROW_BATCH = 5_000
+SUMMARY_COLUMNS = [c for c in decisions.c if c.name not in {"evidence", "rank"}]
+
+
+def _previous_verdicts(session: Session, keys: Sequence[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for part in chunks(keys, KEYS_PER_QUERY):
+        query = select(decisions.c.subject_key, decisions.c.verdict).where(
+            decisions.c.latest.is_(True), decisions.c.subject_key.in_(part)
+        )
+        found.update((row[0], row[1]) for row in session.execute(query))
+    return found
+
+
+def record_rows(session: Session, rows: Iterable[dict[str, Any]]) -> Counts:
+    """Record prepared decision rows (see recording.py) in batches; returns what was written.
+
+    The newest assessment of a key becomes `latest`; `verdict_changed` says whether its
+    verdict differs from the assessment before it. Nothing is committed here.
+    """
+    counts = Counts()
+    for batch in chunks(rows, ROW_BATCH):
+        keys = list(dict.fromkeys(row["subject_key"] for row in batch))
+        previous = _previous_verdicts(session, keys)
+        for part in chunks(list(previous), KEYS_PER_QUERY):
+            session.execute(
+                update(decisions)
+                .where(decisions.c.latest.is_(True), decisions.c.subject_key.in_(part))
+                .values(latest=False)
+            )
+        seen: dict[str, dict[str, Any]] = {}
+        for row in batch:
+            key = row["subject_key"]
+            before = seen[key]["verdict"] if key in seen else previous.get(key)
+            if key in seen:
+                seen[key]["latest"] = False  # the same key twice in one batch: the last one wins
+            row["previous_verdict"] = before
+            row["verdict_changed"] = before is not None and before != row["verdict"]
+            row["latest"] = True
+            counts.changed += row["verdict_changed"]
+            seen[key] = row
+        session.execute(decisions.insert(), batch)
+        counts.inserted += len(batch)
+    return counts
+
+
+def list_decisions(
+    session: Session,
+    *,
+    verdict: str | None = None,
+    state: str | None = None,
+    source: str | None = None,
+    key: str | None = None,
+    changed: bool | None = None,
+    latest_only: bool = True,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[DecisionSummary], int]:
+    """A page of decisions, ranked hotfix first then by cost of waiting, and the total count."""
+    conditions: list[ColumnElement[bool]] = []
+    if latest_only:
+        conditions.append(decisions.c.latest.is_(True))
+    if verdict:
+        conditions.append(func.coalesce(decisions.c.final_verdict, decisions.c.verdict) == verdict)
+    if state:
+        conditions.append(decisions.c.state == state)
+    if source:
+        conditions.append(decisions.c.source == source)
+    if key:
+        conditions.append(decisions.c.subject_key == key)
+    if changed is not None:
+        conditions.append(decisions.c.verdict_changed.is_(changed))
+    total = session.execute(
+        select(func.count()).select_from(decisions).where(*conditions)
+    ).scalar_one()
+    query = (
+        select(*SUMMARY_COLUMNS)
+        .where(*conditions)
+        .order_by(decisions.c.rank, decisions.c.cost_of_waiting.desc(), decisions.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = session.execute(query).mappings()
+    return [DecisionSummary.model_validate(dict(row)) for row in rows], int(total)
+
+
+def get_decision(session: Session, decision_id: int) -> DecisionRecord | None:
+    """One decision with its evidence and reviews, or None."""
+    row = session.execute(select(decisions).where(decisions.c.id == decision_id)).mappings().first()
+    if row is None:
+        return None
+    steps = session.execute(
+        select(reviews).where(reviews.c.decision_id == decision_id).order_by(reviews.c.id)
+    ).mappings()
+    record = DecisionRecord.model_validate(dict(row))
+    record.reviews = [ReviewRecord.model_validate(dict(step)) for step in steps]
+    return record
+
+
+def history(session: Session, key: str) -> list[DecisionSummary]:
+    """Every assessment of one subject key, newest first."""
+    query = (
+        select(*SUMMARY_COLUMNS)
+        .where(decisions.c.subject_key == key)
+        .order_by(decisions.c.id.desc())
+    )
+    return [DecisionSummary.model_validate(dict(row)) for row in session.execute(query).mappings()]
+
+
+def touch(values: dict[str, Any]) -> dict[str, Any]:
+    """Values of an update with its time stamped."""
+    return {**values, "updated_at": now()}

@@ -1,0 +1,45 @@
+"""Figures for the dashboard: decisions by verdict over time, hotfixes per release, states."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Date, func, select
+from sqlalchemy.orm import Session
+
+from hotgate.store.tables import decisions
+
+_FINAL = func.coalesce(decisions.c.final_verdict, decisions.c.verdict)
+
+
+def verdicts_by_day(session: Session, limit_days: int = 90) -> list[dict[str, Any]]:
+    """How many decisions of each verdict were recorded per day (the last limit_days days seen)."""
+    # date() exists on SQLite and PostgreSQL alike, unlike a CAST that SQLite reads as a number
+    day = func.date(decisions.c.created_at, type_=Date).label("day")
+    query = (
+        select(day, _FINAL.label("verdict"), func.count().label("count"))
+        .group_by(day, _FINAL)
+        .order_by(day)
+    )
+    rows = [dict(row) for row in session.execute(query).mappings()]
+    days = sorted({row["day"] for row in rows})[-limit_days:]
+    return [row for row in rows if row["day"] in set(days)]
+
+
+def hotfixes_per_release(session: Session) -> list[dict[str, Any]]:
+    """Latest decisions with a hotfix verdict (after review), counted per next release."""
+    name = func.coalesce(decisions.c.release_name, "no release set").label("release")
+    query = (
+        select(name, func.count().label("count"))
+        .where(decisions.c.latest.is_(True), _FINAL == "hotfix")
+        .group_by(name)
+        .order_by(func.min(decisions.c.release_date))
+    )
+    return [dict(row) for row in session.execute(query).mappings()]
+
+
+def counts_by(session: Session, column: str) -> dict[str, int]:
+    """Latest decisions counted by verdict (after review) or by state."""
+    expr = _FINAL if column == "verdict" else decisions.c[column]
+    query = select(expr, func.count()).where(decisions.c.latest.is_(True)).group_by(expr)
+    return {str(value): int(count) for value, count in session.execute(query)}

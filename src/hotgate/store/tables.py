@@ -1,0 +1,170 @@
+"""The database tables: issues, decisions, reviews, change requests, releases, tokens, audit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class JSONText(TypeDecorator[Any]):
+    """JSON kept as text; accepts text already encoded so bulk inserts skip a second encoding."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, _dialect: Dialect) -> str | None:
+        """Encode a value for the database (text passes through as already-encoded JSON)."""
+        if value is None or isinstance(value, str):
+            return value
+        return orjson.dumps(value).decode()
+
+    def process_result_value(self, value: Any, _dialect: Dialect) -> Any:
+        """Decode the stored JSON text."""
+        return None if value is None else orjson.loads(value)
+
+
+def _at(name: str = "created_at") -> Column[Any]:
+    return Column(name, DateTime(timezone=True), nullable=False)
+
+
+issues = Table(
+    "issues",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(300), nullable=False, unique=True),
+    Column("source", String(50), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("url", Text),
+    Column("status", String(100)),
+    Column("document", JSONText, nullable=False),
+    _at("first_seen"),
+    _at("updated_at"),
+)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("subject_key", String(300), nullable=False),
+    Column("subject_kind", String(10), nullable=False),
+    Column("source", String(50), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("url", Text),
+    Column("verdict", String(20), nullable=False),
+    Column("override", String(100)),
+    # the verdict of the previous assessment of the same key, to spot a changed verdict
+    Column("previous_verdict", String(20)),
+    Column("verdict_changed", Boolean, nullable=False),
+    Column("latest", Boolean, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("final_verdict", String(20)),
+    Column("as_of", Date, nullable=False),
+    Column("release_name", String(200)),
+    Column("release_date", Date),
+    Column("policy_name", String(200), nullable=False),
+    Column("policy_sha256", String(64), nullable=False),
+    Column("cost_of_waiting", Float, nullable=False),
+    Column("risk_of_hotfix", Float, nullable=False),
+    Column("rank", Integer, nullable=False),
+    Column("evidence", JSONText, nullable=False),
+    # bumped by every review: the optimistic-concurrency check
+    Column("version", Integer, nullable=False),
+    _at(),
+    Column("updated_at", DateTime(timezone=True)),
+    Index("ix_decisions_key_latest", "subject_key", "latest"),
+    Index("ix_decisions_queue", "latest", "rank", "cost_of_waiting"),
+    Index("ix_decisions_created_at", "created_at"),
+)
+
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("decision_id", Integer, ForeignKey("decisions.id"), nullable=False, index=True),
+    Column("action", String(20), nullable=False),
+    Column("from_state", String(20), nullable=False),
+    Column("to_state", String(20), nullable=False),
+    Column("verdict", String(20)),
+    Column("reason", Text),
+    Column("actor", String(200), nullable=False),
+    _at(),
+)
+
+change_requests = Table(
+    "change_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(300), nullable=False, unique=True),
+    Column("title", Text, nullable=False),
+    Column("requested_by", String(200)),
+    Column("document", JSONText, nullable=False),
+    _at(),
+    _at("updated_at"),
+)
+
+releases = Table(
+    "releases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("date", Date, nullable=False),
+    Column("freeze", Date),
+    Column("kind", String(20), nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    _at(),
+    Column("last_used_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(50), nullable=False),
+    Column("target", String(300), nullable=False, index=True),
+    Column("details", JSONText, nullable=False),
+)
+
+sync_state = Table(
+    "sync_state",
+    metadata,
+    Column("source", String(300), primary_key=True),
+    Column("cursor", Text),
+    _at("updated_at"),
+)
