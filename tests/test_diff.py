@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gitrepos import Repo, shop
 
+from gitrepos import Repo, shop
 from hotgate.diff import DiffError, FileChange, git_diff, parse_patch, read_patch
 
 
@@ -42,14 +42,22 @@ def test_every_kind_of_file_change_is_read(repo: Repo) -> None:
     assert (banner.status, banner.added, banner.removed) == ("modified", 2, 1)
     renamed = changes["docs/notes.txt"]
     assert (renamed.status, renamed.old_path, renamed.paths) == (
-        "renamed", "notes.txt", ("docs/notes.txt", "notes.txt"))
+        "renamed",
+        "notes.txt",
+        ("docs/notes.txt", "notes.txt"),
+    )
     image = changes["static/images/hero.png"]
-    assert image.binary and image.lines == 0
+    assert image.binary
+    assert image.lines == 0
     deleted = changes["src/shop/prices.py"]
     assert (deleted.status, deleted.removed) == ("deleted", 2)
     mode = changes["scripts/deploy.sh"]
     assert (mode.old_mode, mode.new_mode, mode.executable, mode.lines) == (
-        "100644", "100755", True, 0)
+        "100644",
+        "100755",
+        True,
+        0,
+    )
     script = changes["content/banners/pixel.js"]
     assert (script.status, script.added, script.new_mode) == ("added", 1, "100644")
 
@@ -62,7 +70,8 @@ def test_only_the_branch_counts_not_what_main_did_since(repo: Repo) -> None:
     repo.commit("main moves on")
     repo.git("checkout", "-q", "change")
     assert [c.path for c in git_diff("main", "change", cwd=repo.root)] == [
-        "content/banners/autumn.md"]
+        "content/banners/autumn.md"
+    ]
 
 
 def test_no_change_is_an_empty_list(repo: Repo) -> None:
@@ -105,4 +114,8 @@ def test_a_plain_diff_u_patch_is_read() -> None:
     text = "--- a/content/x.md\n+++ b/content/x.md\n@@ -1 +1,2 @@\n-a\n+b\n+c\n"
     [change] = parse_patch(text, "x.patch")
     assert (change.path, change.status, change.added, change.removed) == (
-        "content/x.md", "modified", 2, 1)
+        "content/x.md",
+        "modified",
+        2,
+        1,
+    )

@@ -60,12 +60,15 @@ def test_triage_csv_and_jsonl() -> None:
     path = str(EXAMPLES / "all-requests.yaml")
     as_csv = runner.invoke(app, ["triage", path, "--format", "csv", *WHEN])
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
-    assert [r["key"] for r in rows][0] == "change:MKT-108"
+    assert next(r["key"] for r in rows) == "change:MKT-108"
     assert set(rows[0]) >= {"simple", "needed", "safe", "verdict"}
     as_jsonl = runner.invoke(app, ["triage", path, "--format", "jsonl", *WHEN])
     lines = [orjson.loads(line) for line in as_jsonl.stdout.splitlines()]
-    assert {d["subject"]["key"] for d in lines} == {"change:MKT-108", "change:MKT-109",
-                                                    "change:MKT-110"}
+    assert {d["subject"]["key"] for d in lines} == {
+        "change:MKT-108",
+        "change:MKT-109",
+        "change:MKT-110",
+    }
 
 
 def test_a_file_of_issues_and_changes_decides_both(tmp_path: Path) -> None:
@@ -83,16 +86,23 @@ def test_a_file_of_issues_and_changes_decides_both(tmp_path: Path) -> None:
 def test_policy_show_prints_the_lanes() -> None:
     result = runner.invoke(app, ["policy", "show"])
     assert result.exit_code == 0
-    for words in ("Content lane", "Is the change simple?", "promo-banner", "checkout",
-                  "Fix lane", "at most 400 changed lines and 20 files"):
+    for words in (
+        "Content lane",
+        "Is the change simple?",
+        "promo-banner",
+        "checkout",
+        "Fix lane",
+        "at most 400 changed lines and 20 files",
+    ):
         assert words in result.stdout
 
 
 def test_a_policy_without_a_content_lane_cannot_decide_changes(tmp_path: Path) -> None:
     text = default_policy_text()
     policy = tmp_path / "bugs-only.yaml"
-    policy.write_text(text[: text.index("\nchanges:")] + text[text.index("\n# The fix lane"):])
-    result = runner.invoke(app, ["assess", str(EXAMPLES / "black-friday-banner.yaml"),
-                                 "--policy", str(policy)])
+    policy.write_text(text[: text.index("\nchanges:")] + text[text.index("\n# The fix lane") :])
+    result = runner.invoke(
+        app, ["assess", str(EXAMPLES / "black-friday-banner.yaml"), "--policy", str(policy)]
+    )
     assert result.exit_code == 2
     assert "has no 'changes' section" in result.stderr

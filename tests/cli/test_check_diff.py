@@ -7,9 +7,9 @@ from pathlib import Path
 
 import orjson
 import pytest
-from gitrepos import Repo, shop
 from typer.testing import CliRunner
 
+from gitrepos import Repo, shop
 from hotgate.cli import app
 from hotgate.policy.schema import default_policy_text
 
@@ -70,28 +70,61 @@ CONTENT_CASES = [
     ("stock level", _write("data/stock/alpine-boot.csv", "size,stock\n38,0\n"), 0, None),
     ("template file", _write("templates/promo-banner/banner.liquid", "{{ text }}\n"), 0, None),
     ("binary in content", _write("content/banners/data.bin", b"\x00\x01\x02"), 0, None),
-    ("a page that is no content", _write("site/pages/home.html", "<main>x</main>\n"), 1,
-     "site/pages/home.html: is neither content"),
-    ("checkout page", _write("site/checkout/summary.html", "<p>Sum</p>\n"), 1,
-     "site/checkout/summary.html: is in the protected area 'checkout'"),
-    ("new script file", _write("content/banners/pixel.js", "track();\n"), 1,
-     "content/banners/pixel.js: is code (javascript)"),
-    ("content made executable", _chmod("content/banners/autumn.md"), 1,
-     "content/banners/autumn.md: is made executable"),
-    ("script made executable", _chmod("scripts/deploy.sh"), 1,
-     "scripts/deploy.sh: is made executable"),
-    ("rename into checkout", _git("mv", "content/banners/autumn.md", "site/checkout/promo.md"), 1,
-     "site/checkout/promo.md: is in the protected area 'checkout'"),
-    ("deleted script", _git("rm", "-q", "src/shop/prices.py"), 1,
-     "src/shop/prices.py: is code (python)"),
-    ("too many files", _many(11, "content/banners"), 1,
-     "changes 11 files; the content lane takes at most 10"),
+    (
+        "a page that is no content",
+        _write("site/pages/home.html", "<main>x</main>\n"),
+        1,
+        "site/pages/home.html: is neither content",
+    ),
+    (
+        "checkout page",
+        _write("site/checkout/summary.html", "<p>Sum</p>\n"),
+        1,
+        "site/checkout/summary.html: is in the protected area 'checkout'",
+    ),
+    (
+        "new script file",
+        _write("content/banners/pixel.js", "track();\n"),
+        1,
+        "content/banners/pixel.js: is code (javascript)",
+    ),
+    (
+        "content made executable",
+        _chmod("content/banners/autumn.md"),
+        1,
+        "content/banners/autumn.md: is made executable",
+    ),
+    (
+        "script made executable",
+        _chmod("scripts/deploy.sh"),
+        1,
+        "scripts/deploy.sh: is made executable",
+    ),
+    (
+        "rename into checkout",
+        _git("mv", "content/banners/autumn.md", "site/checkout/promo.md"),
+        1,
+        "site/checkout/promo.md: is in the protected area 'checkout'",
+    ),
+    (
+        "deleted script",
+        _git("rm", "-q", "src/shop/prices.py"),
+        1,
+        "src/shop/prices.py: is code (python)",
+    ),
+    (
+        "too many files",
+        _many(11, "content/banners"),
+        1,
+        "changes 11 files; the content lane takes at most 10",
+    ),
     ("as many files as allowed", _many(10, "content/banners"), 0, None),
 ]
 
 
-@pytest.mark.parametrize(("name", "edit", "code", "reason"), CONTENT_CASES,
-                         ids=[case[0] for case in CONTENT_CASES])
+@pytest.mark.parametrize(
+    ("name", "edit", "code", "reason"), CONTENT_CASES, ids=[case[0] for case in CONTENT_CASES]
+)
 def test_content_lane(repo: Repo, name: str, edit: Edit, code: int, reason: str | None) -> None:
     edit(repo)
     repo.commit(name)
@@ -105,27 +138,56 @@ def test_content_lane(repo: Repo, name: str, edit: Edit, code: int, reason: str 
 
 
 FIX_CASES = [
-    ("fix with test", _with_test(_write("src/shop/prices.py", "def price(p):\n    return p\n\n")),
-     0, None),
-    ("fix without test", _write("src/shop/prices.py", "def price(p):\n    return p + 0\n"), 1,
-     "no test was added or changed"),
-    ("lock file", _with_test(_write("package-lock.json", "{}\n")), 1,
-     "package-lock.json: is a lock file"),
-    ("vendored", _with_test(_write("vendor/lib/x.py", "x = 1\n")), 1,
-     "vendor/lib/x.py: is vendored"),
+    (
+        "fix with test",
+        _with_test(_write("src/shop/prices.py", "def price(p):\n    return p\n\n")),
+        0,
+        None,
+    ),
+    (
+        "fix without test",
+        _write("src/shop/prices.py", "def price(p):\n    return p + 0\n"),
+        1,
+        "no test was added or changed",
+    ),
+    (
+        "lock file",
+        _with_test(_write("package-lock.json", "{}\n")),
+        1,
+        "package-lock.json: is a lock file",
+    ),
+    (
+        "vendored",
+        _with_test(_write("vendor/lib/x.py", "x = 1\n")),
+        1,
+        "vendor/lib/x.py: is vendored",
+    ),
     ("generated", _with_test(_write("dist/app.min.js", "x\n")), 1, "dist/app.min.js: is generated"),
-    ("too many lines", _with_test(_lines("src/shop/big.py", 400)), 1,
-     "changes 402 lines; the fix lane takes at most 400"),
+    (
+        "too many lines",
+        _with_test(_lines("src/shop/big.py", 400)),
+        1,
+        "changes 402 lines; the fix lane takes at most 400",
+    ),
     ("as many lines as allowed", _with_test(_lines("src/shop/big.py", 398)), 0, None),
-    ("too many files", _with_test(_many(20, "src/shop", ".py")), 1,
-     "changes 21 files; the fix lane takes at most 20"),
-    ("deleting a test is no test", _git("rm", "-q", "tests/test_prices.py"), 1,
-     "no test was added or changed"),
+    (
+        "too many files",
+        _with_test(_many(20, "src/shop", ".py")),
+        1,
+        "changes 21 files; the fix lane takes at most 20",
+    ),
+    (
+        "deleting a test is no test",
+        _git("rm", "-q", "tests/test_prices.py"),
+        1,
+        "no test was added or changed",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "edit", "code", "reason"), FIX_CASES,
-                         ids=[case[0] for case in FIX_CASES])
+@pytest.mark.parametrize(
+    ("name", "edit", "code", "reason"), FIX_CASES, ids=[case[0] for case in FIX_CASES]
+)
 def test_fix_lane(repo: Repo, name: str, edit: Edit, code: int, reason: str | None) -> None:
     edit(repo)
     repo.commit(name)
@@ -134,13 +196,15 @@ def test_fix_lane(repo: Repo, name: str, edit: Edit, code: int, reason: str | No
     if reason:
         assert reason in stdout
     else:
-        assert "ALLOWED" in stdout and "tests: tests/test_prices.py" in stdout
+        assert "ALLOWED" in stdout
+        assert "tests: tests/test_prices.py" in stdout
 
 
 def test_the_policy_can_let_lock_files_through(repo: Repo, tmp_path: Path) -> None:
     policy = tmp_path / "policy.yaml"
-    policy.write_text(default_policy_text().replace(
-        "  allow: []", "  allow: ['package-lock.json']"))
+    policy.write_text(
+        default_policy_text().replace("  allow: []", "  allow: ['package-lock.json']")
+    )
     _with_test(_write("package-lock.json", "{}\n"))(repo)
     repo.commit()
     assert check("--lane", "fix", "--base", "main")[0] == 1

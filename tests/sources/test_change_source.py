@@ -22,24 +22,44 @@ def _write(tmp_path: Path, name: str, text: str) -> str:
 
 
 def test_a_yaml_change_request_is_read(tmp_path: Path) -> None:
-    path = _write(tmp_path, "c.yaml", (
-        "kind: change\nid: 42\ntitle: Banner text\nchanges: [Text, image]\n"
-        "needed_by: 2026-11-27\nrequested_by: dana@example.com\n"))
+    path = _write(
+        tmp_path,
+        "c.yaml",
+        (
+            "kind: change\nid: 42\ntitle: Banner text\nchanges: [Text, image]\n"
+            "needed_by: 2026-11-27\nrequested_by: dana@example.com\n"
+        ),
+    )
     [item] = list(read_items(path))
     assert isinstance(item, ChangeRequest)
     assert (item.key, item.changes, item.needed_by, item.requested_by) == (
-        "change:42", ["text", "image"], date(2026, 11, 27), "dana@example.com")
-    assert item.areas is None and item.custom_code is None  # left out: to be inferred
+        "change:42",
+        ["text", "image"],
+        date(2026, 11, 27),
+        "dana@example.com",
+    )
+    assert item.areas is None
+    assert item.custom_code is None
 
 
 def test_a_json_list_and_a_changes_document_are_read(tmp_path: Path) -> None:
-    listed = _write(tmp_path, "c.json", '[{"kind": "change", "id": "A", "title": "One"},'
-                                        ' {"kind": "change", "id": "B", "title": "Two"}]')
-    grouped = _write(tmp_path, "g.yaml", "kind: changes\nrequests:\n"
-                     "  - {kind: change, id: A, title: One}\n  - {kind: change, id: B, title: Two}\n")
+    listed = _write(
+        tmp_path,
+        "c.json",
+        '[{"kind": "change", "id": "A", "title": "One"},'
+        ' {"kind": "change", "id": "B", "title": "Two"}]',
+    )
+    grouped = _write(
+        tmp_path,
+        "g.yaml",
+        "kind: changes\nrequests:\n"
+        "  - {kind: change, id: A, title: One}\n  - {kind: change, id: B, title: Two}\n",
+    )
     for path in (listed, grouped):
         assert [i.key for i in read_items(path) if isinstance(i, ChangeRequest)] == [
-            "change:A", "change:B"]
+            "change:A",
+            "change:B",
+        ]
 
 
 @pytest.mark.parametrize(
@@ -52,7 +72,9 @@ def test_a_json_list_and_a_changes_document_are_read(tmp_path: Path) -> None:
     ],
 )
 def test_a_bad_field_is_skipped_naming_the_field(tmp_path: Path, record: str, message: str) -> None:
-    path = _write(tmp_path, "bad.jsonl", record + "\n" + '{"kind": "change", "id": "B", "title": "ok"}\n')
+    path = _write(
+        tmp_path, "bad.jsonl", record + "\n" + '{"kind": "change", "id": "B", "title": "ok"}\n'
+    )
     items = list(read_items(path))
     assert isinstance(items[0], Skipped)
     assert message in str(items[0])

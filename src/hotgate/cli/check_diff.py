@@ -10,9 +10,11 @@ from typing import Annotated
 import orjson
 import typer
 
+from hotgate import store
 from hotgate.cli.app import PolicyOption, app, fail, out, policy_from
 from hotgate.diff import DiffError, FileChange, git_diff, read_patch
 from hotgate.gate import GateResult, Refusal, check_content, check_fix
+from hotgate.linked_decision import StoreUnavailableError, issue_refusals
 
 
 class LaneChoice(StrEnum):
@@ -68,8 +70,8 @@ def _report(result: GateResult, issue: str | None) -> None:
             out.print(f"  ✘ {refusal}", markup=False)
     for note in result.notes:
         out.print(f"  · {note}", markup=False)
-    if issue:
-        out.print(f"  · linked to {issue}", markup=False)
+    if issue and result.allowed:
+        out.print(f"  · linked to {issue}, decided hotfix", markup=False)
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for refusal in result.refusals:
             out.file.write(annotation(refusal, result.lane) + "\n")
@@ -118,7 +120,11 @@ def check_diff(
     else:
         result = check_fix(policy.fix_lane, changes)
         if issue is not None:
-            result.refusals.extend(linked_issue_refusals(issue))
+            url = store.default_database_url(policy_path)
+            try:
+                result.refusals.extend(issue_refusals(policy.fix_lane, issue, url))
+            except StoreUnavailableError as exc:
+                fail(str(exc))
     if fmt is GateFormat.json:
         body = {
             "lane": result.lane,
@@ -134,8 +140,3 @@ def check_diff(
         _report(result, issue)
     if not result.allowed:
         raise typer.Exit(1)
-
-
-def linked_issue_refusals(key: str) -> list[Refusal]:
-    """Reasons to refuse a fix-lane change whose issue has no stored hotfix decision."""
-    return [Refusal(f"no stored decision for {key}: the store is not available in this build")]

@@ -222,6 +222,9 @@ class FixLane(_Strict):
     allow: list[str] = Field(default_factory=list, description="Globs let through even so.")
     tests: list[str] = Field(default_factory=list)
     require_tests: bool = True
+    require_approval: bool = Field(
+        default=False, description="--issue needs a hotfix decision a person approved."
+    )
 
     @model_validator(mode="after")
     def _check(self) -> FixLane:
