@@ -59,8 +59,10 @@ def _text(change: ChangeRequest) -> Text:
 
 
 @cache
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+def _matchers(patterns: tuple[str, ...], negation: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The patterns as one expression, and the same preceded by a negation (built once)."""
+    joined = "|".join(f"(?:{p})" for p in patterns)
+    return re.compile(joined), re.compile(f"(?:{negation})(?:{joined})$")
 
 
 def _excerpt(text: str, start: int, end: int, width: int = 60) -> str:
@@ -74,8 +76,8 @@ def find_unnegated(patterns: list[str], text: str, negation: str) -> str | None:
     if not patterns or not text:
         return None
     lowered = text.lower()
-    negated = _compiled(f"(?:{negation})(?:{'|'.join(patterns)})$")
-    for match in _compiled("|".join(f"(?:{p})" for p in patterns)).finditer(lowered):
+    pattern, negated = _matchers(tuple(patterns), negation)
+    for match in pattern.finditer(lowered):
         clause = max(lowered.rfind(mark, 0, match.start()) for mark in ".;:!?,\n")
         if not negated.search(lowered[clause + 1 : match.end()]):
             return _excerpt(text, match.start(), match.end())
