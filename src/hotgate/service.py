@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
 import polars as pl
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
+from hotgate import store
 from hotgate.model import ChangeRequest, Decision, Issue
-from hotgate.policy.changes import changes_frame, decide_changes, evaluate_changes
-from hotgate.policy.engine import Context, evaluate, rank, to_decision
+from hotgate.policy.changes import (
+    changes_frame,
+    decide_changes,
+    evaluate_changes,
+    to_change_decision,
+)
+from hotgate.policy.engine import Context, decide, evaluate, rank, to_decision
 from hotgate.policy.schema import Policy
 from hotgate.policy.signals import issues_frame
 from hotgate.sources.base import Ignored, Origin, Skipped, SourceError
@@ -73,13 +81,21 @@ CHANGE_SUMMARY_COLUMNS = [
 ]
 
 
-def change_summary(policy: Policy, context: Context, tally: Tally) -> pl.DataFrame:
+def change_summary(
+    policy: Policy, context: Context, tally: Tally, recorder: Recorder | None = None
+) -> pl.DataFrame:
     """Decide the change requests a batch run set aside, ranked like the issues."""
     if not tally.changes:
         return pl.DataFrame()
-    frame, _ = changes_frame(policy, tally.changes, context)
+    frame, facts = changes_frame(policy, tally.changes, context)
     tally.decided += len(tally.changes)
     evaluated = evaluate_changes(policy, frame)
+    if recorder is not None:
+        rows = evaluated.iter_rows(named=True)
+        recorder.record(
+            to_change_decision(policy, row, row_facts, context)
+            for row, row_facts in zip(rows, facts, strict=True)
+        )
     ranked = evaluated.sort(["_rank", "cost_of_waiting", "key"], descending=[False, True, False])
     return ranked.select(CHANGE_SUMMARY_COLUMNS)
 
@@ -88,6 +104,11 @@ def decide_issue(issue: Issue, policy: Policy, context: Context) -> Decision:
     """Decide one issue: the same code path as a batch of one."""
     evaluated = evaluate(policy, issues_frame([issue]), context)
     return to_decision(policy, evaluated.row(0, named=True), context)
+
+
+def decide_issues(issues: list[Issue], policy: Policy, context: Context) -> list[Decision]:
+    """Decide a batch of issues as full Decisions, in the order given."""
+    return list(decide(policy, issues, context))
 
 
 def evaluated_batches(
@@ -128,9 +149,12 @@ def triage_summary(
     tally: Tally,
     origin: Origin | None = None,
     on_batch: Callable[[int], None] | None = None,
+    recorder: Recorder | None = None,
 ) -> pl.DataFrame:
     """Decide every issue of a file and return the ranked summary of all decisions."""
     batches = evaluated_batches(read_items(path, origin), policy, context, tally, on_batch=on_batch)
+    if recorder is not None:
+        batches = recorder.tee(batches)
     frames = [frame.select(SUMMARY_COLUMNS) for frame in batches]
     if not frames:
         return pl.DataFrame()
@@ -138,11 +162,88 @@ def triage_summary(
 
 
 def triage_decisions(
-    path: str, policy: Policy, context: Context, tally: Tally, origin: Origin | None = None
+    path: str,
+    policy: Policy,
+    context: Context,
+    tally: Tally,
+    origin: Origin | None = None,
+    recorder: Recorder | None = None,
 ) -> Iterator[Decision]:
     """Every issue of a file as a full Decision, streamed in input order."""
-    for frame in evaluated_batches(read_items(path, origin), policy, context, tally):
+    batches = evaluated_batches(read_items(path, origin), policy, context, tally)
+    if recorder is not None:
+        batches = recorder.tee(batches)
+    for frame in batches:
         for row in frame.iter_rows(named=True):
             yield to_decision(policy, row, context)
-    tally.decided += len(tally.changes)
-    yield from decide_changes(policy, tally.changes, context)
+    changes = list(decide_changes(policy, tally.changes, context))
+    tally.decided += len(changes)
+    if recorder is not None:
+        recorder.record(changes)
+    yield from changes
+
+
+# --- decisions on record (the store) -----------------------------------------------------------
+
+
+class Recorder:
+    """Records decisions in the store as a run makes them, in one transaction per run.
+
+    Used as a context manager: the run's decisions are committed when it ends normally
+    and rolled back when it fails, so the store never holds half a run.
+    """
+
+    def __init__(self, url: str, policy: Policy, context: Context) -> None:
+        self.url, self.policy, self.context = url, policy, context
+        self.counts = store.Counts()
+        self._engine: Engine | None = None
+        self._session: Session | None = None
+
+    def __enter__(self) -> Recorder:
+        self._engine = open_store(self.url)
+        self._session = store.session_factory(self._engine)()
+        self._session.begin()
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        assert self._session is not None
+        assert self._engine is not None
+        try:
+            if kind is None:
+                self._session.commit()
+            else:
+                self._session.rollback()
+        finally:
+            self._session.close()
+            self._engine.dispose()
+
+    def tee(self, frames: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+        """Pass evaluated batches through, recording each one on the way."""
+        for frame in frames:
+            self.record_frame(frame)
+            yield frame
+
+    def record_frame(self, frame: pl.DataFrame) -> None:
+        """Record one evaluated batch (bulk insert, compact evidence)."""
+        assert self._session is not None
+        context = self.context
+        counts = store.record_frames(
+            self._session, [frame], self.policy, context.as_of, context.release
+        )
+        self.counts.inserted += counts.inserted
+        self.counts.changed += counts.changed
+
+    def record(self, decisions: Iterable[Decision]) -> None:
+        """Record whole Decision objects (their full evidence is kept)."""
+        assert self._session is not None
+        counts = store.record_decisions(self._session, decisions)
+        self.counts.inserted += counts.inserted
+        self.counts.changed += counts.changed
+
+
+def open_store(url: str) -> Engine:
+    """An engine on an up-to-date store (migrations applied when needed)."""
+    engine = store.make_engine(url)
+    if not store.is_current(engine):
+        store.upgrade(engine)
+    return engine

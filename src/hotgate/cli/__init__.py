@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hotgate.cli.check_diff  # noqa: F401 -- registers check-diff
 from hotgate.cli import decide, policy_commands
+from hotgate.cli import service_commands
 from hotgate.cli.app import app
 
 __all__ = ["app", "main"]
 
 # Each module adds its commands to `app` when imported.
-_COMMAND_MODULES = (decide, policy_commands)
+_COMMAND_MODULES = (decide, policy_commands, service_commands)
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ from hotgate.cli.app import (
 )
 from hotgate.cli.card import decision_card, ranked_table
 from hotgate.cli.change_view import change_csv, print_change_table
+from hotgate.cli.service_commands import DbOption, RecordOption, recording
 from hotgate.model import Decision
 from hotgate.policy.engine import VERDICT_RANK
 
@@ -66,11 +67,16 @@ def assess(
     policy_path: PolicyOption = None,
     as_of: AsOfOption = None,
     next_release: NextReleaseOption = None,
+    record: RecordOption = True,
+    db: DbOption = None,
 ) -> None:
     """Decide one bug: hotfix, wait, no-hotfix or needs-info, and why."""
     policy = policy_from(policy_path)
     context = context_from(as_of, next_release)
     decision = guarded(lambda: service.assess_one(subject, policy, context))
+    with recording(record, db, policy_path, policy, context) as recorder:
+        if recorder is not None:
+            recorder.record([decision])
     if fmt is AssessFormat.json:
         out.file.write(orjson.dumps(decision.model_dump(mode="json"), option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
@@ -86,18 +92,27 @@ def triage(
     policy_path: PolicyOption = None,
     as_of: AsOfOption = None,
     next_release: NextReleaseOption = None,
+    record: RecordOption = True,
+    db: DbOption = None,
 ) -> None:
     """Decide every bug in a backlog and rank them: hotfixes first."""
     policy = policy_from(policy_path)
     context = context_from(as_of, next_release)
     tally = service.Tally()
-    with input_errors(), _progress(source) as progress:
+    with (
+        recording(record, db, policy_path, policy, context) as recorder,
+        input_errors(),
+        _progress(source) as progress,
+    ):
         if fmt is TriageFormat.jsonl:
-            lines = (decision_json(d) + b"\n" for d in service.triage_decisions(source, policy, context, tally))
+            lines = (
+                decision_json(d) + b"\n"
+                for d in service.triage_decisions(source, policy, context, tally, recorder=recorder)
+            )
             _write(out_path, _tick(lines, progress))
         elif fmt is TriageFormat.json:
             decisions = sorted(
-                _tick(service.triage_decisions(source, policy, context, tally), progress),
+                _tick(service.triage_decisions(source, policy, context, tally, recorder=recorder), progress),
                 key=lambda d: (VERDICT_RANK[d.verdict], -d.risk.cost_of_waiting, d.subject.key),
             )
             body = orjson.dumps([d.model_dump(mode="json") for d in decisions], option=orjson.OPT_INDENT_2)
@@ -105,9 +120,10 @@ def triage(
         else:
             task = progress.add_task("Deciding", total=None)
             summary = service.triage_summary(
-                source, policy, context, tally, on_batch=lambda n: progress.advance(task, n)
+                source, policy, context, tally, on_batch=lambda n: progress.advance(task, n),
+                recorder=recorder,
             )
-            changes = service.change_summary(policy, context, tally)
+            changes = service.change_summary(policy, context, tally, recorder)
             if fmt is TriageFormat.csv:
                 _write(out_path, iter([_csv(summary) if not summary.is_empty() else b"", change_csv(changes)]))
             else:

@@ -5,10 +5,11 @@ transaction, so a batch is written whole or not at all.
 """
 
 from hotgate.store.audit import audit, audit_entries
-from hotgate.store.decisions import get_decision, history, list_decisions, record_rows
+from hotgate.store.decisions import answers_for, get_decision, history, list_decisions, record_rows
 from hotgate.store.engine import (
     DATABASE_URL_ENV,
     default_database_url,
+    is_current,
     make_engine,
     session_factory,
     upgrade,
@@ -72,6 +73,7 @@ __all__ = [
     "Role",
     "State",
     "TokenRecord",
+    "answers_for",
     "audit",
     "audit_entries",
     "create_token",
@@ -83,6 +85,7 @@ __all__ = [
     "get_decision",
     "get_issue",
     "history",
+    "is_current",
     "list_decisions",
     "list_issues",
     "list_releases",

@@ -124,3 +124,14 @@ def history(session: Session, key: str) -> list[DecisionSummary]:
 def touch(values: dict[str, Any]) -> dict[str, Any]:
     """Values of an update with its time stamped."""
     return {**values, "updated_at": now()}
+
+
+def answers_for(session: Session, ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    """Each decision's criterion answers (name -> yes/no/unknown), for a page of decisions."""
+    found: dict[int, dict[str, str]] = {}
+    for part in chunks(ids, KEYS_PER_QUERY):
+        query = select(decisions.c.id, decisions.c.evidence).where(decisions.c.id.in_(part))
+        for decision_id, evidence in session.execute(query):
+            criteria = evidence.get("criteria", []) if isinstance(evidence, dict) else []
+            found[decision_id] = {c["name"]: c["answer"] for c in criteria}
+    return found

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 DATABASE_URL_ENV = "HOTGATE_DATABASE_URL"
 DEFAULT_FILE = "hotgate.db"
+# the newest migration; a test checks it against the migrations folder
+HEAD = "0001"
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 
 def default_database_url(policy_path: str | Path | None = None) -> str:
@@ -58,6 +61,8 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def alembic_config(url: str) -> Config:
     """The Alembic configuration of hotgate's migrations for a database URL."""
+    from alembic.config import Config  # Alembic loads only when a migration may run
+
     config = Config()
     config.set_main_option("script_location", "hotgate.store:migrations")
     config.attributes["url"] = url
@@ -66,6 +71,8 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str | Engine, revision: str = "head") -> None:
     """Apply every migration up to revision (creating the database file if needed)."""
+    from alembic import command
+
     engine = url if isinstance(url, Engine) else make_engine(url)
     _ensure_folder(str(engine.url))
     config = alembic_config(str(engine.url))
@@ -79,3 +86,12 @@ def upgrade(url: str | Engine, revision: str = "head") -> None:
 def _ensure_folder(url: str) -> None:
     if url.startswith("sqlite:///") and url not in {"sqlite:///:memory:"}:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def is_current(engine: Engine) -> bool:
+    """Whether the database is at the newest migration (a quick check before each run)."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return False
+        version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return version == HEAD

@@ -43,3 +43,20 @@ def counts_by(session: Session, column: str) -> dict[str, int]:
     expr = _FINAL if column == "verdict" else decisions.c[column]
     query = select(expr, func.count()).where(decisions.c.latest.is_(True)).group_by(expr)
     return {str(value): int(count) for value, count in session.execute(query)}
+
+
+def sources(session: Session) -> list[str]:
+    """The sources that have decisions on record."""
+    query = (
+        select(decisions.c.source)
+        .where(decisions.c.latest.is_(True))
+        .distinct()
+        .order_by(decisions.c.source)
+    )
+    return [str(value) for value in session.execute(query).scalars()]
+
+
+def rolled_back(session: Session) -> int:
+    """How many hotfixes were rolled back: the ones that later caused trouble."""
+    query = select(func.count()).select_from(decisions).where(decisions.c.state == "rolled-back")
+    return int(session.execute(query).scalar_one())

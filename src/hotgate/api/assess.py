@@ -1,0 +1,87 @@
+"""GET /healthz and the stateless POST /api/v1/assess: a subject document in, a decision out."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+
+from hotgate import service
+from hotgate.api.deps import Caller, policy_of, require, settings_of
+from hotgate.model import Decision, Issue
+from hotgate.policy.calendar import CalendarError, context_from_options
+from hotgate.sources.base import Ignored, Origin, Skipped, SourceError
+from hotgate.sources.reader import Item, _read_documents
+
+router = APIRouter()
+MAX_BODY = 2_000_000
+DOCUMENT_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": (
+            "One bug in any format hotgate reads: a GitHub, Jira or Bugzilla issue object, "
+            "or hotgate's own issue document (JSON or YAML)."
+        ),
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "application/yaml": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+@router.get("/healthz", tags=["service"])
+def healthz() -> dict[str, str]:
+    """Whether the server is up."""
+    return {"status": "ok"}
+
+
+def read_body(body: bytes, content_type: str, label: str = "request body") -> list[Item]:
+    """Every record of a request body (JSON, JSON Lines or YAML), read as hotgate reads files."""
+    if len(body) > MAX_BODY:
+        raise HTTPException(413, f"the {label} is over {MAX_BODY:,} bytes")
+    name = "request.yaml" if "yaml" in content_type else "request.json"
+    try:
+        return list(_read_documents(io.BufferedReader(io.BytesIO(body)), label, name, Origin()))
+    except SourceError as exc:
+        raise HTTPException(422, str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise HTTPException(422, f"the {label} is not valid UTF-8 at byte {exc.start}") from None
+
+
+def one_issue(items: list[Item]) -> Issue:
+    """The single issue of a request, or a 422 saying what is wrong with it."""
+    issues = [item for item in items if isinstance(item, Issue)]
+    problems = [str(item) for item in items if isinstance(item, Skipped)]
+    if problems:
+        raise HTTPException(422, problems[0])
+    if not issues:
+        ignored = [item.reason for item in items if isinstance(item, Ignored)]
+        raise HTTPException(422, f"no issue to assess{': ' + ignored[0] if ignored else ''}")
+    if len(issues) > 1:
+        raise HTTPException(422, f"the body holds {len(issues)} issues; send one")
+    return issues[0]
+
+
+@router.post("/api/v1/assess", tags=["decisions"], openapi_extra=DOCUMENT_BODY)
+async def assess(
+    request: Request,
+    _caller: Annotated[Caller, Depends(require("viewer"))],
+    as_of: Annotated[
+        date | None, Query(description="Decide as of this day (default: today).")
+    ] = None,
+    next_release: Annotated[date | None, Query(description="The next release's date.")] = None,
+) -> Decision:
+    """Decide one bug without recording it: hotfix, wait, no-hotfix or needs-info, and why."""
+    body = await request.body()
+    issue = one_issue(read_body(body, request.headers.get("content-type", "")))
+    release = next_release or settings_of(request).next_release
+    try:
+        context = context_from_options(as_of or date.today(), release)
+    except CalendarError as exc:
+        raise HTTPException(422, str(exc).replace("--", "")) from None
+    # polars releases the GIL while it evaluates, so other requests go on meanwhile
+    return await run_in_threadpool(service.decide_issue, issue, policy_of(request), context)

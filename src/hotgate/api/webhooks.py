@@ -1,0 +1,177 @@
+"""Webhooks from GitHub, GitLab and Jira: verified, then the issue is stored and assessed."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Header, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, SecretStr
+
+from hotgate import service, store
+from hotgate.api.deps import SessionDep, context_of, policy_of, settings_of
+from hotgate.model import Issue
+from hotgate.sources.base import (
+    Ignored,
+    Origin,
+    SourceError,
+    format_named,
+    make_issue,
+    names,
+    parse_time,
+)
+
+router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
+MAX_BODY = 5_000_000
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    403: {"description": "Missing or wrong signature"},
+    404: {"description": "This webhook is not enabled on the server"},
+}
+
+
+class Delivery(BaseModel):
+    """What a webhook delivery did: the issue it stored and the decision it recorded."""
+
+    status: str
+    issue: str | None = None
+    decision: int | None = None
+    verdict: str | None = None
+    reason: str | None = None
+
+
+def _secret(value: SecretStr | None, setting: str, tracker: str) -> bytes:
+    if value is None or not value.get_secret_value():
+        raise HTTPException(
+            404, f"the {tracker} webhook is off: set HOTGATE_{setting} to enable it"
+        )
+    return value.get_secret_value().encode()
+
+
+def _check_hmac(secret: bytes, body: bytes, signature: str | None, header: str) -> None:
+    expected = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+    if not signature or not hmac.compare_digest(expected, signature.strip()):
+        raise HTTPException(403, f"the {header} signature is missing or does not match")
+
+
+def _json(body: bytes) -> Mapping[str, Any]:
+    if len(body) > MAX_BODY:
+        raise HTTPException(413, f"the delivery is over {MAX_BODY:,} bytes")
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise HTTPException(422, f"the delivery is not valid JSON: {exc}") from None
+    if not isinstance(payload, Mapping):
+        raise HTTPException(422, "the delivery is not a JSON object")
+    return payload
+
+
+def _record(request: Request, session: SessionDep, issue: Issue | Ignored, actor: str) -> Delivery:
+    if isinstance(issue, Ignored):
+        return Delivery(status="ignored", issue=issue.where, reason=issue.reason)
+    decision = service.decide_issue(issue, policy_of(request), context_of(request))
+    store.upsert_issues(session, [issue])
+    store.record_decisions(session, [decision])
+    record = store.list_decisions(session, key=issue.key, limit=1)[0][0]
+    store.audit(
+        session,
+        actor,
+        "webhook.delivery",
+        f"issue:{issue.key}",
+        {"decision": record.id, "verdict": record.verdict},
+    )
+    session.commit()
+    return Delivery(status="recorded", issue=issue.key, decision=record.id, verdict=record.verdict)
+
+
+def _read(kind: str, record: Any, origin: Origin) -> Issue | Ignored:
+    if not isinstance(record, Mapping):
+        raise HTTPException(422, f"the delivery carries no {kind} issue object")
+    try:
+        return format_named(kind).to_issue(record, origin)
+    except (SourceError, KeyError, TypeError, ValueError) as exc:
+        raise HTTPException(422, f"the {kind} issue cannot be read: {exc}") from None
+
+
+@router.post("/github", responses=RESPONSES, status_code=202)
+async def github(
+    request: Request,
+    session: SessionDep,
+    x_hub_signature_256: Annotated[str | None, Header()] = None,
+    x_github_event: Annotated[str | None, Header()] = None,
+) -> Delivery:
+    """A GitHub `issues` event, signed with X-Hub-Signature-256 (HMAC-SHA256 of the body)."""
+    secret = _secret(settings_of(request).github_webhook_secret, "GITHUB_WEBHOOK_SECRET", "GitHub")
+    body = await request.body()
+    _check_hmac(secret, body, x_hub_signature_256, "X-Hub-Signature-256")
+    payload = _json(body)
+    if x_github_event != "issues":
+        return Delivery(status="ignored", reason=f"event {x_github_event!r} is not about issues")
+    repository = payload.get("repository")
+    project = repository.get("full_name") if isinstance(repository, Mapping) else None
+    issue = _read("github", payload.get("issue"), Origin(host="github.com", project=project))
+    return await run_in_threadpool(_record, request, session, issue, "webhook:github")
+
+
+@router.post("/gitlab", responses=RESPONSES, status_code=202)
+async def gitlab(
+    request: Request,
+    session: SessionDep,
+    x_gitlab_token: Annotated[str | None, Header()] = None,
+    x_gitlab_event: Annotated[str | None, Header()] = None,
+) -> Delivery:
+    """A GitLab `Issue Hook` event, carrying the shared secret in X-Gitlab-Token."""
+    secret = _secret(settings_of(request).gitlab_webhook_token, "GITLAB_WEBHOOK_TOKEN", "GitLab")
+    if not x_gitlab_token or not hmac.compare_digest(secret, x_gitlab_token.encode()):
+        raise HTTPException(403, "the X-Gitlab-Token shared secret is missing or does not match")
+    payload = _json(await request.body())
+    if x_gitlab_event != "Issue Hook" or payload.get("object_kind") != "issue":
+        return Delivery(status="ignored", reason=f"event {x_gitlab_event!r} is not about issues")
+    return await run_in_threadpool(
+        _record, request, session, gitlab_issue(payload), "webhook:gitlab"
+    )
+
+
+def gitlab_issue(payload: Mapping[str, Any]) -> Issue:
+    """The issue of a GitLab Issue Hook payload."""
+    attributes = payload.get("object_attributes")
+    project = payload.get("project")
+    if not isinstance(attributes, Mapping) or not isinstance(project, Mapping):
+        raise HTTPException(422, "the GitLab delivery has no object_attributes or project")
+    key = f"gitlab:{project.get('path_with_namespace')}#{attributes.get('iid')}"
+    try:
+        return make_issue(
+            f"record {key}",
+            key=key,
+            source="gitlab",
+            title=attributes.get("title") or "",
+            body=attributes.get("description") or "",
+            labels=names(payload.get("labels") or attributes.get("labels"), "title"),
+            status=attributes.get("state"),
+            created=parse_time(attributes.get("created_at")),
+            updated=parse_time(attributes.get("updated_at")),
+            url=attributes.get("url"),
+        )
+    except SourceError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+@router.post("/jira", responses=RESPONSES, status_code=202)
+async def jira(
+    request: Request,
+    session: SessionDep,
+    x_hub_signature: Annotated[str | None, Header()] = None,
+) -> Delivery:
+    """A Jira issue event, signed with X-Hub-Signature (HMAC-SHA256 of the body)."""
+    secret = _secret(settings_of(request).jira_webhook_secret, "JIRA_WEBHOOK_SECRET", "Jira")
+    body = await request.body()
+    _check_hmac(secret, body, x_hub_signature, "X-Hub-Signature")
+    payload = _json(body)
+    event = str(payload.get("webhookEvent") or "")
+    if not event.startswith("jira:issue_") or event == "jira:issue_deleted":
+        return Delivery(status="ignored", reason=f"event {event!r} is not a new or changed issue")
+    issue = _read("jira", payload.get("issue"), Origin())
+    return await run_in_threadpool(_record, request, session, issue, "webhook:jira")
