@@ -88,7 +88,10 @@ def main() -> None:
         latencies.append((time.perf_counter() - one) * 1000)
     single_rate = len(sample) / (sum(latencies) / 1000)
     quantiles = statistics.quantiles(latencies, n=100)
-    verdicts = {v: sum(d.verdict == v for d in decided) for v in ("hotfix", "wait", "no-hotfix", "needs-info")}
+    verdicts = {
+        v: sum(d.verdict == v for d in decided)
+        for v in ("hotfix", "wait", "no-hotfix", "needs-info")
+    }
 
     text = patch(args.files, rng)
     start = time.perf_counter()
@@ -101,14 +104,20 @@ def main() -> None:
     gate_seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    print(f"change requests: {len(batch):,} in one batch: {batch_seconds:.2f} s "
-          f"= {len(batch) / batch_seconds:,.0f}/s; verdicts {verdicts}")
-    print(f"baseline, one at a time ({len(sample):,}): {single_rate:,.0f}/s; latency "
-          f"p50 {quantiles[49]:.2f} ms, p95 {quantiles[94]:.2f} ms, p99 {quantiles[98]:.2f} ms")
-    print(f"patch of {len(changes):,} files ({len(text) / 1e6:.1f} MB): parsed in "
-          f"{parse_seconds:.2f} s; both gates in {gate_seconds:.2f} s "
-          f"= {2 * len(changes) / gate_seconds:,.0f} files/s; content refusals "
-          f"{len(content.refusals):,}, fix refusals {len(fix.refusals):,}")
+    print(
+        f"change requests: {len(batch):,} in one batch: {batch_seconds:.2f} s "
+        f"= {len(batch) / batch_seconds:,.0f}/s; verdicts {verdicts}"
+    )
+    print(
+        f"baseline, one at a time ({len(sample):,}): {single_rate:,.0f}/s; latency "
+        f"p50 {quantiles[49]:.2f} ms, p95 {quantiles[94]:.2f} ms, p99 {quantiles[98]:.2f} ms"
+    )
+    print(
+        f"patch of {len(changes):,} files ({len(text) / 1e6:.1f} MB): parsed in "
+        f"{parse_seconds:.2f} s; both gates in {gate_seconds:.2f} s "
+        f"= {2 * len(changes) / gate_seconds:,.0f} files/s; content refusals "
+        f"{len(content.refusals):,}, fix refusals {len(fix.refusals):,}"
+    )
     print(f"peak memory: {peak:,.0f} MB")
 
 

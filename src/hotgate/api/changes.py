@@ -54,6 +54,12 @@ ANSWER_WORDS = {
     "no-hotfix": "This has to go through the next regular release.",
     "needs-info": "We need a little more information before we can say.",
 }
+SHORT_WORDS = {
+    "hotfix": "Can go live now",
+    "wait": "With the next release",
+    "no-hotfix": "Next regular release",
+    "needs-info": "Needs more information",
+}
 CRITERION_WORDS = {
     "simple": "Is it a simple change?",
     "needed": "Is it needed soon?",
@@ -67,12 +73,15 @@ def _caller(request: Request) -> Caller:
     if caller.role is None and not settings_of(request).reads_are_open():
         raise HTTPException(401, "sign in to ask for a change")
     if caller.role is not None and not caller.may("requester"):
-        raise HTTPException(403, f"asking for changes needs the requester role; yours is {caller.role}")
+        raise HTTPException(
+            403, f"asking for changes needs the requester role; yours is {caller.role}"
+        )
     return caller
 
 
-def _render(request: Request, name: str, caller: Caller | None, status: int = 200,
-            **context: Any) -> Response:
+def _render(
+    request: Request, name: str, caller: Caller | None, status: int = 200, **context: Any
+) -> Response:
     policy = policy_of(request)
     base = {
         "caller": caller,
@@ -81,6 +90,7 @@ def _render(request: Request, name: str, caller: Caller | None, status: int = 20
         "path": request.url.path,
         "kind_words": KIND_WORDS,
         "answer_words": ANSWER_WORDS,
+        "short_words": SHORT_WORDS,
         "criterion_words": CRITERION_WORDS,
     }
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
@@ -91,7 +101,9 @@ def _choices(policy: Policy) -> dict[str, Any]:
     areas = list(dict.fromkeys([*lane.areas, *lane.protected_areas]))
     return {
         "kinds": [(kind, KIND_WORDS[kind]) for kind in CHANGE_KINDS],
-        "areas": [(area, AREA_WORDS.get(area, area.replace("-", " ").capitalize())) for area in areas],
+        "areas": [
+            (area, AREA_WORDS.get(area, area.replace("-", " ").capitalize())) for area in areas
+        ],
         "templates": [(name, t.title) for name, t in lane.templates.items()],
     }
 
@@ -126,8 +138,11 @@ def _request_from(form: dict[str, Any]) -> ChangeRequest:
 def _problem(exc: ValidationError) -> str:
     error = exc.errors()[0]
     field = str(error["loc"][0]) if error["loc"] else "form"
-    words = {"title": "What should change", "requested_by": "Your name or e-mail",
-             "needed_by": "Must be live by"}
+    words = {
+        "title": "What should change",
+        "requested_by": "Your name or e-mail",
+        "needed_by": "Must be live by",
+    }
     return f"{words.get(field, field)}: {error['msg'].removeprefix('Value error, ')}"
 
 
@@ -147,13 +162,22 @@ def ask_for_change(
     """Decide a change request, keep it with who asked, and answer with the decision."""
     caller = _caller(request)
     who = caller.name if caller.role else requested_by.strip()
-    form = {"title": title, "description": description, "changes": changes or [],
-            "areas": areas or [], "template": template, "needed_by": needed_by,
-            "reason": reason, "requested_by": who}
+    form = {
+        "title": title,
+        "description": description,
+        "changes": changes or [],
+        "areas": areas or [],
+        "template": template,
+        "needed_by": needed_by,
+        "reason": reason,
+        "requested_by": who,
+    }
     fragment = request.headers.get("hx-request") == "true"
     page = "_change_answer.html" if fragment else "change_form.html"
     choices = {} if fragment else _choices(policy_of(request))
     try:
+        if not title.strip():
+            raise ValueError("What should change: tell us in a few words what to change")
         if not who:
             raise ValueError("Your name or e-mail: tell us who is asking, so we can follow up")
         if needed_by:
@@ -162,19 +186,26 @@ def ask_for_change(
     except ValidationError as exc:
         return _render(request, page, caller, status=422, error=_problem(exc), form=form, **choices)
     except ValueError as exc:
-        message = str(exc) if str(exc).startswith("Your") else "Must be live by: not a date"
+        mine = str(exc).startswith(("Your", "What"))
+        message = str(exc) if mine else "Must be live by: that is not a date"
         return _render(request, page, caller, status=422, error=message, form=form, **choices)
     decision = _decide_and_keep(request, session, change, caller)
     return _render(request, page, caller, decision=decision, change=change, form=form, **choices)
 
 
-def _decide_and_keep(request: Request, session: Any, change: ChangeRequest, caller: Caller) -> Decision:
+def _decide_and_keep(
+    request: Request, session: Any, change: ChangeRequest, caller: Caller
+) -> Decision:
     decision = next(decide_changes(policy_of(request), [change], context_of(request)))
     store.upsert_change_requests(session, [change])
     store.record_decisions(session, [decision])
-    store.audit(session, caller.name if caller.role else change.requested_by or "anonymous",
-                "change-request", change.key, {"verdict": decision.verdict,
-                                               "requested_by": change.requested_by})
+    store.audit(
+        session,
+        caller.name if caller.role else change.requested_by or "anonymous",
+        "change-request",
+        change.key,
+        {"verdict": decision.verdict, "requested_by": change.requested_by},
+    )
     session.commit()
     return decision
 
@@ -184,5 +215,7 @@ def change_list(request: Request, session: SessionDep) -> Response:
     """The change requests asked so far, newest answers first."""
     caller = _caller(request)
     items, total = store.list_decisions(session, source="change", limit=100)
-    asked = {item.subject_key: store.get_change_request(session, item.subject_key) for item in items}
+    asked = {
+        item.subject_key: store.get_change_request(session, item.subject_key) for item in items
+    }
     return _render(request, "change_list.html", caller, items=items, total=total, asked=asked)

@@ -122,7 +122,7 @@ def _read_areas(
         facts.areas = list(dict.fromkeys(change.areas))
         for area in facts.areas:
             if area in lane.protected_areas:
-                facts.note("protected_area", _field("protected_area", "areas", area))
+                facts.note("protected_area", _field(f"protected_area:{area}", "areas", area))
         return
     for area, patterns in lane.areas.items():
         if _from_text(area, patterns, text, negation):
@@ -132,7 +132,7 @@ def _read_areas(
         if signal:
             facts.areas.append(area)
             facts.note(
-                "protected_area", signal.model_copy(update={"excerpt": f"{area}: {signal.excerpt}"})
+                "protected_area", signal.model_copy(update={"name": f"protected_area:{area}"})
             )
 
 
@@ -141,7 +141,7 @@ def _read_paths(lane: ChangeLane, change: ChangeRequest, facts: Facts) -> bool:
     for path in change.paths or []:
         for area, spec in lane.protected_specs.items():
             if spec.match_file(path):
-                facts.note("protected_area", _field("protected_area", "paths", f"{area}: {path}"))
+                facts.note("protected_area", _field(f"protected_area:{area}", "paths", path))
         if file_kind(lane.files, path) == "code":
             code = True
             facts.note("custom_code", _field("custom_code", "paths", path))
@@ -159,14 +159,14 @@ def _read_template(
     for name, spec in lane.template_specs.items():
         if paths and all(spec.match_file(path) for path in paths):
             facts.template = name
-            facts.note("template_named", _field("template_named", "paths", f"{name}: {paths[0]}"))
+            facts.note("template_named", _field(f"template_named:{name}", "paths", paths[0]))
             return
     for name, template in lane.templates.items():
         signal = _from_text("template_named", template.text, text, negation)
         if signal:
             facts.template = name
             facts.note(
-                "template_named", signal.model_copy(update={"excerpt": f"{name}: {signal.excerpt}"})
+                "template_named", signal.model_copy(update={"name": f"template_named:{name}"})
             )
             return
 
