@@ -153,12 +153,99 @@ def test_without_htmx_the_whole_page_comes_back_with_the_answer(
     assert "Next regular release" in listed.text
 
 
-def test_an_open_server_on_another_host_needs_a_sign_in(tmp_path: Path) -> None:
-    app, _ = _app(tmp_path, host="0.0.0.0")  # any address but loopback
+def _token(url: str, name: str, role: str) -> str:
+    engine = store.make_engine(url)
+    with store.session_factory(engine).begin() as session:
+        _, secret = store.create_token(session, name, role)  # type: ignore[arg-type]
+    engine.dispose()
+    return secret
+
+
+def test_a_server_on_another_host_asks_to_sign_in(tmp_path: Path) -> None:
+    app, url = _app(tmp_path, host="0.0.0.0")  # any address but loopback
     with TestClient(app) as http:
-        assert http.get("/changes/new").status_code == 401
+        page = http.get("/changes/new", follow_redirects=False)
+        assert (page.status_code, page.headers["location"]) == (
+            303,
+            "/signin?next=%2Fchanges%2Fnew",
+        )
         answer = http.post("/changes/new", data={"title": "x", "requested_by": "y"})
         assert answer.status_code == 401
+        viewer = _token(url, "vic", "viewer")
+        as_viewer = http.post(
+            "/api/v1/changes",
+            json={"kind": "change", "id": "A", "title": "x"},
+            headers={"authorization": f"Bearer {viewer}"},
+        )
+        assert as_viewer.status_code == 403
+        assert _stored(url) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "verdict"),
+    [
+        (
+            b'{"kind": "change", "id": "MKT-1", "title": "Black Friday banner text",'
+            b' "requested_by": "dana"}',
+            "application/json",
+            "hotfix",
+        ),
+        (
+            b"kind: change\nid: MKT-1\ntitle: Add a tracking pixel script to the cart page\n"
+            b"requested_by: dana\n",
+            "application/yaml",
+            "no-hotfix",
+        ),
+    ],
+)
+def test_the_api_decides_and_keeps_a_change_request(
+    client: tuple[TestClient, str], body: bytes, content_type: str, verdict: str
+) -> None:
+    http, url = client
+    response = http.post("/api/v1/changes", content=body, headers={"content-type": content_type})
+    assert response.status_code == 201, response.text
+    decision = response.json()
+    assert (decision["subject"]["kind"], decision["subject"]["key"]) == ("change", "change:MKT-1")
+    assert decision["verdict"] == verdict
+    assert decision["release"]["date"] == NEXT_RELEASE.isoformat()
+    assert _stored(url) == [(decision["subject"]["title"], "dana", verdict)]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"kind": "change", "id": "A", "title": "Banner"}, "requested_by: say who is asking"),
+        (
+            {"kind": "issue", "key": "jira:A-1", "source": "jira", "title": "Crash"},
+            "send exactly one change request",
+        ),
+        (
+            {"kind": "change", "id": "A", "title": "Banner", "changes": ["banner"]},
+            "field 'changes.0'",
+        ),
+    ],
+)
+def test_the_api_refuses_what_is_no_change_request(
+    client: tuple[TestClient, str], body: dict[str, object], message: str
+) -> None:
+    http, url = client
+    response = http.post("/api/v1/changes", json=body)
+    assert response.status_code == 422
+    assert message in response.json()["detail"]
+    assert _stored(url) == []
+
+
+def test_a_token_names_who_asked(tmp_path: Path) -> None:
+    app, url = _app(tmp_path, host="0.0.0.0")
+    with TestClient(app) as http:
+        secret = _token(url, "dana.okafor", "requester")
+        response = http.post(
+            "/api/v1/changes",
+            json={"kind": "change", "id": "A", "title": "Banner text", "requested_by": "someone"},
+            headers={"authorization": f"Bearer {secret}"},
+        )
+        assert response.status_code == 201
+        assert [who for _, who, _ in _stored(url)] == ["dana.okafor"]
 
 
 # --- in the browser -------------------------------------------------------------------------

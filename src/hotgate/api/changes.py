@@ -6,20 +6,33 @@ import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from pydantic import ValidationError
 
 from hotgate import store
-from hotgate.api.deps import Caller, SessionDep, caller_of, context_of, policy_of, settings_of
+from hotgate.api.assess import read_body
+from hotgate.api.deps import (
+    Caller,
+    SessionDep,
+    caller_of,
+    context_of,
+    policy_of,
+    require,
+    settings_of,
+)
 from hotgate.model import CHANGE_KINDS, ChangeRequest, Decision
 from hotgate.policy.changes import decide_changes, lane_of
 from hotgate.policy.schema import Policy, PolicyError
+from hotgate.sources.base import Skipped
+from hotgate.store.records import Role
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter()
 # autoescape everywhere: every field of the form is typed by a person
 templates = Jinja2Templates(
     env=Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
@@ -67,16 +80,16 @@ CRITERION_WORDS = {
 }
 
 
-def _caller(request: Request) -> Caller:
-    """Who is asking: a signed-in person or token; anonymous on an open loopback server."""
+def _caller(request: Request, needed: Role = "requester") -> Caller:
+    """Who is asking: a token or sign-in with the role; anonymous on an open loopback server."""
     caller = caller_of(request)
-    if caller.role is None and not settings_of(request).reads_are_open():
-        raise HTTPException(401, "sign in to ask for a change")
-    if caller.role is not None and not caller.may("requester"):
-        raise HTTPException(
-            403, f"asking for changes needs the requester role; yours is {caller.role}"
-        )
-    return caller
+    if caller.role is None and settings_of(request).reads_are_open():
+        return caller  # a local server: the form names who asks
+    return require(needed)(request)
+
+
+def _signin(request: Request) -> RedirectResponse:
+    return RedirectResponse("/signin?" + urlencode({"next": request.url.path}), status_code=303)
 
 
 def _render(
@@ -108,10 +121,15 @@ def _choices(policy: Policy) -> dict[str, Any]:
     }
 
 
-@router.get("/changes/new", response_class=HTMLResponse)
+@router.get("/changes/new", response_class=HTMLResponse, include_in_schema=False)
 def change_form(request: Request) -> Response:
     """The form for asking for a site change."""
-    caller = _caller(request)
+    try:
+        caller = _caller(request, "viewer")
+    except HTTPException as exc:
+        if exc.status_code == 401:
+            return _signin(request)
+        raise
     try:
         choices = _choices(policy_of(request))
     except PolicyError as exc:
@@ -146,7 +164,7 @@ def _problem(exc: ValidationError) -> str:
     return f"{words.get(field, field)}: {error['msg'].removeprefix('Value error, ')}"
 
 
-@router.post("/changes/new", response_class=HTMLResponse)
+@router.post("/changes/new", response_class=HTMLResponse, include_in_schema=False)
 def ask_for_change(
     request: Request,
     session: SessionDep,
@@ -210,12 +228,53 @@ def _decide_and_keep(
     return decision
 
 
-@router.get("/changes", response_class=HTMLResponse)
+@router.get("/changes", response_class=HTMLResponse, include_in_schema=False)
 def change_list(request: Request, session: SessionDep) -> Response:
-    """The change requests asked so far, newest answers first."""
-    caller = _caller(request)
+    """The change requests asked so far, those that can go live now first."""
+    try:
+        caller = _caller(request, "viewer")
+    except HTTPException as exc:
+        if exc.status_code == 401:
+            return _signin(request)
+        raise
     items, total = store.list_decisions(session, source="change", limit=100)
     asked = {
         item.subject_key: store.get_change_request(session, item.subject_key) for item in items
     }
     return _render(request, "change_list.html", caller, items=items, total=total, asked=asked)
+
+
+@router.post(
+    "/api/v1/changes",
+    tags=["decisions"],
+    status_code=201,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "One change request document (kind: change), as JSON or YAML.",
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "application/yaml": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+async def submit_change(request: Request, session: SessionDep) -> Decision:
+    """Decide a change request and keep it with who asked (the token's name, if any)."""
+    caller = _caller(request)
+    items = read_body(await request.body(), request.headers.get("content-type", ""))
+    problems = [str(item) for item in items if isinstance(item, Skipped)]
+    if problems:
+        raise HTTPException(422, problems[0])
+    changes = [item for item in items if isinstance(item, ChangeRequest)]
+    if len(changes) != 1 or len(items) != 1:
+        raise HTTPException(422, "send exactly one change request (kind: change)")
+    change = changes[0]
+    if caller.role is not None:
+        change = change.model_copy(update={"requested_by": caller.name})
+    elif not change.requested_by:
+        raise HTTPException(422, "requested_by: say who is asking")
+    try:
+        return await run_in_threadpool(_decide_and_keep, request, session, change, caller)
+    except PolicyError as exc:
+        raise HTTPException(503, str(exc)) from None
