@@ -10,6 +10,7 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
+from hotgate import store
 from hotgate.cli import app
 from hotgate.policy.schema import default_policy_text
 
@@ -17,6 +18,14 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "changes"
 WHEN = ["--as-of", "2026-11-23", "--next-release", "2026-12-03"]
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """assess and triage keep their decisions: in a store of this test's own."""
+    url = f"sqlite:///{tmp_path / 'hotgate.db'}"
+    monkeypatch.setenv("HOTGATE_DATABASE_URL", url)
+    return url
 
 
 @pytest.mark.parametrize(
@@ -109,3 +118,16 @@ def test_a_policy_without_a_content_lane_cannot_decide_changes(tmp_path: Path) -
     )
     assert result.exit_code == 2
     assert "has no 'changes' section" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "jsonl", "json"])
+def test_triage_keeps_the_change_decisions_on_record(database: str, fmt: str) -> None:
+    path = str(EXAMPLES / "all-requests.yaml")
+    result = runner.invoke(app, ["triage", path, "--format", fmt, *WHEN])
+    assert result.exit_code == 0, result.stderr
+    engine = store.make_engine(database)
+    with store.session_factory(engine)() as session:
+        items, total = store.list_decisions(session, source="change")
+    engine.dispose()
+    assert total == 3
+    assert {item.subject_kind for item in items} == {"change"}
