@@ -259,3 +259,27 @@ def test_cost_of_waiting_and_risk_of_the_hotfix(
     assert decision.risk.cost_of_waiting == cost
     assert decision.risk.risk_of_hotfix == pytest.approx(risk * (1 + 1 / 10), abs=0.01)
     assert {f.name for f in decision.risk.cost_factors} == {"need_weight", "days_late"}
+
+
+@pytest.mark.parametrize(
+    ("custom_code", "paths", "safe", "rule"),
+    [
+        (None, None, "no", "custom-code"),  # "code" in the text reads as a script
+        (False, None, "yes", "content-only"),  # the person said there is no code
+        (False, ["content/banners/tracking.js"], "no", "custom-code"),  # a code file says more
+        (True, None, "no", "custom-code"),
+    ],
+)
+def test_what_the_person_says_about_code_outweighs_the_text(
+    policy: Policy, custom_code: bool | None, paths: list[str] | None, safe: str, rule: str
+) -> None:
+    decision = _decide(
+        policy,
+        title="Update the homepage banner copy",
+        description="The agency's tracking code stays as it is.",
+        custom_code=custom_code,
+        paths=paths,
+        template="promo-banner",
+    )
+    assert _answers(decision)["safe"] == safe
+    assert _rule(decision, "safe") == rule

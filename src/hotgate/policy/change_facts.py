@@ -105,6 +105,8 @@ def _read_kinds(
             facts.note(f"{kind}_change", _field(f"{kind}_change", "changes", kind))
         return
     for kind, patterns in lane.kinds.items():
+        if kind == "script" and change.custom_code is False:
+            continue  # the person said there is no code; the text alone does not overrule that
         signal = _from_text(f"{kind}_change", patterns, text, negation)
         if signal:
             facts.kinds.append(kind)
@@ -171,6 +173,46 @@ def _read_template(
             return
 
 
+def _note_size(facts: Facts, change: ChangeRequest) -> tuple[int, int]:
+    pages, files = len(facts.areas), len(change.paths or [])
+    for name, count, where, listed in (
+        ("pages", pages, "areas", facts.areas),
+        ("files", files, "paths", change.paths or []),
+    ):
+        excerpt = ", ".join(listed) or "none named"
+        facts.note(
+            name,
+            Signal(name=name, value=float(count), source="count", where=where, excerpt=excerpt),
+        )
+    return pages, files
+
+
+def _note_timing(facts: Facts, change: ChangeRequest, release: Release | None) -> bool:
+    """Whether the release comes out on or before the day the change is needed."""
+    if change.needed_by is None:
+        return False
+    facts.note("needed_by_known", _field("needed_by_known", "needed_by", change.needed_by))
+    if release is None:
+        return False
+    first = release.date <= change.needed_by
+    excerpt = f"{release.name} on {release.date}, needed by {change.needed_by}"
+    facts.note(
+        "release_first",
+        Signal(
+            name="release_first", value=first, source="calendar", where="release", excerpt=excerpt
+        ),
+    )
+    return first
+
+
+def _note_code(facts: Facts, change: ChangeRequest, code_paths: bool) -> bool:
+    if change.custom_code:
+        facts.note("custom_code", _field("custom_code", "custom_code", True))
+    if "script" in facts.kinds:
+        facts.evidence.setdefault("custom_code", []).extend(facts.evidence["script_change"])
+    return bool(change.custom_code) or "script" in facts.kinds or code_paths
+
+
 def read_change(
     lane: ChangeLane, negation: str, change: ChangeRequest, as_of: date, release: Release | None
 ) -> Facts:
@@ -183,52 +225,14 @@ def read_change(
     _read_template(lane, change, text, negation, facts)
     kinds = set(facts.kinds)
     template = lane.templates.get(facts.template) if facts.template else None
-    if change.custom_code is not None:
-        facts.note("custom_code", _field("custom_code", "custom_code", change.custom_code))
-    if "script" in kinds:
-        facts.evidence.setdefault("custom_code", []).extend(facts.evidence.get("script_change", []))
-    custom_code = bool(change.custom_code) or "script" in kinds or code_paths
+    custom_code = _note_code(facts, change, code_paths)
     need = _from_text("time_bound", lane.need, text, negation)
     if need:
         facts.note("time_bound", need)
     if change.reason:
         facts.note("reason_given", _field("reason_given", "reason", change.reason))
-    pages, files = len(facts.areas), len(change.paths or [])
-    facts.note(
-        "pages",
-        Signal(
-            name="pages",
-            value=float(pages),
-            source="count",
-            where="areas",
-            excerpt=", ".join(facts.areas) or "none named",
-        ),
-    )
-    facts.note(
-        "files",
-        Signal(
-            name="files",
-            value=float(files),
-            source="count",
-            where="paths",
-            excerpt=", ".join(change.paths or []) or "none named",
-        ),
-    )
-    days_needed = (change.needed_by - as_of).days if change.needed_by else None
-    if change.needed_by:
-        facts.note("needed_by_known", _field("needed_by_known", "needed_by", change.needed_by))
-    release_first = bool(release and change.needed_by and release.date <= change.needed_by)
-    if release and change.needed_by:
-        facts.note(
-            "release_first",
-            Signal(
-                name="release_first",
-                value=release_first,
-                source="calendar",
-                where="release",
-                excerpt=f"{release.name} on {release.date}, needed by {change.needed_by}",
-            ),
-        )
+    pages, files = _note_size(facts, change)
+    release_first = _note_timing(facts, change, release)
     facts.values = {
         "kinds_known": bool(kinds),
         "simple_kinds_only": bool(kinds) and kinds <= set(lane.simple_kinds),
@@ -240,25 +244,22 @@ def read_change(
         "release_first": release_first,
         "protected_area": "protected_area" in facts.evidence,
         "custom_code": custom_code,
-        "template_named": template is not None or facts.template is not None,
+        "template_named": facts.template is not None,
         "template_approved": template is not None,
         "template_allows": template is not None and kinds <= set(template.allows),
         "needs_template": bool(kinds & set(lane.template_kinds)),
         "pages": pages,
         "files": files,
         "days_until_release": release.days_until if release else None,
-        "days_until_needed": days_needed,
+        "days_until_needed": (change.needed_by - as_of).days if change.needed_by else None,
         **{f"{kind}_change": kind in kinds for kind in CHANGE_KINDS},
     }
     _aggregate(lane, facts)
     if template is not None:
+        allows = ", ".join(template.allows)
         facts.note("template_approved", _field("template_approved", "templates", facts.template))
-        facts.note(
-            "template_allows",
-            _field(
-                "template_allows", f"templates.{facts.template}.allows", ", ".join(template.allows)
-            ),
-        )
+        where = f"templates.{facts.template}.allows"
+        facts.note("template_allows", _field("template_allows", where, allows))
     return facts
 
 
