@@ -142,6 +142,9 @@ class Subject(_Model):
     key: str
     title: str
     url: str | None = None
+    source: str | None = None
+    component: str | None = None
+    reported: datetime | None = Field(default=None, description="When the subject was reported.")
 
 
 class Release(_Model):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 
 import polars as pl
 from sqlalchemy import Engine
@@ -120,26 +119,46 @@ def evaluated_batches(
     on_batch: Callable[[int], None] | None = None,
 ) -> Iterator[pl.DataFrame]:
     """Evaluate issues in batches, counting what was skipped or ignored on the way."""
-    while True:
-        batch: list[Issue] = []
-        consumed = 0
-        for item in islice(items, size):
-            consumed += 1
-            if isinstance(item, Issue):
-                batch.append(item)
-            elif isinstance(item, Skipped):
-                tally.skipped.append(item)
-            elif isinstance(item, Ignored):
-                tally.ignored += 1
-            elif isinstance(item, ChangeRequest):
-                tally.changes.append(item)  # decided apart: a change has its own criteria
-        if batch:
-            tally.decided += len(batch)
-            yield evaluate(policy, issues_frame(batch), context)
-            if on_batch:
-                on_batch(len(batch))
-        if consumed < size:
-            return
+    issues: list[Issue] = []
+    frames: list[pl.DataFrame] = []
+    rows = 0
+    for item in items:
+        if isinstance(item, Issue):
+            issues.append(item)
+            rows += 1
+        elif isinstance(item, pl.DataFrame):
+            if issues:  # keep the input order
+                frames.append(issues_frame(issues))
+                issues = []
+            frames.append(item)
+            rows += item.height
+        elif isinstance(item, Skipped):
+            tally.skipped.append(item)
+        elif isinstance(item, ChangeRequest):
+            tally.changes.append(item)  # decided apart: a change has its own criteria
+        else:
+            tally.ignored += 1
+        if rows >= size:
+            yield _decide_batch(frames, issues, policy, context, tally, on_batch)
+            issues, frames, rows = [], [], 0
+    if rows:
+        yield _decide_batch(frames, issues, policy, context, tally, on_batch)
+
+
+def _decide_batch(
+    frames: list[pl.DataFrame],
+    issues: list[Issue],
+    policy: Policy,
+    context: Context,
+    tally: Tally,
+    on_batch: Callable[[int], None] | None,
+) -> pl.DataFrame:
+    parts = [*frames, issues_frame(issues)] if issues else frames
+    batch = pl.concat(parts, how="vertical", rechunk=True)
+    tally.decided += batch.height
+    if on_batch:
+        on_batch(batch.height)
+    return evaluate(policy, batch, context)
 
 
 def triage_summary(

@@ -55,10 +55,8 @@ def test_assess_prints_a_card_with_the_excerpt() -> None:
     result = runner.invoke(app, ["assess", str(EXAMPLES / "cart-tracking-pixel.yaml"), *WHEN])
     assert result.exit_code == 0
     assert "NO-HOTFIX" in result.stdout
-    assert (
-        "protected_area:cart (text: title): Add a tracking pixel script to the cart"
-        in result.stdout
-    )
+    assert "protected_area:cart" in result.stdout
+    assert "Add a tracking pixel script to the cart page" in result.stdout
 
 
 def test_triage_ranks_change_requests() -> None:

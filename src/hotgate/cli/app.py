@@ -32,7 +32,7 @@ app.add_typer(policy_app, name="policy")
 out = Console(soft_wrap=False, highlight=False)
 if not out.is_terminal:
     out.width = 160  # piped output: wide enough for the triage table
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # one-line errors, even long ones
 
 PolicyOption = Annotated[
     Path | None,
@@ -46,13 +46,28 @@ NextReleaseOption = Annotated[
     typer.Option("--next-release", help="The next release's date, YYYY-MM-DD, for this run."),
 ]
 
+CalendarOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--calendar",
+        help="Release calendar file or URL (iCalendar, GitHub milestones, Jira versions, "
+        "Kubernetes schedule, Firefox product-details); may be repeated.",
+    ),
+]
+
 T = TypeVar("T")
 
 
 def fail(message: str) -> NoReturn:
     """Print a one-line reason on stderr and exit 2 (bad input or configuration)."""
-    err.print(f"hotgate: {message}", markup=False)
+    say(message)
     raise typer.Exit(2)
+
+
+def say(message: str) -> None:
+    """One plain line on stderr, never wrapped, so scripts and people can read it."""
+    err.file.write(f"hotgate: {' '.join(message.split())}\n")
+    err.file.flush()
 
 
 @contextmanager
@@ -83,12 +98,21 @@ def parse_day(value: str | None, option: str) -> date | None:
         fail(f"{option}: {value!r} is not a date of the form YYYY-MM-DD")
 
 
-def context_from(as_of: str | None, next_release: str | None) -> Context:
-    """The decision context from the command-line options."""
+def context_from(
+    as_of: str | None,
+    next_release: str | None,
+    policy: Policy | None = None,
+    calendars: list[str] | None = None,
+) -> Context:
+    """The decision context from the command-line options, the policy's calendar and --calendar."""
+    day = parse_day(as_of, "--as-of") or date.today()
     with input_errors():
-        return context_from_options(
-            parse_day(as_of, "--as-of") or date.today(), parse_day(next_release, "--next-release")
-        )
+        calendar = None
+        if policy is not None:
+            from hotgate.calendars import calendar_for
+
+            calendar = calendar_for(policy, calendars or [], day)
+        return context_from_options(day, parse_day(next_release, "--next-release"), calendar)
     raise AssertionError("unreachable")
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import polars as pl
 from rich.console import Group
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -39,9 +40,9 @@ def decision_card(decision: Decision) -> Panel:
             line.append(f" — {criterion.evidence.because}")
         parts.append(line)
         for signal in criterion.evidence.signals[:4]:
-            parts.append(
-                Text(f"    {signal.name} ({signal.source}: {signal.where}): {signal.excerpt}", style="dim")
-            )
+            origin = signal.source if signal.source == signal.where else f"{signal.source} {signal.where}"
+            line = Text(f"{signal.name} ({origin}): {signal.excerpt}", style="dim")
+            parts.append(Padding(line, (0, 0, 0, 4)))
     if decision.questions:
         parts.append(Text("\nAsk:", style="bold"))
         parts.extend(Text(f"  • {question}") for question in decision.questions)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import tempfile
@@ -19,6 +18,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from hotgate import service
 from hotgate.cli.app import (
     AsOfOption,
+    CalendarOption,
     NextReleaseOption,
     PolicyOption,
     app,
@@ -29,6 +29,7 @@ from hotgate.cli.app import (
     input_errors,
     out,
     policy_from,
+    say,
 )
 from hotgate.cli.card import decision_card, ranked_table
 from hotgate.cli.change_view import change_csv, print_change_table
@@ -67,12 +68,13 @@ def assess(
     policy_path: PolicyOption = None,
     as_of: AsOfOption = None,
     next_release: NextReleaseOption = None,
+    calendar: CalendarOption = None,
     record: RecordOption = True,
     db: DbOption = None,
 ) -> None:
     """Decide one bug: hotfix, wait, no-hotfix or needs-info, and why."""
     policy = policy_from(policy_path)
-    context = context_from(as_of, next_release)
+    context = context_from(as_of, next_release, policy, calendar)
     decision = guarded(lambda: service.assess_one(subject, policy, context))
     with recording(record, db, policy_path, policy, context) as recorder:
         if recorder is not None:
@@ -85,19 +87,20 @@ def assess(
 
 @app.command()
 def triage(
-    source: Annotated[str, typer.Argument(help="A file of bugs (JSON, JSON Lines, YAML or a tracker's page), or -.")],
+    source: Annotated[str, typer.Argument(help="A file or folder of bugs (JSON, JSON Lines, YAML or a tracker's page), or -.")],
     fmt: Annotated[TriageFormat, typer.Option("--format", help="table, json, jsonl (one decision per line) or csv.")] = TriageFormat.table,
     out_path: Annotated[Path | None, typer.Option("--out", help="Write here instead of standard output; written whole or not at all.")] = None,
     limit: Annotated[int, typer.Option("--limit", help="Rows in the table (0: all).", min=0)] = 50,
     policy_path: PolicyOption = None,
     as_of: AsOfOption = None,
     next_release: NextReleaseOption = None,
+    calendar: CalendarOption = None,
     record: RecordOption = True,
     db: DbOption = None,
 ) -> None:
     """Decide every bug in a backlog and rank them: hotfixes first."""
     policy = policy_from(policy_path)
-    context = context_from(as_of, next_release)
+    context = context_from(as_of, next_release, policy, calendar)
     tally = service.Tally()
     with (
         recording(record, db, policy_path, policy, context) as recorder,
@@ -158,11 +161,7 @@ def _csv(summary: pl.DataFrame) -> bytes:
     renamed = summary.select(columns).rename(
         {c: c.removesuffix("__answer") for c in columns if c.endswith("__answer")}
     ).rename({"severity_level": "severity"})
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(renamed.columns)
-    writer.writerows(renamed.iter_rows())
-    return buffer.getvalue().encode()
+    return renamed.write_csv().encode()
 
 
 def _write(out_path: Path | None, chunks: Iterator[bytes]) -> None:
@@ -201,13 +200,14 @@ def _tick(items: Iterator[T], progress: Progress) -> Iterator[T]:
 
 def _report(tally: service.Tally) -> None:
     for skipped in tally.skipped[:20]:
-        err.print(f"hotgate: skipped {skipped}", markup=False)
+        say(f"skipped {skipped}")
     if len(tally.skipped) > 20:
-        err.print(f"hotgate: … and {len(tally.skipped) - 20} more skipped records", markup=False)
+        say(f"… and {len(tally.skipped) - 20} more skipped records")
     if tally.ignored:
-        err.print(f"hotgate: ignored {tally.ignored} records that are not issues (pull requests)")
+        noun = "record that is not an issue" if tally.ignored == 1 else "records that are not issues"
+        say(f"ignored {tally.ignored} {noun} (pull requests)")
     if tally.skipped:
-        err.print(f"hotgate: decided {tally.decided}, skipped {len(tally.skipped)} bad records")
+        say(f"decided {tally.decided}, skipped {len(tally.skipped)} bad records")
         raise typer.Exit(2)
     if tally.decided == 0:
         fail("no issues found to decide")

@@ -85,8 +85,39 @@ def checklist(policy: Policy) -> str:
         f"{timing.default_days_to_release} days when no release is known\n"
         f"   risk of hotfix = (1 + fix lines / {risk.lines_per_unit}) × "
         f"{risk.critical_area_factor} if a core function is touched × "
-        f"{risk.untested_factor} without tests ({risk.unknown_tests_factor} if unknown)"
+        f"{risk.untested_factor} without tests ({risk.unknown_tests_factor} if unknown) × "
+        f"(1 + {risk.history_factor} × past hotfixes in the same component that were rolled "
+        "back or followed by a regression)"
     )
+    lines.append(calendar_lines(policy))
     lines.append("\n[bold]Core functions[/]: " + ", ".join(escape(n) for n in policy.core_functions))
     lines.append(lane_checklist(policy))
+    return "\n".join(lines)
+
+
+def calendar_lines(policy: Policy) -> str:
+    """The calendar, blackouts and hotfix budget of the policy, in plain words."""
+    cal = policy.calendar
+    lines = ["\n[bold]5. Release calendar[/] (`hotgate calendar` lists the dates)"]
+    if cal.cadence is not None:
+        lines.append(
+            f"   a release every {cal.cadence.every_days} day(s) "
+            f"from {cal.cadence.start.isoformat()}"
+        )
+    lines.extend(f"   release {escape(r.name)} on {r.date.isoformat()}" for r in cal.releases)
+    if cal.cadence is None and not cal.releases:
+        lines.append("   no releases in the policy: give --calendar FILE|URL or --next-release")
+    if cal.freeze_days_before is not None:
+        days = cal.freeze_days_before
+        lines.append(f"   code freeze {days} day(s) before each release without its own")
+    for b in cal.blackouts:
+        lines.append(
+            f"   blackout {escape(b.name)}: {b.start.isoformat()} to {b.end.isoformat()} — "
+            f"no hotfix unless an override applies. {escape(b.because)}"
+        )
+    budget = policy.reports.hotfix_budget_per_release
+    if budget is not None:
+        lines.append(
+            f"   hotfix budget: at most {budget} hotfix(es) per release cycle (`hotgate report`)"
+        )
     return "\n".join(lines)

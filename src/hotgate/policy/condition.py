@@ -115,8 +115,9 @@ class _Parser:
         token = self.take()
         if token == "(":
             node = self.or_()
-            if self.take() != ")":
+            if self.peek() != ")":
                 raise ConditionError("a parenthesis is not closed")
+            self.take()
             return node
         if token[0].isdigit():
             return Node("num", "number", value=float(token))
@@ -174,6 +175,8 @@ def _compile(node: Node) -> pl.Expr:
     if node.op == "or":
         return args[0].fill_null(False) | args[1].fill_null(False)
     left, right = args
+    if node.args[0].kind == "string":  # text compares without regard to case
+        left, right = left.str.to_lowercase(), right.str.to_lowercase()
     operations = {
         "+": lambda: left + right,
         "-": lambda: left - right,

@@ -22,7 +22,7 @@ from hotgate.model import (
 )
 from hotgate.policy.condition import names_in, to_polars
 from hotgate.policy.risk import explain_risk, risk_columns, risk_numbers
-from hotgate.policy.schema import Policy
+from hotgate.policy.schema import Blackout, Policy
 from hotgate.policy.signals import explain_value, issues_frame, read_signals
 
 VERDICT_RANK = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
@@ -30,10 +30,11 @@ VERDICT_RANK = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
 
 @dataclass(frozen=True)
 class Context:
-    """What a decision depends on besides the subject: the day and the next release."""
+    """What a decision depends on besides the subject: the day, the next release, a blackout."""
 
     as_of: date
     release: Release | None = None
+    blackout: Blackout | None = None
 
 
 def release_on(name: str, day: date, as_of: date) -> Release:
@@ -69,11 +70,12 @@ def _override_column(policy: Policy) -> pl.Expr:
     return result
 
 
-def _verdict_column(policy: Policy, days_until: int | None) -> pl.Expr:
+def _verdict_column(policy: Policy, in_blackout: bool) -> pl.Expr:
     answers = [pl.col(f"{crit}__answer") for crit in policy.criterion_names()]
     any_no = pl.any_horizontal([a == "no" for a in answers])
     any_unknown = pl.any_horizontal([a == "unknown" for a in answers])
-    near = days_until is not None and days_until <= policy.timing.wait_within_days
+    # Per row, so a replay of history can give each subject its own release distance.
+    near = (pl.col("days_until_release") <= policy.timing.wait_within_days).fill_null(False)
     ratio = policy.timing.min_cost_ratio
     cheap_to_wait = (
         pl.col("cost_of_waiting") < ratio * pl.col("risk_of_hotfix")
@@ -87,7 +89,7 @@ def _verdict_column(policy: Policy, days_until: int | None) -> pl.Expr:
         .then(pl.lit("no-hotfix"))
         .when(any_unknown)
         .then(pl.lit("needs-info"))
-        .when(pl.lit(near) | cheap_to_wait)
+        .when(pl.lit(in_blackout) | near | cheap_to_wait)
         .then(pl.lit("wait"))
         .otherwise(pl.lit("hotfix"))
     )
@@ -96,13 +98,19 @@ def _verdict_column(policy: Policy, days_until: int | None) -> pl.Expr:
 def evaluate(policy: Policy, frame: pl.DataFrame, context: Context) -> pl.DataFrame:
     """Decide every subject in the frame; returns the frame with answers, verdict and risk."""
     days_until = context.release.days_until if context.release else None
-    with_days = frame.with_columns(days_until_release=pl.lit(days_until, dtype=pl.Int64))
+    with_days = frame
+    if days_until is not None or "days_until_release" not in frame.columns:
+        with_days = frame.with_columns(days_until_release=pl.lit(days_until, dtype=pl.Int64))
+    if "area_hotfix_trouble" not in with_days.columns:
+        # Supplied by the caller (the store knows past hotfixes); none known means none counted.
+        with_days = with_days.with_columns(area_hotfix_trouble=pl.lit(0, dtype=pl.Int64))
     signals = read_signals(policy, with_days)
     answered = signals.with_columns(**_answer_columns(policy), override=_override_column(policy))
     risked = answered.with_columns(**risk_columns(policy, days_until)).with_columns(
         **risk_numbers(policy)
     )
-    return risked.with_columns(verdict=_verdict_column(policy, days_until)).with_columns(
+    in_blackout = context.blackout is not None
+    return risked.with_columns(verdict=_verdict_column(policy, in_blackout)).with_columns(
         _rank=pl.col("verdict").replace_strict(VERDICT_RANK, return_dtype=pl.Int64)
     )
 
@@ -118,6 +126,14 @@ def rank(decided: pl.DataFrame) -> pl.DataFrame:
 
 def _timing_reason(policy: Policy, release: Release | None, verdict: str) -> str:
     window = policy.timing.wait_within_days
+    if release is not None and release.kind == "freeze":
+        when = (
+            f"The code freeze for {release.name} begins on {release.date.isoformat()}, "
+            f"in {release.days_until} day(s)"
+        )
+        if verdict == "wait":
+            return f"{when}: within the {window}-day window, so the fix should ride that release."
+        return f"{when}: beyond the {window}-day window, too long to make users wait."
     if release is None:
         return (
             "No release date is known, so nothing argues for waiting; "
@@ -155,7 +171,15 @@ def to_decision(policy: Policy, row: Mapping[str, Any], context: Context) -> Dec
                 evidence=evidence,
             )
         )
-    if verdict in {"hotfix", "wait"} and not override:
+    blackout = context.blackout
+    if verdict == "wait" and blackout is not None and not override:
+        reasons.append(
+            f"No hotfix ships during the blackout '{blackout.name}' ({blackout.start.isoformat()}"
+            f" to {blackout.end.isoformat()}): "
+            + (f"{blackout.because} " if blackout.because else "")
+            + "It waits for the next release unless an override applies."
+        )
+    elif verdict in {"hotfix", "wait"} and not override:
         reasons.append(_timing_reason(policy, context.release, verdict))
         ratio = policy.timing.min_cost_ratio
         if verdict == "wait" and ratio is not None and not _near(policy, context):
@@ -164,7 +188,10 @@ def to_decision(policy: Policy, row: Mapping[str, Any], context: Context) -> Dec
                 f"the hotfix ({row['risk_of_hotfix']})."
             )
     return Decision(
-        subject=Subject(kind="issue", key=row["key"], title=row["title"], url=row.get("url")),
+        subject=Subject(
+            kind="issue", key=row["key"], title=row["title"], url=row.get("url"),
+            source=row.get("source"), component=row.get("component"), reported=row.get("created"),
+        ),
         verdict=verdict,
         criteria=criteria,
         questions=questions,

@@ -13,6 +13,7 @@ from hotgate.policy.schema import Policy
 COST_FORMULA = "cost_of_waiting = reach × severity_weight × days_until_fix_ships"
 RISK_FORMULA = (
     "risk_of_hotfix = (1 + fix_lines / lines_per_unit) × critical_area_factor × tests_factor"
+    " × (1 + history_factor × troubled_hotfixes_in_area)"
 )
 
 
@@ -22,7 +23,11 @@ def risk_columns(policy: Policy, days_until_release: int | None) -> dict[str, pl
     weights = {k: float(v) for k, v in settings.severity_weight.items() if k != "unknown"}
     reach_by_answer = {k: float(v) for k, v in settings.reach_by_answer.items()}
     days = days_until_release
-    days_expr = pl.lit(days if days is not None else policy.timing.default_days_to_release)
+    # A row may carry its own distance to the release (a replay of history); else the context's.
+    days_expr = pl.coalesce(
+        pl.col("days_until_release").clip(lower_bound=0),
+        pl.lit(days if days is not None else policy.timing.default_days_to_release),
+    )
     tests_factor = (
         pl.when(pl.col("fix_has_tests").is_null())
         .then(pl.lit(settings.unknown_tests_factor))
@@ -44,6 +49,7 @@ def risk_columns(policy: Policy, days_until_release: int | None) -> dict[str, pl
         .then(pl.lit(settings.critical_area_factor))
         .otherwise(pl.lit(1.0)),
         "_tests_factor": tests_factor,
+        "_troubled_hotfixes": pl.col("area_hotfix_trouble").fill_null(0).cast(pl.Float64),
     }
 
 
@@ -55,6 +61,7 @@ def risk_numbers(policy: Policy) -> dict[str, pl.Expr]:
             (1 + pl.col("_fix_lines") / pl.lit(float(policy.risk.lines_per_unit)))
             * pl.col("_critical_factor")
             * pl.col("_tests_factor")
+            * (1 + pl.lit(float(policy.risk.history_factor)) * pl.col("_troubled_hotfixes"))
         ).round(2),
     }
 
@@ -106,6 +113,13 @@ def explain_risk(policy: Policy, row: Mapping[str, Any]) -> Risk:
                 note="touches a core function" if row.get("core_function") else "no core function",
             ),
             RiskFactor(name="tests_factor", value=float(row["_tests_factor"]), note=tests_note),
+            RiskFactor(
+                name="troubled_hotfixes_in_area",
+                value=float(row["_troubled_hotfixes"]),
+                note=f"past hotfixes in component '{row.get('component') or 'unknown'}' rolled "
+                f"back or followed by a regression, each adding {settings.history_factor} "
+                "to the multiplier",
+            ),
         ],
         cost_formula=COST_FORMULA,
         risk_formula=RISK_FORMULA,

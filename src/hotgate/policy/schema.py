@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import date
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -108,11 +109,90 @@ class RiskSettings(_Strict):
     critical_area_factor: float = Field(default=2.0, ge=1)
     untested_factor: float = Field(default=1.5, ge=1)
     unknown_tests_factor: float = Field(default=1.25, ge=1)
+    history_factor: float = Field(
+        default=0.5,
+        ge=0,
+        description="Added to the risk multiplier per past hotfix in the same component "
+        "that was rolled back or followed by a regression.",
+    )
 
     @field_validator("reach_by_answer", mode="before")
     @classmethod
     def _answers(cls, value: Any) -> Any:
         return {_yes_no(k): v for k, v in value.items()} if isinstance(value, dict) else value
+
+
+class Cadence(_Strict):
+    """Releases at a fixed interval from a first date."""
+
+    every_days: int = Field(ge=1)
+    start: date
+    name: str = Field(default="release {date}", description="May use {n} and {date}.")
+
+
+class NamedDay(_Strict):
+    """A release on a given day."""
+
+    name: str
+    date: date
+
+
+class Blackout(_Strict):
+    """Days (both ends included) in which no hotfix ships unless an override applies."""
+
+    name: str
+    start: date
+    end: date
+    because: str = Field(default="", description="Why, in a sentence, for the decision's reason.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Blackout:
+        if self.end < self.start:
+            raise ValueError(f"blackout {self.name!r}: end {self.end} is before start {self.start}")
+        return self
+
+
+class EventMatch(_Strict):
+    """Which calendar events count, by patterns on their summary or their categories."""
+
+    summary: list[str] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)
+
+
+class CalendarSettings(_Strict):
+    """Where release and freeze dates come from, and the blackout windows."""
+
+    timezone: str = "UTC"
+    cadence: Cadence | None = None
+    releases: list[NamedDay] = Field(default_factory=list)
+    freeze_days_before: int | None = Field(default=None, ge=0)
+    blackouts: list[Blackout] = Field(default_factory=list)
+    release_events: EventMatch = EventMatch(summary=[r"\brelease\b"], categories=["release"])
+    freeze_events: EventMatch = EventMatch(
+        summary=[r"\bfreeze\b", r"cherry[- ]?pick deadline", r"\bcode cut\b"],
+        categories=["freeze"],
+    )
+    blackout_events: EventMatch = EventMatch(
+        summary=[r"\bblackout\b", r"holiday freeze", r"no[- ]deploy"], categories=["blackout"]
+    )
+    horizon_days: int = Field(default=400, ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class ReportSettings(_Strict):
+    """Settings of the hotfix reports."""
+
+    hotfix_budget_per_release: int | None = Field(default=None, ge=0)
 
 
 class Scales(_Strict):
@@ -147,6 +227,8 @@ class Policy(_Strict):
     overrides: list[Override] = Field(default_factory=list)
     timing: Timing = Timing()
     risk: RiskSettings
+    calendar: CalendarSettings = CalendarSettings()
+    reports: ReportSettings = ReportSettings()
     changes: ChangeLane | None = Field(default=None, description="The content lane.")
     fix_lane: FixLane = FixLane()
     sha256: str = Field(default="", description="Digest of the file the policy was read from.")
@@ -168,6 +250,9 @@ class Policy(_Strict):
             for i, pattern in enumerate(patterns):
                 _check_pattern(pattern, f"core_functions.{name}[{i}]")
         _check_pattern(self.negation, "negation")
+        for part in ("release_events", "freeze_events", "blackout_events"):
+            for i, pattern in enumerate(getattr(self.calendar, part).summary):
+                _check_pattern(pattern, f"calendar.{part}.summary[{i}]")
         self.conditions  # noqa: B018 -- parse every condition now, so errors surface at load
         return self
 

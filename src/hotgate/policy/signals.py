@@ -40,6 +40,7 @@ ISSUE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "fix_has_tests": pl.Boolean,
     "url": pl.String,
     "answers": pl.String,
+    "created": pl.Datetime("us", "UTC"),
 }
 WORKAROUND_WINDOW = 400
 _STEP = r"(?:^|\n)\s*(?:\d+[.)]|[-*•]|step \d+)\s|\bthen\b"
@@ -68,30 +69,31 @@ def _any_of(patterns: list[str]) -> str:
     return "(?:" + "|".join(patterns) + ")"
 
 
+LABEL_SEP = "\x1f"
+
+
 def _label_hit(patterns: list[str]) -> pl.Expr:
-    full = "^" + _any_of(patterns) + "$"
-    return pl.col("labels").list.eval(pl.element().str.to_lowercase().str.contains(full)).list.any()
+    # Labels are joined into one string with a separator, so one regex pass reads them all.
+    return pl.col("_labels").str.contains(f"{LABEL_SEP}{_any_of(patterns)}{LABEL_SEP}")
 
 
-def _text_hit(column: str, patterns: list[str], negation: str | None) -> pl.Expr:
-    pattern = _any_of(patterns)
-    text = pl.col(column)
-    if negation is None:
-        return text.str.contains(pattern)
-    # A phrase counts when at least one of its matches is not negated.
-    return text.str.count_matches(pattern) > text.str.count_matches(negation + pattern)
+def negated_phrases(policy: Policy) -> str:
+    """One pattern for every negatable phrase preceded by a negation ("does not crash")."""
+    phrases = [p for spec in policy.signals.values() if spec.negatable for p in spec.text]
+    return policy.negation + _any_of(phrases)
 
 
-def _spec_hit(spec: SignalSpec, negation: str) -> pl.Expr:
+def _spec_hit(spec: SignalSpec) -> pl.Expr:
     parts: list[pl.Expr] = []
     if spec.labels:
         parts.append(_label_hit(spec.labels))
     for field, values in spec.fields.items():
         parts.append(pl.col(field).str.to_lowercase().is_in([v.lower() for v in values]))
     if spec.text:
-        parts.append(_text_hit("_text", spec.text, negation if spec.negatable else None))
+        # Negatable phrases are looked for in the text with negated phrases taken out.
+        parts.append(pl.col("_clean" if spec.negatable else "_text").str.contains(_any_of(spec.text)))
     if spec.workaround_text:
-        parts.append(_text_hit("_workaround", spec.workaround_text, None))
+        parts.append(pl.col("_workaround").str.contains(_any_of(spec.workaround_text)))
     if not parts:
         return pl.lit(False)
     return pl.any_horizontal(parts).fill_null(False)
@@ -100,45 +102,58 @@ def _spec_hit(spec: SignalSpec, negation: str) -> pl.Expr:
 def _scale(policy: Policy, scale: str, column: str) -> pl.Expr:
     lookup = policy.scales.lookup("severity" if scale == "severity" else "priority")
     from_field = pl.col(column).str.to_lowercase().replace_strict(lookup, default=None)
-    from_labels = (
-        pl.col("labels")
-        .list.eval(pl.element().str.to_lowercase().replace_strict(lookup, default=None))
-        .list.drop_nulls()
-        .list.min()
-    )
+    levels = sorted(set(lookup.values()))
+    chain: Any = pl
+    for level in levels:  # the most severe level among the labels wins
+        values = [re.escape(v) for v, lvl in lookup.items() if lvl == level]
+        chain = chain.when(_label_hit(values)).then(pl.lit(level))
+    from_labels = chain.otherwise(pl.lit(None, dtype=pl.String))
     return pl.coalesce(pl.col(scale), from_field, from_labels)
 
 
 def read_signals(policy: Policy, frame: pl.DataFrame) -> pl.DataFrame:
     """Add a column for every signal, derived signal and numeric field the policy can use."""
     workaround_start = _any_of(policy.signals["workaround_offered"].text)
-    prepared = frame.with_columns(
-        _text=pl.concat_str(
-            [pl.col("title"), pl.col("body"), pl.col("comment_text")], separator="\n", ignore_nulls=True
+    prepared = (
+        frame.with_columns(
+            _labels=pl.concat_str(
+                [pl.lit(LABEL_SEP), pl.col("labels").list.join(LABEL_SEP), pl.lit(LABEL_SEP)]
+            ).str.to_lowercase(),
+            _text=pl.concat_str(
+                [pl.col("title"), pl.col("body"), pl.col("comment_text")],
+                separator="\n",
+                ignore_nulls=True,
+            )
+            .str.to_lowercase()
+            .str.replace_all(CLAUSE_BREAK, ";"),
         )
-        .str.to_lowercase()
-        .str.replace_all(CLAUSE_BREAK, ";"),
-        severity_level=_scale(policy, "severity", "severity_raw"),
-        priority_level=_scale(policy, "priority", "priority_raw"),
-    ).with_columns(
-        _workaround=pl.col("_text").str.extract(
-            f"({workaround_start}[\\s\\S]{{0,{WORKAROUND_WINDOW}}})", 1
-        ),
-        severity_level=pl.coalesce(
-            pl.col("severity_level"),
-            pl.col("priority_level").replace_strict(
-                policy.scales.severity_from_priority, default=None, return_dtype=pl.String
+        .with_columns(
+            severity_level=_scale(policy, "severity", "severity_raw"),
+            priority_level=_scale(policy, "priority", "priority_raw"),
+            _clean=pl.col("_text").str.replace_all(negated_phrases(policy), " "),
+            # The text after the first workaround phrase. Dropping the prefix needs no capture
+            # group, which keeps the regex on its fast engine.
+            _workaround=pl.when(pl.col("_text").str.contains(workaround_start)).then(
+                pl.col("_text")
+                .str.replace(f"^(?s:.*?){workaround_start}", "")
+                .str.slice(0, WORKAROUND_WINDOW)
             ),
-        ),
-        _mentioned_share=pl.col("_text").str.extract(_SHARE, 1).cast(pl.Float64) / 100,
+            _mentioned_share=pl.col("_text").str.extract(_SHARE, 1).cast(pl.Float64) / 100,
+        )
+        .with_columns(
+            severity_level=pl.coalesce(
+                pl.col("severity_level"),
+                pl.col("priority_level").replace_strict(
+                    policy.scales.severity_from_priority, default=None, return_dtype=pl.String
+                ),
+            )
+        )
     )
     core_text = pl.concat_str(
         [pl.col("component").str.to_lowercase(), pl.col("_text")], separator="\n", ignore_nulls=True
     )
     core = _any_of([p for patterns in policy.core_functions.values() for p in patterns])
-    columns: dict[str, pl.Expr] = {
-        name: _spec_hit(spec, policy.negation) for name, spec in policy.signals.items()
-    }
+    columns: dict[str, pl.Expr] = {name: _spec_hit(spec) for name, spec in policy.signals.items()}
     columns["core_function"] = core_text.str.contains(core).fill_null(False)
     columns["severity"] = pl.col("severity_level").str.slice(1).cast(pl.Int64)
     columns["priority"] = pl.col("priority_level").str.slice(1).cast(pl.Int64)
@@ -169,18 +184,16 @@ def _excerpt(text: str, start: int, end: int, width: int = 60) -> str:
     return ("…" if left else "") + snippet + ("…" if right < len(text) else "")
 
 
-def find_in_text(patterns: list[str], text: str, negation: str | None) -> str | None:
-    """The excerpt around the first match that is not negated, or None."""
+def find_in_text(patterns: list[str], text: str, negated: str | None) -> str | None:
+    """The excerpt around the first match outside the negated phrases, or None."""
     if not patterns or not text:
         return None
+    # Same-length replacements keep offsets into the original text for the excerpt.
     lowered = _compiled(CLAUSE_BREAK).sub(lambda m: ";" * len(m.group()), text.lower())
-    pattern = _compiled(_any_of(patterns))
-    negated = _compiled(negation + _any_of(patterns)) if negation else None
-    negated_ends = {m.end() for m in negated.finditer(lowered)} if negated else set()
-    for match in pattern.finditer(lowered):
-        if match.end() not in negated_ends:
-            return _excerpt(text, match.start(), match.end())
-    return None
+    if negated:
+        lowered = _compiled(negated).sub(lambda m: " " * len(m.group()), lowered)
+    match = _compiled(_any_of(patterns)).search(lowered)
+    return _excerpt(text, match.start(), match.end()) if match else None
 
 
 def explain_signal(policy: Policy, name: str, row: Mapping[str, Any]) -> list[Signal]:
@@ -193,17 +206,16 @@ def explain_signal(policy: Policy, name: str, row: Mapping[str, Any]) -> list[Si
             node = policy.conditions[f"derived.{name}"]
             return [s for part in names_in(node) for s in explain_value(policy, part, row)]
         return []
-    labels = [str(label) for label in row.get("labels") or []]
-    for label in labels:
-        if _compiled("^" + _any_of(spec.labels) + "$").match(label.lower()) if spec.labels else None:
+    for label in row.get("labels") or []:
+        if spec.labels and _compiled(_any_of(spec.labels)).fullmatch(str(label).lower()):
             return [Signal(name=name, value=True, source="label", where="labels", excerpt=label)]
     for field, values in spec.fields.items():
         value = row.get(field)
         if value is not None and str(value).lower() in {v.lower() for v in values}:
             return [Signal(name=name, value=True, source="field", where=field, excerpt=str(value))]
     text = "\n".join(str(row.get(part) or "") for part in ("title", "body", "comment_text"))
-    negation = policy.negation if spec.negatable else None
-    found = find_in_text(spec.text, text, negation) or find_in_text(
+    negated = negated_phrases(policy) if spec.negatable else None
+    found = find_in_text(spec.text, text, negated) or find_in_text(
         spec.workaround_text, str(row.get("_workaround") or ""), None
     )
     if found:
@@ -249,6 +261,9 @@ def explain_value(policy: Policy, name: str, row: Mapping[str, Any]) -> list[Sig
         found = find_in_text([_SHARE], str(row.get("_text") or ""), None)
         return [Signal(name="share", value=float(value), source="text", where="text",
                        excerpt=found or f"{float(value):.0%}")]
-    source = "count" if name in {"duplicates", "votes", "reactions", "watchers", "comments"} else "field"
+    counts = {"duplicates", "votes", "reactions", "watchers", "comments"}
+    if name in counts and not value:
+        return []  # a count of nothing is no evidence
+    source = "count" if name in counts else "field"
     return [Signal(name=name, value=float(value) if isinstance(value, (int, float)) else str(value),
                    source=source, where=name, excerpt=str(value))]

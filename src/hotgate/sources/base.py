@@ -10,6 +10,7 @@ from functools import cache
 from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
+import polars as pl
 from pydantic import ValidationError
 
 from hotgate.model import Issue
@@ -44,6 +45,8 @@ class Format(ABC):
     """A tracker's record format: recognise it, unwrap its pages, read a record into an Issue."""
 
     name: ClassVar[str]
+    # The raw fields the columnar path reads, with their types; others are not parsed at all.
+    raw_schema: ClassVar[dict[str, pl.DataType] | None] = None
 
     @abstractmethod
     def matches(self, record: Mapping[str, Any]) -> bool:
@@ -56,6 +59,10 @@ class Format(ABC):
     @abstractmethod
     def to_issue(self, record: Mapping[str, Any], origin: Origin) -> Issue | Ignored:
         """Read one record into an Issue, or say why it is not a subject."""
+
+    def frame(self, raw: pl.DataFrame, origin: Origin) -> pl.DataFrame | None:
+        """Map a chunk of raw records to issue columns at once; None: read them one by one."""
+        return None
 
 
 @dataclass(frozen=True)

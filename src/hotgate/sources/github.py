@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
+
+import polars as pl
 
 from hotgate.model import Issue
 from hotgate.sources.base import Format, Ignored, Origin, make_issue, names, parse_time
+from hotgate.sources.columnar import IGNORED, column, conform, names_of, struct_field
 
 _REPO = re.compile(r"(?:api\.)?github\.com/(?:repos/)?([^/]+/[^/]+?)(?:/issues/\d+|$|/)")
 _DUPLICATE_EVENTS = {"marked_as_duplicate"}
@@ -26,6 +29,22 @@ class GitHubFormat(Format):
     """An issue object as the GitHub REST API sends it."""
 
     name = "github"
+    raw_schema: ClassVar[dict[str, pl.DataType] | None] = {
+        "number": pl.Int64(),
+        "title": pl.String(),
+        "body": pl.String(),
+        "labels": pl.List(pl.Struct({"name": pl.String()})),
+        "state": pl.String(),
+        "state_reason": pl.String(),
+        "comments": pl.Int64(),
+        "html_url": pl.String(),
+        "repository_url": pl.String(),
+        "url": pl.String(),
+        "reactions": pl.Struct({"total_count": pl.Int64()}),
+        "type": pl.Struct({"name": pl.String()}),
+        "pull_request": pl.Struct({"url": pl.String()}),
+        "events": pl.List(pl.Struct({"event": pl.String()})),
+    }
 
     def matches(self, record: Mapping[str, Any]) -> bool:
         """GitHub issues carry a number, a node_id or html_url on github.com, and a user."""
@@ -66,3 +85,39 @@ class GitHubFormat(Format):
             else len(record["comments"]),
             url=record.get("html_url"),
         )
+
+    def frame(self, raw: pl.DataFrame, origin: Origin) -> pl.DataFrame | None:
+        """The same reading as to_issue, as expressions over a chunk of records."""
+        if "number" not in raw.columns or "title" not in raw.columns or raw["number"].null_count():
+            return None
+        url = pl.coalesce(column(raw, "repository_url"), column(raw, "html_url"), column(raw, "url"))
+        repo = url.str.extract(_REPO.pattern, 1).fill_null(origin.project or "unknown/unknown")
+        comments = column(raw, "comments", pl.Int64) if raw.schema.get("comments") != pl.List else None
+        duplicates = pl.lit(0)
+        if isinstance(raw.schema.get("events"), pl.List):
+            duplicates = names_of(raw, "events", "event").list.eval(
+                pl.element().is_in(list(_DUPLICATE_EVENTS))
+            ).list.sum()
+        issue_type = raw.schema.get("type")
+        mapped = raw.select(
+            key=pl.concat_str([pl.lit("github:"), repo, pl.lit("#"), column(raw, "number")]),
+            source=pl.lit("github"),
+            title=column(raw, "title").fill_null(""),
+            body=column(raw, "body").fill_null(""),
+            comment_text=pl.lit(""),
+            labels=names_of(raw, "labels"),
+            type=struct_field(raw, "type", "name", pl.String)
+            if isinstance(issue_type, pl.Struct)
+            else column(raw, "type"),
+            status=column(raw, "state"),
+            resolution=pl.when(column(raw, "state_reason") == "not_planned").then(pl.lit("won't fix")),
+            duplicates=duplicates,
+            reactions=struct_field(raw, "reactions", "total_count", pl.Int64).fill_null(0),
+            comment_count=(comments if comments is not None else pl.lit(None)).fill_null(0),
+            votes=pl.lit(0),
+            watchers=pl.lit(0),
+            url=column(raw, "html_url"),
+            **{IGNORED: pl.col("pull_request").is_not_null()
+               if "pull_request" in raw.columns else pl.lit(False)},
+        )
+        return conform(mapped)

@@ -8,12 +8,16 @@ from pathlib import Path
 from typing import IO, Any
 
 import orjson
+import polars as pl
 import yaml
 
 from hotgate.model import ChangeRequest, Issue
-from hotgate.sources.base import Ignored, Origin, Skipped, SourceError, detect, formats
+from hotgate.sources.base import Format, Ignored, Origin, Skipped, SourceError, detect, formats
+from hotgate.sources.columnar import IGNORED, read_chunk
 
-Item = Issue | ChangeRequest | Skipped | Ignored
+# A frame item holds many issues already in the evaluation frame's columns.
+Item = Issue | ChangeRequest | Skipped | Ignored | pl.DataFrame
+BLOCK_BYTES = 16 * 1024 * 1024
 # A reader for a whole file kind (CSV, XML ...): (sniff(path, head), read(path, origin)).
 FileReader = tuple[Callable[[str, bytes], bool], Callable[[str, Origin], Iterator[Item]]]
 FILE_READERS: list[FileReader] = []
@@ -33,8 +37,13 @@ def _open(path: str) -> IO[bytes]:
 
 
 def read_items(path: str, origin: Origin | None = None) -> Iterator[Item]:
-    """Every record of a file as an Issue, or as a Skipped or Ignored entry saying why not."""
+    """Every record of a file (or of every file in a folder) as an Issue, Skipped or Ignored."""
     origin = origin or Origin()
+    if path != "-" and Path(path).is_dir():
+        for child in sorted(Path(path).iterdir()):
+            if child.is_file() and not child.name.startswith(".") and child.suffix.lower() != ".md":
+                yield from read_items(str(child), origin)
+        return
     label = _label(path)
     stream = _open(path)
     try:
@@ -90,22 +99,58 @@ def _is_json(line: bytes) -> bool:
 
 
 def _from_json_lines(
-    first: bytes, second: bytes, stream: Iterable[bytes], label: str, origin: Origin
+    first: bytes, second: bytes, stream: IO[bytes], label: str, origin: Origin
 ) -> Iterator[Item]:
-    lines = iter([first, second])
-    number = 0
-    for source in (lines, stream):
-        for line in source:
-            number += 1
-            if not line.strip():
-                continue
-            where = f"{label} line {number}"
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                yield Skipped(where, f"not valid JSON ({str(exc).split(':')[0]})")
-                continue
-            yield from _from_document(record, where, origin, single=True)
+    # Whole blocks cut at a line end: no Python work per line unless a block needs it.
+    start = 0
+    pending = first + second
+    while True:
+        block = stream.read(BLOCK_BYTES)
+        data = pending + block
+        if not block:
+            if data.strip():
+                yield from _chunk(data, start, label, origin)
+            return
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:
+            pending = data
+            continue
+        yield from _chunk(data[:cut], start, label, origin)
+        start += data.count(b"\n", 0, cut)
+        pending = data[cut:]
+
+
+def _chunk(data: bytes, start: int, label: str, origin: Origin) -> Iterator[Item]:
+    """A block of lines as one frame when every line is clean, else line by line."""
+    fast = _as_frame(data, origin)
+    if fast is not None:
+        for _ in range(int(fast[IGNORED].sum()) if IGNORED in fast.columns else 0):
+            yield Ignored(label, "not an issue")
+        yield fast.filter(~pl.col(IGNORED)).drop(IGNORED) if IGNORED in fast.columns else fast
+        return
+    for number, line in enumerate(data.split(b"\n"), start=start + 1):
+        if not line.strip():
+            continue
+        where = f"{label} line {number}"
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            yield Skipped(where, f"not valid JSON ({str(exc).split(':')[0]})")
+            continue
+        yield from _from_document(record, where, origin, single=True)
+
+
+def _as_frame(data: bytes, origin: Origin) -> pl.DataFrame | None:
+    first = data.lstrip().split(b"\n", 1)[0]
+    try:
+        record = orjson.loads(first) if first else None
+    except orjson.JSONDecodeError:
+        return None
+    fmt = detect(record) if isinstance(record, Mapping) else None
+    if fmt is None or type(fmt).frame is Format.frame:
+        return None
+    raw = read_chunk(data, fmt.raw_schema)
+    return fmt.frame(raw, origin) if raw is not None else None
 
 
 def _from_yaml(text: bytes, label: str, origin: Origin) -> Iterator[Item]:
@@ -152,6 +197,7 @@ def read_record(record: Any, where: str, origin: Origin) -> Item:
     try:
         return fmt.to_issue(record, origin)
     except SourceError as exc:
-        return Skipped(where, str(exc).removeprefix("record "))
+        ident, _, problem = str(exc).removeprefix("record ").partition(": ")
+        return Skipped(f"{where} ({ident})", problem) if problem else Skipped(where, str(exc))
     except (KeyError, TypeError, ValueError) as exc:
         return Skipped(where, f"{fmt.name} record is malformed: {exc!r}")

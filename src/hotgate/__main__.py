@@ -1,0 +1,5 @@
+"""`python -m hotgate`: the same command line as `hotgate`."""
+
+from hotgate.cli import main
+
+main()

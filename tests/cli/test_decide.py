@@ -1,0 +1,259 @@
+"""`hotgate assess`, `triage`, `init` and `policy` as a user runs them: output and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from builders import github_issue
+from conftest import ROOT
+from hotgate.cli import app
+
+EXAMPLES = ROOT / "examples" / "backlog"
+AS_OF = ["--as-of", "2026-11-23"]
+
+
+def run(*args: str, stdin: str | bytes | None = None) -> tuple[int, str, str]:
+    """Run the command line; returns exit code, stdout and stderr."""
+    result = CliRunner().invoke(app, list(args), input=stdin)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def write(tmp_path: Path, name: str, content: str | bytes) -> str:
+    path = tmp_path / name
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    return str(path)
+
+
+def test_assess_json_is_the_decision_contract(tmp_path: Path) -> None:
+    record = github_issue(
+        "Checkout crashes for every user", "Crash on pay. There is no workaround."
+    )
+    code, out, _ = run(
+        "assess",
+        write(tmp_path, "i.json", json.dumps(record)),
+        "--format",
+        "json",
+        *AS_OF,
+        "--next-release",
+        "2026-11-25",
+    )
+    assert code == 0
+    decision = json.loads(out)
+    assert decision["subject"].items() >= {
+        "kind": "issue",
+        "key": "github:acme/shop#7",
+        "title": "Checkout crashes for every user",
+        "url": "https://github.com/acme/shop/issues/7",
+    }.items()
+    assert decision["verdict"] == "wait"
+    assert [c["name"] for c in decision["criteria"]] == [
+        "significant",
+        "broad_reach",
+        "no_workaround",
+    ]
+    assert {c["answer"] for c in decision["criteria"]} == {"yes"}
+    assert all(c["questions"] and c["evidence"]["signals"] for c in decision["criteria"])
+    assert decision["release"] == {
+        "name": "next release",
+        "date": "2026-11-25",
+        "days_until": 2,
+        "kind": "release",
+    }
+    assert set(decision["risk"]) >= {"cost_of_waiting", "risk_of_hotfix"}
+    assert decision["policy"]["name"] == "default" and len(decision["policy"]["sha256"]) == 64
+    assert decision["reasons"] and decision["questions"] == []
+
+
+def test_assess_card_explains_in_plain_words() -> None:
+    code, out, _ = run("assess", str(EXAMPLES / "hotgate_issues.yaml"), *AS_OF)
+    assert code == 2  # the file holds two issues
+    record = json.loads((EXAMPLES / "github_issues.json").read_text())[0]
+    code, out, _ = run("assess", "-", *AS_OF, stdin=json.dumps(record))
+    assert code == 0
+    assert "HOTFIX" in out and "Ship it now" in out
+    assert "Is this bug significant? yes" in out
+    assert "no workaround" in out.lower()
+    assert "Cost of waiting" in out and "Policy default" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.json", "", "empty.json: is empty"),
+        ("blank.json", "  \n\n", "blank.json: is empty"),
+        ("bad.json", '{"title": "x",', "bad.json: not valid JSON"),
+        ("bad.yaml", "title: [x", "bad.yaml: line 1: not valid YAML"),
+        ("notes.txt", "just some words", "notes.txt: unknown format"),
+        (
+            "untitled.json",
+            '{"key": "a:1", "source": "hotgate", "body": "no title"}',
+            "field 'title': Field required",
+        ),
+        (
+            "types.json",
+            '{"key": "a:1", "source": "hotgate", "title": "t", "votes": "many"}',
+            "field 'votes'",
+        ),
+        (
+            "unknown.json",
+            '{"name": "not an issue", "summary": "x"}',
+            "not an issue in any known format",
+        ),
+        (
+            "latin1.json",
+            b'{"key": "a:1", "source": "hotgate", "title": "caf\xe9"}',
+            "latin1.json: not valid JSON",
+        ),
+        ("latin1.yaml", b"key: a:1\ntitle: caf\xe9\n", "latin1.yaml: not valid UTF-8"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(
+    tmp_path: Path, name: str, content: str | bytes, message: str
+) -> None:
+    code, out, err = run("assess", write(tmp_path, name, content), *AS_OF)
+    assert code == 2
+    assert message in err
+    assert err.count("\n") == 1 and err.startswith("hotgate: ")
+    assert out == ""
+
+
+def test_missing_file_and_bad_options(tmp_path: Path) -> None:
+    code, _, err = run("assess", str(tmp_path / "absent.json"))
+    assert (code, "cannot open") == (2, err.split(": ")[2][:11])
+    good = write(tmp_path, "i.json", json.dumps(github_issue("Crash on save")))
+    code, _, err = run("assess", good, "--as-of", "23/11/2026")
+    assert code == 2 and "--as-of: '23/11/2026' is not a date" in err
+    code, _, err = run("assess", good, "--as-of", "2026-11-23", "--next-release", "2026-11-01")
+    assert code == 2 and "is before --as-of" in err
+    code, _, err = run("assess", good, "--policy", str(tmp_path / "none.yaml"))
+    assert code == 2 and "none.yaml: cannot read" in err
+
+
+def test_triage_ranks_the_example_backlog() -> None:
+    code, out, err = run("triage", str(EXAMPLES), "--format", "csv", *AS_OF)
+    assert code == 0, err
+    lines = out.strip().splitlines()
+    header, rows = lines[0].split(","), [line.split(",") for line in lines[1:]]
+    assert header[:3] == ["key", "title", "verdict"]
+    assert len(rows) == 26
+    verdicts = [row[header.index("verdict")] for row in rows]
+    order = {"hotfix": 0, "needs-info": 1, "wait": 2, "no-hotfix": 3}
+    assert [order[v] for v in verdicts] == sorted(order[v] for v in verdicts)
+    assert verdicts.count("hotfix") >= 5 and verdicts.count("no-hotfix") >= 10
+    assert "ignored 1 record that is not an issue" in err
+
+
+def test_triage_table_and_summary() -> None:
+    code, out, _ = run("triage", str(EXAMPLES / "github_issues.json"), *AS_OF, "--limit", "3")
+    assert code == 0
+    assert "Showing the first 3 of 11" in out
+    assert "Decided 11 issues" in out
+
+
+def test_triage_jsonl_one_decision_per_line() -> None:
+    code, out, _ = run("triage", str(EXAMPLES / "jira_search.json"), "--format", "jsonl", *AS_OF)
+    assert code == 0
+    decisions = [json.loads(line) for line in out.splitlines()]
+    assert len(decisions) == 7
+    assert all(
+        d["subject"]["key"].startswith("jira:shopwise.atlassian.net/PAY-") for d in decisions
+    )
+
+
+def test_triage_skips_bad_records_and_counts_them(tmp_path: Path) -> None:
+    good = json.dumps(github_issue("Crash on save", number=1))
+    lines = [
+        good,
+        "{not json",
+        json.dumps({"key": "a:1", "source": "hotgate"}),
+        "",
+        json.dumps(github_issue("Hang", number=2)),
+    ]
+    source = write(tmp_path, "mixed.jsonl", "\n".join(lines) + "\n")
+    out_file = tmp_path / "decisions.csv"
+    code, _, err = run("triage", source, "--format", "csv", "--out", str(out_file), *AS_OF)
+    assert code == 2
+    assert "mixed.jsonl line 2: not valid JSON" in err
+    assert "mixed.jsonl line 3 (a:1): field 'title'" in err
+    assert "decided 2, skipped 2 bad records" in err
+    assert len(out_file.read_text().splitlines()) == 3  # header and the two good issues
+
+
+def test_triage_out_is_all_or_nothing(tmp_path: Path) -> None:
+    out_file = tmp_path / "decisions.json"
+    code, _, _ = run(
+        "triage", write(tmp_path, "bad.json", "[{"), "--format", "json", "--out", str(out_file)
+    )
+    assert code == 2
+    assert not out_file.exists()
+    left = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("hotgate.db"))
+    assert left == ["bad.json"]  # no partial output, no temporary file left behind
+
+
+def test_triage_json_is_ranked(tmp_path: Path) -> None:
+    out_file = tmp_path / "d.json"
+    code, _, _ = run(
+        "triage",
+        str(EXAMPLES / "bugzilla_bugs.json"),
+        "--format",
+        "json",
+        "--out",
+        str(out_file),
+        *AS_OF,
+    )
+    assert code == 0
+    verdicts = [d["verdict"] for d in json.loads(out_file.read_text())]
+    assert verdicts[0] == "hotfix" and verdicts[-1] == "no-hotfix" and len(verdicts) == 6
+
+
+def test_init_writes_the_default_policy_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run("init")[0] == 0
+    assert (tmp_path / "hotgate.yaml").read_text().startswith("# hotgate default policy")
+    code, _, err = run("init")
+    assert code == 2 and "already exists" in err
+    # The local policy is used without --policy, and an edit shows in the digest.
+    text = (
+        (tmp_path / "hotgate.yaml")
+        .read_text()
+        .replace("wait_within_days: 3", "wait_within_days: 5")
+    )
+    (tmp_path / "hotgate.yaml").write_text(text)
+    code, out, _ = run("policy", "show")
+    assert code == 0 and "within 5 day(s)" in out
+
+
+def test_policy_show_is_a_checklist() -> None:
+    code, out, _ = run("policy", "show")
+    assert code == 0
+    for text in (
+        "Is this bug significant?",
+        "Does it affect most users?",
+        "serious-security-hole",
+        "wait if the next release or its freeze is within 3 day(s)",
+        "☐ Is there a workaround at all?",
+    ):
+        assert text in out
+
+
+def test_policy_check(tmp_path: Path) -> None:
+    code, out, _ = run("policy", "check", str(ROOT / "src" / "hotgate" / "policy" / "default.yaml"))
+    assert code == 0 and "valid — 20 signals, 3 criteria" in out
+    broken = write(
+        tmp_path,
+        "p.yaml",
+        (ROOT / "src/hotgate/policy/default.yaml")
+        .read_text()
+        .replace("when: not_a_bug\n", "when: nota_bug\n"),
+    )
+    code, _, err = run("policy", "check", broken)
+    assert (
+        code == 2
+        and "p.yaml: criteria.significant.rules[0].when: unknown signal or field 'nota_bug'" in err
+    )

@@ -1,0 +1,71 @@
+"""The condition language: parsing, checking names and kinds, and evaluating as columns."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from hotgate.policy.condition import ConditionError, names_in, parse, to_polars
+
+NAMES = {
+    "crash": "bool",
+    "hang": "bool",
+    "severity": "number",
+    "votes": "number",
+    "status": "string",
+}
+FRAME = pl.DataFrame(
+    {
+        "crash": [True, False, False, None],
+        "hang": [False, True, False, True],
+        "severity": [1, 3, None, 2],
+        "votes": [0, 30, 5, None],
+        "status": ["open", "closed", "OPEN", None],
+    }
+)
+
+TRUTH = [
+    ("crash", [True, False, False, False]),
+    ("crash or hang", [True, True, False, True]),
+    ("crash and not hang", [True, False, False, False]),
+    ("not crash", [False, True, True, True]),
+    ("severity <= 2", [True, False, False, True]),
+    ("severity + votes >= 30", [False, True, False, False]),
+    ("votes - 5 == 0", [False, False, True, False]),
+    ("(crash or hang) and severity < 3", [True, False, False, True]),
+    ("status == 'open'", [True, False, True, False]),
+    ('status != "closed"', [True, False, True, False]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), TRUTH)
+def test_evaluates_over_columns_with_missing_values_false(text: str, expected: list[bool]) -> None:
+    result = FRAME.select(to_polars(parse(text, NAMES)).alias("r"))["r"].to_list()
+    assert result == expected
+
+
+ERRORS = [
+    ("", "is empty"),
+    ("crash or", "ends too early"),
+    ("crsh", "unknown signal or field 'crsh'"),
+    ("severity", "the whole condition needs a bool"),
+    ("crash > 1", "cannot compare bool with number"),
+    ("status < 'a'", "text can only be compared with == or !="),
+    ("crash hang", "unexpected 'hang'"),
+    ("crash & hang", "cannot read"),
+    ("(crash", "a parenthesis is not closed"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), ERRORS)
+def test_errors_say_what_is_wrong(text: str, message: str) -> None:
+    with pytest.raises(ConditionError, match=message.replace("(", r"\(")):
+        parse(text, NAMES)
+
+
+def test_names_in_order_of_use() -> None:
+    assert names_in(parse("(crash or hang) and severity <= 2 and crash", NAMES)) == [
+        "crash",
+        "hang",
+        "severity",
+    ]

@@ -1,0 +1,506 @@
+"""Table-driven cases of every criterion and rule, read from GitHub, Jira and Bugzilla records."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from builders import AS_OF, bugzilla_bug, far_release, github_issue, jira_issue
+from hotgate.model import Issue
+from hotgate.policy.engine import Context, release_on
+from hotgate.policy.schema import Policy
+from hotgate.service import decide_issue
+from hotgate.sources.base import Origin
+from hotgate.sources.reader import read_record
+
+GH, JI, BZ = github_issue, jira_issue, bugzilla_bug
+
+
+def NATIVE(**fields: Any) -> dict[str, Any]:  # noqa: N802 -- reads like the other builders
+    """An issue in hotgate's own format."""
+    return {"kind": "issue", "key": "ops:INC-1", "source": "hotgate", **fields}
+
+
+NO_WA = " There is no workaround."
+EVERYONE = " It happens for every user."
+
+# (case id, tracker record, expected answers {criterion: answer}, expected verdict)
+CASES: list[tuple[str, dict[str, Any], dict[str, str], str]] = [
+    # --- significant: yes ---
+    (
+        "gh-crash",
+        GH("App crashes when saving a draft", "Crashes every time for every user." + NO_WA),
+        {"significant": "yes", "broad_reach": "yes", "no_workaround": "yes"},
+        "hotfix",
+    ),
+    (
+        "gh-hang",
+        GH("Search hangs forever", "The search page hangs for all users." + NO_WA),
+        {"significant": "yes", "broad_reach": "yes"},
+        "hotfix",
+    ),
+    (
+        "gh-error-valid-input",
+        GH("Sign-in fails with an exception", "Valid passwords give a stack trace."),
+        {"significant": "yes"},
+        "needs-info",
+    ),
+    (
+        "gh-wrong-results",
+        GH("Cart shows the wrong total", "The cart total is wrong."),
+        {"significant": "yes"},
+        "needs-info",
+    ),
+    (
+        "gh-build-error",
+        GH("Build fails to compile on a clean checkout", "compile error in module x"),
+        {"significant": "yes"},
+        "needs-info",
+    ),
+    (
+        "jira-blocker-priority",
+        JI("Export button misbehaves", "It misbehaves.", priority="Blocker"),
+        {"significant": "yes"},
+        "needs-info",
+    ),
+    (
+        "bz-critical-severity",
+        BZ("Upload misbehaves", "Upload misbehaves.", severity="critical"),
+        {"significant": "yes"},
+        "needs-info",
+    ),
+    (
+        "gh-major-function-broken",
+        GH("Checkout button does nothing", "Clicking pay does nothing."),
+        {"significant": "yes"},
+        "needs-info",
+    ),
+    # --- significant: no ---
+    (
+        "gh-typo",
+        GH("Typo on the about page", "'recieve' should be 'receive'"),
+        {"significant": "no"},
+        "no-hotfix",
+    ),
+    (
+        "gh-cosmetic-label",
+        GH("Logo a little off", "Looks odd.", labels=("cosmetic",)),
+        {"significant": "no"},
+        "no-hotfix",
+    ),
+    (
+        "gh-enhancement-label",
+        GH("Dark mode please", "Add a dark theme.", labels=("enhancement",)),
+        {"significant": "no"},
+        "no-hotfix",
+    ),
+    (
+        "gh-docs",
+        GH("Docs: wrong flag name in README", "", labels=("documentation",)),
+        {"significant": "no"},
+        "no-hotfix",
+    ),
+    (
+        "jira-new-feature",
+        JI("Pay by SEPA", "Feature request.", issuetype="New Feature"),
+        {"significant": "no"},
+        "no-hotfix",
+    ),
+    (
+        "jira-trivial",
+        JI("Tooltip wording", "Tooltip says 'ok'.", priority="Trivial"),
+        {"significant": "no"},
+        "no-hotfix",
+    ),
+    (
+        "bz-enhancement-severity",
+        BZ("Export to CSV", "It would be nice.", severity="enhancement"),
+        {"significant": "no"},
+        "no-hotfix",
+    ),
+    (
+        "bz-wontfix",
+        BZ("Crash on exit", "It crashes on exit.", resolution="WONTFIX"),
+        {"significant": "no"},
+        "no-hotfix",
+    ),
+    (
+        "bz-minor-severity",
+        BZ("Status bar flickers", "The bar flickers.", severity="minor"),
+        {"significant": "no"},
+        "no-hotfix",
+    ),
+    # --- negation and context ---
+    (
+        "gh-does-not-crash",
+        GH("Settings page does not crash but the save label is grey", ""),
+        {"significant": "unknown"},
+        "needs-info",
+    ),
+    (
+        "gh-no-crash-but-wrong",
+        GH("Report does not crash, but shows wrong totals", ""),
+        {"significant": "yes"},
+        "needs-info",
+    ),
+    (
+        "gh-never-loses-data",
+        GH("Sync is slow", "It never loses data, it is only slow."),
+        {"significant": "unknown"},
+        "needs-info",
+    ),
+    (
+        "gh-security-negated",
+        GH("Not a security issue: the banner text is odd", "Looks odd."),
+        {"significant": "no"},
+        "no-hotfix",
+    ),
+    # --- broad reach ---
+    (
+        "gh-edge-only-when",
+        GH("Crash only when the locale is Turkish", "Crashes." + NO_WA),
+        {"broad_reach": "no"},
+        "no-hotfix",
+    ),
+    (
+        "gh-rarely",
+        GH("Upload crashes rarely", "It rarely crashes on upload."),
+        {"broad_reach": "no"},
+        "no-hotfix",
+    ),
+    (
+        "gh-telemetry-share-text",
+        GH("Login crashes", "Crash affects 65% of users." + NO_WA),
+        {"broad_reach": "yes"},
+        "hotfix",
+    ),
+    (
+        "gh-small-share-text",
+        GH("Login crashes", "Crash affects 4% of users." + NO_WA),
+        {"broad_reach": "no"},
+        "no-hotfix",
+    ),
+    (
+        "gh-many-reports",
+        GH("Checkout error for everyone", "Error on pay." + NO_WA, reactions={"total_count": 40}),
+        {"broad_reach": "yes"},
+        "hotfix",
+    ),
+    (
+        "jira-watchers-and-everyone",
+        JI(
+            "Payments fail for all customers",
+            "Every payment fails with an error." + NO_WA,
+            watches={"watchCount": 80},
+        ),
+        {"broad_reach": "yes"},
+        "hotfix",
+    ),
+    (
+        "bz-one-platform",
+        BZ(
+            "Crash on start",
+            "Crashes on start only on Windows XP with a custom build.",
+            severity="critical",
+        ),
+        {"broad_reach": "no"},
+        "no-hotfix",
+    ),
+    (
+        "gh-reach-unknown",
+        GH("Invoice total is wrong", "The total is wrong."),
+        {"broad_reach": "unknown"},
+        "needs-info",
+    ),
+    # --- workaround ---
+    (
+        "gh-no-workaround",
+        GH("Checkout crashes for all users", "Crash." + NO_WA),
+        {"no_workaround": "yes"},
+        "hotfix",
+    ),
+    (
+        "gh-reasonable-workaround",
+        GH(
+            "Checkout crashes for all users",
+            "Crash. Workaround: simply reload the page and it works.",
+        ),
+        {"no_workaround": "no"},
+        "no-hotfix",
+    ),
+    (
+        "gh-workaround-needs-sql",
+        GH(
+            "Checkout crashes for all users",
+            "Crash. Workaround: run an SQL update on the orders table.",
+        ),
+        {"no_workaround": "yes"},
+        "hotfix",
+    ),
+    (
+        "gh-workaround-needs-admin",
+        GH(
+            "Sign-in fails with an error for all users",
+            "Workaround: support staff can reset it in the admin console.",
+        ),
+        {"no_workaround": "yes"},
+        "hotfix",
+    ),
+    (
+        "gh-workaround-many-steps",
+        GH(
+            "Upload crashes for all users",
+            "Workaround:\n1. open settings\n2. turn off previews\n3. restart\n"
+            "4. clear the folder\n5. upload again",
+        ),
+        {"no_workaround": "yes"},
+        "hotfix",
+    ),
+    (
+        "gh-workaround-breaks-after-fix",
+        GH(
+            "Search crashes for all users",
+            "Workaround: turn off suggestions; it must be undone after the fix ships "
+            "or search breaks.",
+        ),
+        {"no_workaround": "yes"},
+        "hotfix",
+    ),
+    (
+        "jira-workaround-command-line",
+        JI(
+            "Sign-in fails for every user",
+            "Error. Workaround: edit the config file on the server and restart.",
+            priority="Critical",
+        ),
+        {"no_workaround": "yes"},
+        "hotfix",
+    ),
+    (
+        "bz-workaround-none-stated",
+        BZ("Save crashes for all users", "Crash on save. Workaround: none.", severity="critical"),
+        {"no_workaround": "yes"},
+        "hotfix",
+    ),
+    (
+        "gh-workaround-unknown",
+        GH("Checkout crashes for all users", "Crash on pay."),
+        {"no_workaround": "unknown"},
+        "needs-info",
+    ),
+    # --- overrides ---
+    (
+        "gh-security-label-high",
+        GH("Token leak in password reset", "Leaks tokens.", labels=("security", "sec-high")),
+        {},
+        "hotfix",
+    ),
+    (
+        "jira-security-critical",
+        JI(
+            "SQL injection in search", "SQL injection lets anyone read orders.", priority="Critical"
+        ),
+        {},
+        "hotfix",
+    ),
+    (
+        "bz-data-loss-major",
+        BZ("Sync deletes bookmarks", "Sync deletes all bookmarks, data loss.", severity="major"),
+        {},
+        "hotfix",
+    ),
+    (
+        "gh-data-loss-everyone",
+        GH("Drafts are lost on save", "Every user loses their work when saving."),
+        {},
+        "hotfix",
+    ),
+    (
+        "gh-minor-security-no-override",
+        GH(
+            "Version number shown in footer",
+            "Minor information exposure, security issue.",
+            labels=("severity: minor",),
+        ),
+        {"significant": "yes"},
+        "needs-info",
+    ),
+    (
+        "gh-many-reports-not-core",
+        GH(
+            "Reports page errors for everyone",
+            "Error on the reports page." + NO_WA,
+            reactions={"total_count": 40},
+        ),
+        {"broad_reach": "yes"},
+        "hotfix",
+    ),
+    # --- hotgate's own format: telemetry, severities, answers ---
+    (
+        "native-telemetry-majority",
+        NATIVE(title="Carousel freezes", body="It freezes." + NO_WA, affected_share=0.7),
+        {"broad_reach": "yes"},
+        "hotfix",
+    ),
+    (
+        "native-telemetry-minority",
+        NATIVE(title="Carousel freezes", body="It freezes.", affected_share=0.1),
+        {"broad_reach": "no"},
+        "no-hotfix",
+    ),
+    (
+        "native-rated-severe",
+        NATIVE(title="Reports misbehave", body="The reports page misbehaves.", severity="S2"),
+        {"significant": "yes"},
+        "needs-info",
+    ),
+    (
+        "native-nothing-works",
+        NATIVE(title="App crashes on start-up", body="Crash on launch.", severity="S1"),
+        {"significant": "yes", "broad_reach": "yes", "no_workaround": "yes"},
+        "hotfix",
+    ),
+    (
+        "bz-invalid-security",
+        BZ("XSS in profile", "xss", severity="critical", resolution="INVALID"),
+        {"significant": "no"},
+        "no-hotfix",
+    ),
+]
+
+
+def _decide(record: dict[str, Any], policy: Policy, context: Context) -> Any:
+    issue = read_record(record, "case", Origin(host="bugs.example.org"))
+    assert isinstance(issue, Issue), issue
+    return decide_issue(issue, policy, context)
+
+
+@pytest.mark.parametrize(
+    ("record", "answers", "verdict"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_decision(
+    record: dict[str, Any], answers: dict[str, str], verdict: str, policy: Policy
+) -> None:
+    decision = _decide(record, policy, far_release())
+    got = {c.name: c.answer for c in decision.criteria}
+    assert {k: got[k] for k in answers} == answers, decision.reasons
+    assert decision.verdict == verdict, decision.reasons
+
+
+def test_cases_cover_every_format_and_rule(policy: Policy) -> None:
+    assert len(CASES) >= 40
+    fired: set[str] = set()
+    for _, record, _, _ in CASES:
+        decision = _decide(record, policy, far_release())
+        fired.update(c.evidence.rule or "" for c in decision.criteria)
+        fired.add(decision.override or "")
+    expected = {r.name for c in policy.criteria.values() for r in c.rules} | {
+        o.name for o in policy.overrides
+    }
+    assert expected - fired == set()
+
+
+TIMING = [
+    ("release-in-two-days", date(2026, 11, 25), "wait"),
+    ("release-on-the-day", AS_OF, "wait"),
+    ("release-at-window-edge", date(2026, 11, 26), "wait"),
+    ("release-just-beyond", date(2026, 11, 27), "hotfix"),
+    ("no-release-known", None, "hotfix"),
+]
+
+
+@pytest.mark.parametrize(
+    ("release_day", "verdict"), [t[1:] for t in TIMING], ids=[t[0] for t in TIMING]
+)
+def test_timing_rule(release_day: date | None, verdict: str, policy: Policy) -> None:
+    release = release_on("4.0", release_day, AS_OF) if release_day else None
+    record = GH("Checkout crashes for all users", "Crash on pay." + NO_WA)
+    decision = _decide(record, policy, Context(as_of=AS_OF, release=release))
+    assert decision.verdict == verdict
+    assert decision.release == release
+
+
+def test_override_ignores_near_release(policy: Policy) -> None:
+    record = GH("SQL injection in login", "sql injection", labels=("sec-critical",))
+    near = Context(as_of=AS_OF, release=release_on("4.0", date(2026, 11, 24), AS_OF))
+    decision = _decide(record, policy, near)
+    assert decision.verdict == "hotfix"
+    assert decision.override == "serious-security-hole"
+    assert decision.reasons[0].startswith("Override 'serious-security-hole'")
+
+
+def test_needs_info_lists_the_questions_of_unknown_criteria(policy: Policy) -> None:
+    decision = _decide(GH("Checkout crashes for all users", "Crash on pay."), policy, far_release())
+    assert decision.verdict == "needs-info"
+    assert decision.questions == policy.criteria["no_workaround"].questions
+    unknown = next(c for c in decision.criteria if c.name == "no_workaround")
+    assert unknown.evidence.unknown == policy.criteria["no_workaround"].questions
+
+
+def test_a_persons_answer_wins(policy: Policy, context: Context) -> None:
+    issue = Issue(
+        key="x:1",
+        source="hotgate",
+        title="Checkout crashes for all users",
+        body="Crash on pay.",
+        answers={"no_workaround": "yes"},
+    )
+    decision = decide_issue(issue, policy, context)
+    criterion = next(c for c in decision.criteria if c.name == "no_workaround")
+    assert criterion.answer == "yes"
+    assert criterion.evidence.signals[0].source == "answer"
+    assert decision.verdict == "hotfix"
+
+
+def test_evidence_keeps_the_excerpt(policy: Policy, context: Context) -> None:
+    decision = _decide(
+        GH("Export", "After the update the app crashes when exporting."), policy, context
+    )
+    significant = decision.criteria[0]
+    assert significant.evidence.rule == "crash-hang-error"
+    crash = significant.evidence.signals[0]
+    assert (crash.name, crash.source) == ("crash", "text")
+    assert "crashes when exporting" in crash.excerpt
+
+
+def test_min_cost_ratio_makes_a_cheap_hotfix_wait(policy: Policy, context: Context) -> None:
+    strict = policy.model_copy(
+        update={"timing": policy.timing.model_copy(update={"min_cost_ratio": 100.0})}
+    )
+    record = GH("Checkout crashes for all users", "Crash." + NO_WA)
+    decision = _decide(record, strict, context)
+    assert decision.verdict == "wait"
+    assert any("cost of waiting" in reason for reason in decision.reasons)
+
+
+def test_risk_numbers_show_their_factors(policy: Policy, context: Context) -> None:
+    issue = Issue(
+        key="x:2",
+        source="hotgate",
+        title="Checkout crashes for all users",
+        body="Crash.",
+        severity="S1",
+        affected_share=0.5,
+        fix_lines=200,
+        fix_has_tests=False,
+    )
+    risk = decide_issue(issue, policy, context).risk
+    assert risk.cost_of_waiting == pytest.approx(0.5 * 4 * 14)
+    assert risk.risk_of_hotfix == pytest.approx((1 + 200 / 100) * 2.0 * 1.5)
+    assert [f.name for f in risk.cost_factors] == [
+        "reach",
+        "severity_weight",
+        "days_until_fix_ships",
+    ]
+
+
+def test_one_subject_and_a_batch_agree(policy: Policy, context: Context) -> None:
+    from hotgate.policy.engine import decide
+
+    issues = [read_record(c[1], c[0], Origin()) for c in CASES]
+    batch = list(decide(policy, [i for i in issues if isinstance(i, Issue)], context))
+    single = [decide_issue(i, policy, context) for i in issues if isinstance(i, Issue)]
+    assert [d.verdict for d in batch] == [d.verdict for d in single]
+    assert [d.model_dump() for d in batch] == [d.model_dump() for d in single]
