@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -15,11 +15,10 @@ SignalSource = Literal["field", "label", "text", "telemetry", "answer", "count",
 
 VERDICTS: tuple[Verdict, ...] = ("hotfix", "needs-info", "wait", "no-hotfix")
 ChangeKind = Literal[
-    "text", "image", "stock", "shipping", "template", "price", "layout", "script", "checkout", "other"
-]
-CHANGE_KINDS: tuple[ChangeKind, ...] = (
-    "text", "image", "stock", "shipping", "template", "price", "layout", "script", "checkout", "other"
-)
+    "text", "image", "stock", "shipping", "template",
+    "price", "layout", "script", "checkout", "other",
+]  # fmt: skip
+CHANGE_KINDS: tuple[ChangeKind, ...] = get_args(ChangeKind)
 
 
 class _Model(BaseModel):

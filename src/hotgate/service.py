@@ -20,7 +20,7 @@ from hotgate.policy.changes import (
 from hotgate.policy.engine import Context, decide, evaluate, rank, to_decision
 from hotgate.policy.schema import Policy
 from hotgate.policy.signals import issues_frame
-from hotgate.sources.base import Ignored, Origin, Skipped, SourceError
+from hotgate.sources.base import Origin, Skipped, SourceError
 from hotgate.sources.reader import Item, read_items
 
 BATCH_SIZE = 50_000
@@ -51,7 +51,9 @@ class Tally:
     changes: list[ChangeRequest] = field(default_factory=list)
 
 
-def assess_one(path: str, policy: Policy, context: Context, origin: Origin | None = None) -> Decision:
+def assess_one(
+    path: str, policy: Policy, context: Context, origin: Origin | None = None
+) -> Decision:
     """Decide the single subject in a file; an error if it holds none or several."""
     issues: list[Issue | ChangeRequest] = []
     for item in read_items(path, origin):
@@ -75,8 +77,15 @@ def decide_change(change: ChangeRequest, policy: Policy, context: Context) -> De
 
 
 CHANGE_SUMMARY_COLUMNS = [
-    "key", "title", "verdict", "simple__answer", "needed__answer", "safe__answer",
-    "cost_of_waiting", "risk_of_hotfix", "url",
+    "key",
+    "title",
+    "verdict",
+    "simple__answer",
+    "needed__answer",
+    "safe__answer",
+    "cost_of_waiting",
+    "risk_of_hotfix",
+    "url",
 ]
 
 

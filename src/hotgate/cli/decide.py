@@ -128,7 +128,8 @@ def triage(
             )
             changes = service.change_summary(policy, context, tally, recorder)
             if fmt is TriageFormat.csv:
-                _write(out_path, iter([_csv(summary) if not summary.is_empty() else b"", change_csv(changes)]))
+                issues_csv = _csv(summary) if not summary.is_empty() else b""
+                _write(out_path, iter([issues_csv, change_csv(changes)]))
             else:
                 if not summary.is_empty() or changes.is_empty():
                     _print_table(summary, limit, out_path)
