@@ -72,7 +72,7 @@ class ChangeRequest(_Model):
     """A quick site change asked for by a marketer or content owner."""
 
     kind: Literal["change"] = "change"
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=200)
     title: str = Field(min_length=1)
     description: str = ""
     changes: list[ChangeKind] | None = Field(
@@ -88,7 +88,7 @@ class ChangeRequest(_Model):
     )
     needed_by: date | None = None
     reason: str | None = None
-    requested_by: str | None = None
+    requested_by: str | None = Field(default=None, max_length=200)
     url: str | None = None
     answers: dict[str, Answer] = Field(default_factory=dict)
 
