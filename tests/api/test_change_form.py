@@ -325,3 +325,18 @@ def test_a_marketer_asks_in_chromium(served: tuple[str, str], tmp_path: Path) ->
     assert errors == []
     assert {who for _, who, _ in _stored(url)} == {"li.wei@example.com"}
     assert sorted(verdict for *_, verdict in _stored(url)) == ["hotfix", "no-hotfix"]
+
+
+def test_the_stateless_assess_decides_a_change_request_too(client: tuple[TestClient, str]) -> None:
+    http, url = client
+    body = {
+        "kind": "change",
+        "id": "MKT-9",
+        "title": "Add a tracking pixel script to the cart page",
+    }
+    response = http.post("/api/v1/assess", json=body, params={"next_release": "2030-06-14"})
+    assert response.status_code == 200, response.text
+    decision = response.json()
+    assert (decision["subject"]["kind"], decision["verdict"]) == ("change", "no-hotfix")
+    assert [c["name"] for c in decision["criteria"]] == ["simple", "needed", "safe"]
+    assert _stored(url) == []  # assess keeps nothing
