@@ -13,6 +13,9 @@ class Repo:
     def __init__(self, root: Path) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
+        # an empty global configuration of our own: nothing of the machine's git settings counts
+        self.config = root.parent / f".{root.name}.gitconfig"
+        self.config.write_text("")
         self.git("init", "-q", "-b", "main")
         self.git("config", "user.email", "dev@example.com")
         self.git("config", "user.name", "Dev")
@@ -20,10 +23,12 @@ class Repo:
 
     def git(self, *args: str) -> str:
         """Run git in the repository and return its output."""
-        env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+        env = {**os.environ, "GIT_CONFIG_GLOBAL": str(self.config), "GIT_CONFIG_NOSYSTEM": "1"}
         done = subprocess.run(
-            ["git", *args], cwd=self.root, check=True, capture_output=True, text=True, env=env
+            ["git", *args], cwd=self.root, check=False, capture_output=True, text=True, env=env
         )
+        if done.returncode != 0:
+            raise AssertionError(f"git {' '.join(args)}: {done.stderr.strip()}")
         return done.stdout
 
     def write(self, path: str, content: str | bytes) -> None:
