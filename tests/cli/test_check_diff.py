@@ -218,8 +218,19 @@ def test_every_reason_is_listed_and_annotated_for_github(
     repo.write("content/banners/pixel.js", "track();\n")
     repo.commit()
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    summary = repo.root.parent / "step-summary.md"
+    summary.write_text("earlier step\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     exit_code, stdout, _ = check("--lane", "content", "--base", "main")
     assert exit_code == 1
+    assert summary.read_text().splitlines()[:3] == [
+        "earlier step",
+        "### hotgate: content lane — refused",
+        "",
+    ]
+    assert "| `site/checkout/summary.html` | is in the protected area 'checkout'" in (
+        summary.read_text()
+    )
     annotations = [line for line in stdout.splitlines() if line.startswith("::error")]
     assert annotations == [
         "::error file=content/banners/pixel.js::hotgate content lane: is code (javascript); "
@@ -296,3 +307,14 @@ def test_issue_goes_with_the_fix_lane(repo: Repo) -> None:
     exit_code, _, stderr = check("--lane", "content", "--base", "main", "--issue", "jira:SHOP-1")
     assert exit_code == 2
     assert "--issue goes with --lane fix" in stderr
+
+
+def test_a_long_path_is_never_wrapped(repo: Repo) -> None:
+    path = "content/" + "/".join(["a-rather-long-folder-name"] * 8) + "/pixel.js"
+    repo.write(path, "track();\n")
+    repo.commit()
+    exit_code, stdout, _ = check("--lane", "content", "--base", "main")
+    assert exit_code == 1
+    assert f"  ✘ {path}: is code (javascript); scripts and code never count as content" in (
+        stdout.splitlines()
+    )

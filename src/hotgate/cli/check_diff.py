@@ -56,26 +56,47 @@ def annotation(refusal: Refusal, lane: str) -> str:
     return f"::error::{message}"
 
 
-def _report(result: GateResult, issue: str | None) -> None:
+def report_lines(result: GateResult, issue: str | None) -> list[str]:
+    """The gate's answer for a person reading a CI log: verdict, reasons, notes."""
     size = f"{result.files} file(s), {result.lines} changed line(s)"
     if result.allowed:
-        out.print(f"hotgate check-diff: {result.lane} lane — ALLOWED ({size}).", markup=False)
+        lines = [f"hotgate check-diff: {result.lane} lane — ALLOWED ({size})."]
     else:
         count = len(result.refusals)
-        out.print(
-            f"hotgate check-diff: {result.lane} lane — REFUSED ({size}); {count} reason(s):",
-            markup=False,
-        )
-        for refusal in result.refusals:
-            out.print(f"  ✘ {refusal}", markup=False)
-    for note in result.notes:
-        out.print(f"  · {note}", markup=False)
+        lines = [f"hotgate check-diff: {result.lane} lane — REFUSED ({size}); {count} reason(s):"]
+        lines.extend(f"  ✘ {refusal}" for refusal in result.refusals)
+    lines.extend(f"  · {note}" for note in result.notes)
     if issue and result.allowed:
-        out.print(f"  · linked to {issue}, decided hotfix", markup=False)
+        lines.append(f"  · linked to {issue}, decided hotfix")
+    return lines
+
+
+def step_summary(result: GateResult) -> str:
+    """The answer as Markdown for the GitHub Actions job summary."""
+    word = "allowed" if result.allowed else "refused"
+    lines = [f"### hotgate: {result.lane} lane — {word}", ""]
+    lines.append(f"{result.files} file(s), {result.lines} changed line(s).")
+    if result.refusals:
+        lines += ["", "| file | reason |", "|---|---|"]
+        for refusal in result.refusals:
+            path = f"`{refusal.path}`" if refusal.path else "(the whole change)"
+            cells = [cell.replace("|", "\\|").replace("\n", " ") for cell in (path, refusal.reason)]
+            lines.append(f"| {cells[0]} | {cells[1]} |")
+    return "\n".join(lines) + "\n"
+
+
+def _report(result: GateResult, issue: str | None) -> None:
+    # written as they are: a CI log must not wrap a long path in two
+    for line in report_lines(result, issue):
+        out.file.write(line + "\n")
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for refusal in result.refusals:
             out.file.write(annotation(refusal, result.lane) + "\n")
-        out.file.flush()
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            with Path(summary).open("a", encoding="utf-8") as handle:
+                handle.write(step_summary(result))
+    out.file.flush()
 
 
 @app.command("check-diff")
