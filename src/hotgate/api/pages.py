@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from hotgate import store
 from hotgate.api.deps import COOKIE, Caller, SessionDep, policy_of, require, settings_of
-from hotgate.api.records import ReviewIn, apply_review
+from hotgate.api.records import DecisionId, ReviewIn, apply_review
 from hotgate.model import VERDICTS
 from hotgate.store import reports
 from hotgate.store.records import STATES
@@ -117,7 +117,7 @@ def queue(
 
 
 @router.get("/decisions/{decision_id}", response_class=HTMLResponse)
-def decision_page(decision_id: int, request: Request, session: SessionDep) -> Response:
+def decision_page(decision_id: DecisionId, request: Request, session: SessionDep) -> Response:
     """One decision: verdict, reasons, the criteria checklist with evidence, questions, reviews."""
     caller = _caller(request)
     if caller is None:
@@ -131,7 +131,7 @@ def decision_page(decision_id: int, request: Request, session: SessionDep) -> Re
 
 @router.post("/decisions/{decision_id}/review", response_class=HTMLResponse)
 def review_from_page(
-    decision_id: int,
+    decision_id: DecisionId,
     request: Request,
     session: SessionDep,
     action: Annotated[str, Form()],

@@ -1,0 +1,78 @@
+"""Two reviews of one decision at once, over real HTTP: exactly one wins, the other gets 409."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+from api_payloads import github_issue
+
+from hotgate.api import Settings, create_app
+
+Headers = dict[str, dict[str, str]]
+
+
+@pytest.fixture
+def server(settings: Settings) -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port, in a thread."""
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning")
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not (running.started and running.servers):
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    port = running.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    running.should_exit = True
+    thread.join(timeout=20)
+
+
+@pytest.mark.parametrize(
+    "bodies",
+    [
+        [{"action": "approve", "version": 1}, {"action": "reject", "version": 1}],
+        [{"action": "approve"}, {"action": "reject"}],
+        [
+            {"action": "approve", "version": 1},
+            {"action": "override", "verdict": "wait", "reason": "release is close", "version": 1},
+        ],
+    ],
+    ids=["same-version", "no-version", "approve-and-override"],
+)
+def test_exactly_one_concurrent_review_wins(
+    server: str, headers: Headers, bodies: list[dict[str, object]]
+) -> None:
+    with httpx.Client(base_url=server, timeout=30) as client:
+        made = client.post("/api/v1/issues", json=github_issue(77), headers=headers["requester"])
+        decision_id = made.json()["decisions"][0]["id"]
+    barrier = threading.Barrier(len(bodies))
+    statuses: list[int] = []
+
+    def send(body: dict[str, object], who: str) -> None:
+        with httpx.Client(base_url=server, timeout=30) as client:
+            barrier.wait()
+            answer = client.post(
+                f"/api/v1/decisions/{decision_id}/review", json=body, headers=headers[who]
+            )
+            statuses.append(answer.status_code)
+
+    threads = [
+        threading.Thread(target=send, args=(body, who))
+        for body, who in zip(bodies, ["approver", "admin"], strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 409]
+    with httpx.Client(base_url=server, timeout=30) as client:
+        record = client.get(f"/api/v1/decisions/{decision_id}", headers=headers["viewer"]).json()
+    assert record["version"] == 2
+    assert len(record["reviews"]) == 1
