@@ -3,35 +3,23 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 from api_payloads import github_issue
 
-from hotgate.api import Settings, create_app
+from hotgate.api import Settings
+from hotgate.api.testing import live_server
 
 Headers = dict[str, dict[str, str]]
 
 
 @pytest.fixture
 def server(settings: Settings) -> Iterator[str]:
-    """The app served by uvicorn on a free loopback port, in a thread."""
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not (running.started and running.servers):
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    port = running.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=20)
+    """The app served by uvicorn on a free loopback port."""
+    with live_server(settings) as url:
+        yield url
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader
 from pydantic import ValidationError
 
 from hotgate import store
-from hotgate.api.deps import COOKIE, Caller, SessionDep, policy_of, require, settings_of
+from hotgate.api.deps import COOKIE, Caller, SessionDep, caller_of, policy_of, require, settings_of
 from hotgate.api.records import DecisionId, ReviewIn, apply_review
 from hotgate.model import VERDICTS
 from hotgate.store import reports
@@ -155,10 +155,10 @@ def review_from_page(
         apply_review(session, decision_id, body, caller)
     except HTTPException as exc:
         error, status = str(exc.detail), exc.status_code
-        caller = _caller(request) or Caller("anonymous", None)
+        caller = _who(request)
     except ValidationError as exc:  # an action or verdict the form does not offer
         error, status = f"that review is not valid: {exc.errors()[0]['msg']}", 422
-        caller = _caller(request) or Caller("anonymous", None)
+        caller = _who(request)
     record = store.get_decision(session, decision_id)
     if record is None:
         return _render(request, "missing.html", caller, status=404, what=f"decision {decision_id}")
@@ -257,6 +257,14 @@ def signout() -> Response:
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(COOKIE)
     return response
+
+
+def _who(request: Request) -> Caller:
+    """Whoever is calling, to show the page as they may see it."""
+    try:
+        return caller_of(request)
+    except HTTPException:
+        return Caller("anonymous", None)
 
 
 def _optional_caller(request: Request) -> Caller | None:
