@@ -60,8 +60,8 @@ def migrated_database(kind: str, folder: Path) -> Iterator[str]:
     admin = create_engine(base)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = base.update_query_dict({"options": f"-csearch_path={schema}"})
-    rendered = url.render_as_string(hide_password=False)
+    with_schema = base.update_query_dict({"options": f"-csearch_path={schema}"})
+    rendered = with_schema.render_as_string(hide_password=False)
     try:
         upgrade(rendered)
         yield rendered
@@ -71,15 +71,20 @@ def migrated_database(kind: str, folder: Path) -> Iterator[str]:
         admin.dispose()
 
 
-def emptied(template: str, folder: Path) -> str:
-    """A fresh copy of a migrated database: a copied SQLite file, or an emptied PostgreSQL schema.
+def emptied(template: str) -> str:
+    """The URL of an empty copy of a migrated database, the same URL every time.
 
-    Much quicker than migrating again for every test.
+    SQLite: the template file copied over a working file beside it; PostgreSQL: the
+    template's schema with every table truncated. Much quicker than migrating again for
+    every test, and a server made on that URL can serve test after test.
     """
     if template.startswith("sqlite:///"):
-        copy = folder / f"hotgate-{uuid.uuid4().hex[:8]}.db"
-        shutil.copyfile(template.removeprefix("sqlite:///"), copy)
-        return f"sqlite:///{copy}"
+        source = Path(template.removeprefix("sqlite:///"))
+        work = source.with_name(source.stem + "-work.db")
+        for leftover in (work, Path(f"{work}-wal"), Path(f"{work}-shm")):
+            leftover.unlink(missing_ok=True)
+        shutil.copyfile(source, work)
+        return f"sqlite:///{work}"
     engine = create_engine(template)
     names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
     with engine.begin() as connection:
@@ -93,7 +98,9 @@ def emptied(template: str, folder: Path) -> str:
 SAMPLE_BUGS: dict[str, dict[str, Any]] = {
     "hotfix": {
         "title": "Checkout crashes for every user",
-        "body": "The app crashes on checkout for every user, on every page. There is no workaround.",
+        "body": (
+            "The app crashes on checkout for every user, on every page. There is no workaround."
+        ),
         "labels": ["severity-critical"],
     },
     "no-hotfix": {
