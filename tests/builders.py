@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from hotgate.policy.engine import Context, release_on
 
 AS_OF = date(2026, 11, 23)
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
 def far_release() -> Context:

@@ -10,8 +10,6 @@ import pytest
 from hotgate.policy.engine import Context
 from hotgate.policy.schema import Policy, load_policy
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
 AS_OF = date(2026, 11, 23)
 
 

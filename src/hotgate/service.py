@@ -20,10 +20,10 @@ from hotgate.policy.changes import (
 from hotgate.policy.engine import Context, decide, evaluate, rank, to_decision
 from hotgate.policy.schema import Policy
 from hotgate.policy.signals import issues_frame
-from hotgate.sources.base import Origin, Skipped, SourceError
-from hotgate.sources.reader import Item, read_items
+from hotgate.sources.base import Ignored, Origin, Skipped, SourceError
+from hotgate.sources.reader import Item, read_issues, read_items
 
-BATCH_SIZE = 50_000
+BATCH_SIZE = 20_000
 SUMMARY_COLUMNS = [
     "key",
     "title",
@@ -56,7 +56,7 @@ def assess_one(
 ) -> Decision:
     """Decide the single subject in a file; an error if it holds none or several."""
     issues: list[Issue | ChangeRequest] = []
-    for item in read_items(path, origin):
+    for item in read_issues(path, origin):
         if isinstance(item, Skipped):
             raise SourceError(str(item))
         if isinstance(item, Issue | ChangeRequest):

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from builders import github_issue
-from conftest import ROOT
+from builders import ROOT, github_issue
 from hotgate.cli import app
 
 EXAMPLES = ROOT / "examples" / "backlog"

@@ -6,12 +6,13 @@ import hotgate.cli.check_diff  # noqa: F401 -- registers check-diff
 from hotgate.cli import decide, policy_commands
 from hotgate.cli import backtest_commands, calendar_commands, report_commands  # noqa: F401
 from hotgate.cli import service_commands
+from hotgate.cli import sync_commands
 from hotgate.cli.app import app
 
 __all__ = ["app", "main"]
 
 # Each module adds its commands to `app` when imported.
-_COMMAND_MODULES = (decide, policy_commands, service_commands)
+_COMMAND_MODULES = (decide, policy_commands, service_commands, sync_commands)
 
 
 def main() -> None:

@@ -123,7 +123,7 @@ class _Parser:
             return Node("num", "number", value=float(token))
         if token[0] in "'\"":
             return Node("str", "string", value=token[1:-1].lower())
-        if token in {"and", "or", "not"} or not token[0].isalpha() and token[0] != "_":
+        if token in {"and", "or", "not"} or (not token[0].isalpha() and token[0] != "_"):
             raise ConditionError(f"unexpected {token!r}")
         if token not in self.names:
             known = ", ".join(sorted(self.names))

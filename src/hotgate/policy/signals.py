@@ -60,6 +60,15 @@ def issue_row(issue: Issue) -> dict[str, Any]:
     return row
 
 
+def issue_from_row(row: dict[str, Any]) -> Issue:
+    """An Issue from one row of the evaluation frame (the inverse of issue_row)."""
+    fields = {k: v for k, v in row.items() if k in Issue.model_fields and v is not None}
+    fields["comments"] = [row["comment_text"]] if row.get("comment_text") else []
+    answers = (row.get("answers") or "").split(",")
+    fields["answers"] = dict(a.split("=", 1) for a in answers if "=" in a)
+    return Issue.model_validate(fields)
+
+
 def issues_frame(issues: Iterable[Issue]) -> pl.DataFrame:
     """Build the evaluation frame for a batch of issues."""
     return pl.DataFrame([issue_row(issue) for issue in issues], schema=ISSUE_SCHEMA)
@@ -149,12 +158,12 @@ def read_signals(policy: Policy, frame: pl.DataFrame) -> pl.DataFrame:
             )
         )
     )
-    core_text = pl.concat_str(
-        [pl.col("component").str.to_lowercase(), pl.col("_text")], separator="\n", ignore_nulls=True
-    )
     core = _any_of([p for patterns in policy.core_functions.values() for p in patterns])
     columns: dict[str, pl.Expr] = {name: _spec_hit(spec) for name, spec in policy.signals.items()}
-    columns["core_function"] = core_text.str.contains(core).fill_null(False)
+    columns["core_function"] = (
+        pl.col("_text").str.contains(core)
+        | pl.col("component").str.to_lowercase().str.contains(core).fill_null(False)
+    )
     columns["severity"] = pl.col("severity_level").str.slice(1).cast(pl.Int64)
     columns["priority"] = pl.col("priority_level").str.slice(1).cast(pl.Int64)
     columns["comments"] = pl.col("comment_count")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -52,7 +52,7 @@ class Format(ABC):
     def matches(self, record: Mapping[str, Any]) -> bool:
         """Whether a single record (not a page) is in this format."""
 
-    def records(self, document: Mapping[str, Any]) -> Iterable[Any] | None:
+    def records(self, document: Mapping[str, Any]) -> Iterable[Any] | None:  # noqa: ARG002
         """The records inside a page of this format, or None when the document is no page."""
         return None
 
@@ -63,6 +63,22 @@ class Format(ABC):
     def frame(self, raw: pl.DataFrame, origin: Origin) -> pl.DataFrame | None:
         """Map a chunk of raw records to issue columns at once; None: read them one by one."""
         return None
+
+
+class FileFormat(Format):
+    """A whole-file format (CSV, XML) read as a stream of records rather than one document."""
+
+    @abstractmethod
+    def sniff(self, path: str, head: bytes) -> bool:
+        """Whether a file, judged by its name and first bytes, is in this format."""
+
+    @abstractmethod
+    def read(self, path: str, origin: Origin) -> Iterator[Issue | Skipped | Ignored]:
+        """Every record of the file, one at a time, so memory stays flat on any size."""
+
+    def matches(self, record: Mapping[str, Any]) -> bool:  # noqa: ARG002
+        """File formats are chosen by sniffing the file, never by a single JSON record."""
+        return False
 
 
 @dataclass(frozen=True)
@@ -77,7 +93,9 @@ class Origin:
 def formats() -> tuple[Format, ...]:
     """Every registered format, the built-in ones first, loaded through entry points."""
     found = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name != "hotgate")
-    return tuple(ep.load()() for ep in found)
+    # The group also holds live connectors; only record formats are built here.
+    loaded = [ep.load() for ep in found]
+    return tuple(cls() for cls in loaded if isinstance(cls, type) and issubclass(cls, Format))
 
 
 def format_named(name: str) -> Format:
@@ -107,6 +125,15 @@ def make_issue(where: str, **fields: Any) -> Issue:
         return Issue(**fields)
     except ValidationError as exc:
         raise SourceError(f"{where}: {validation_message(exc)}") from None
+
+
+NO_SUMMARY = "(no summary)"
+
+
+def summary_of(value: Any) -> str:
+    """A tracker record's title; trackers allow an empty one, which still names a real bug."""
+    text = str(value).strip() if value is not None else ""
+    return text or NO_SUMMARY
 
 
 def text_of(value: Any) -> str:

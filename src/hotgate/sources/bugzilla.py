@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from hotgate.model import Issue
-from hotgate.sources.base import Format, Ignored, Origin, make_issue, parse_time
+from hotgate.sources.base import Format, Ignored, Origin, make_issue, parse_time, summary_of
 
 _EMPTY = {"", "--", "---"}
 
@@ -40,19 +40,24 @@ class BugzillaFormat(Format):
             if isinstance(c, Mapping)
         ]
         # The first comment of a Bugzilla bug is its description.
-        body, rest = (comments[0], comments[1:]) if comments else (record.get("description") or "", [])
+        body = comments[0] if comments else str(record.get("description") or "")
+        rest = comments[1:]
         keywords = [str(k) for k in record.get("keywords") or []]
         bug_type = _value(record.get("type"))
+        severity = _value(record.get("severity"))
+        if severity and severity.lower() == "enhancement":
+            # Older Bugzillas file requests as severity "enhancement"; it is a type, not a level.
+            bug_type, severity = bug_type or "enhancement", None
         return make_issue(
             f"record bug {bug_id}",
             key=f"bugzilla:{host}#{bug_id}",
             source="bugzilla",
-            title=record.get("summary") or "",
+            title=summary_of(record.get("summary")),
             body=str(body),
             comments=rest,
             labels=keywords + [w for w in str(record.get("whiteboard") or "").split() if w],
             type=bug_type,
-            severity_raw=_value(record.get("severity")),
+            severity_raw=severity,
             priority_raw=_value(record.get("priority")),
             status=_value(record.get("status")),
             resolution=_value(record.get("resolution")),

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import polars as pl
 
 from hotgate.model import Issue
-from hotgate.sources.base import Format, Ignored, Origin, make_issue, names, parse_time
+from hotgate.sources.base import Format, Ignored, Origin, make_issue, names, parse_time, summary_of
 from hotgate.sources.columnar import IGNORED, column, conform, names_of, struct_field
 
 _REPO = re.compile(r"(?:api\.)?github\.com/(?:repos/)?([^/]+/[^/]+?)(?:/issues/\d+|$|/)")
@@ -44,6 +44,7 @@ class GitHubFormat(Format):
         "type": pl.Struct({"name": pl.String()}),
         "pull_request": pl.Struct({"url": pl.String()}),
         "events": pl.List(pl.Struct({"event": pl.String()})),
+        "created_at": pl.String(),
     }
 
     def matches(self, record: Mapping[str, Any]) -> bool:
@@ -66,7 +67,7 @@ class GitHubFormat(Format):
             f"record {key}",
             key=key,
             source="github",
-            title=record.get("title") or "",
+            title=summary_of(record.get("title")),
             body=record.get("body") or "",
             comments=[str(c.get("body") or "") for c in comments if isinstance(c, Mapping)],
             labels=names(record.get("labels")),
@@ -79,7 +80,10 @@ class GitHubFormat(Format):
             duplicates=sum(
                 1 for e in events if isinstance(e, Mapping) and e.get("event") in _DUPLICATE_EVENTS
             ),
-            reactions=int(reactions.get("total_count") or 0) if isinstance(reactions, Mapping) else 0,
+            # A summary object from the API, or the list archiving tools store as reactions_data.
+            reactions=int(reactions.get("total_count") or 0)
+            if isinstance(record.get("reactions"), Mapping)
+            else len(record.get("reactions_data") or []),
             comment_count=int(record.get("comments") or 0)
             if not isinstance(record.get("comments"), list)
             else len(record["comments"]),
@@ -110,6 +114,7 @@ class GitHubFormat(Format):
             if isinstance(issue_type, pl.Struct)
             else column(raw, "type"),
             status=column(raw, "state"),
+            created=column(raw, "created_at").str.to_datetime(time_zone="UTC", strict=False),
             resolution=pl.when(column(raw, "state_reason") == "not_planned").then(pl.lit("won't fix")),
             duplicates=duplicates,
             reactions=struct_field(raw, "reactions", "total_count", pl.Int64).fill_null(0),

@@ -7,7 +7,16 @@ from typing import Any
 from urllib.parse import urlparse
 
 from hotgate.model import Issue
-from hotgate.sources.base import Format, Ignored, Origin, make_issue, names, parse_time, text_of
+from hotgate.sources.base import (
+    Format,
+    Ignored,
+    Origin,
+    make_issue,
+    names,
+    parse_time,
+    summary_of,
+    text_of,
+)
 
 _SEVERITY_FIELD_NAMES = {"severity", "bug severity", "impact"}
 
@@ -56,7 +65,7 @@ class JiraFormat(Format):
             f"record {record['key']}",
             key=key,
             source="jira",
-            title=fields.get("summary") or "",
+            title=summary_of(fields.get("summary")),
             body=text_of(fields.get("description")),
             comments=[text_of(c.get("body")) for c in comments if isinstance(c, Mapping)],
             labels=[str(label) for label in fields.get("labels") or []],

@@ -25,7 +25,7 @@ class NativeFormat(Format):
             return items
         return None
 
-    def to_issue(self, record: Mapping[str, Any], origin: Origin) -> Issue | Ignored:
+    def to_issue(self, record: Mapping[str, Any], origin: Origin) -> Issue | Ignored:  # noqa: ARG002
         """Validate the record as an Issue."""
         fields = {k: v for k, v in record.items() if k != "kind"}
         fields.setdefault("source", "hotgate")

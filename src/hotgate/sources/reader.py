@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -12,15 +12,22 @@ import polars as pl
 import yaml
 
 from hotgate.model import ChangeRequest, Issue
-from hotgate.sources.base import Format, Ignored, Origin, Skipped, SourceError, detect, formats
+from hotgate.policy.signals import issue_from_row
+from hotgate.sources.base import (
+    FileFormat,
+    Format,
+    Ignored,
+    Origin,
+    Skipped,
+    SourceError,
+    detect,
+    formats,
+)
 from hotgate.sources.columnar import IGNORED, read_chunk
 
 # A frame item holds many issues already in the evaluation frame's columns.
 Item = Issue | ChangeRequest | Skipped | Ignored | pl.DataFrame
 BLOCK_BYTES = 16 * 1024 * 1024
-# A reader for a whole file kind (CSV, XML ...): (sniff(path, head), read(path, origin)).
-FileReader = tuple[Callable[[str, bytes], bool], Callable[[str, Origin], Iterator[Item]]]
-FILE_READERS: list[FileReader] = []
 
 
 def _label(path: str) -> str:
@@ -36,9 +43,26 @@ def _open(path: str) -> IO[bytes]:
         raise SourceError(f"{path}: cannot open: {exc.strerror or exc}") from None
 
 
+def read_issues(
+    path: str, origin: Origin | None = None
+) -> Iterator[Issue | ChangeRequest | Skipped | Ignored]:
+    """Like read_items, with issues read as columns turned back into Issue objects."""
+    for item in read_items(path, origin):
+        if isinstance(item, pl.DataFrame):
+            yield from (issue_from_row(row) for row in item.iter_rows(named=True))
+        else:
+            yield item
+
+
 def read_items(path: str, origin: Origin | None = None) -> Iterator[Item]:
     """Every record of a file (or of every file in a folder) as an Issue, Skipped or Ignored."""
     origin = origin or Origin()
+    # Imported here: live connectors import this module's record reader.
+    from hotgate.sources.live import live_items, live_tracker
+
+    if live_tracker(path):
+        yield from live_items(path)
+        return
     if path != "-" and Path(path).is_dir():
         for child in sorted(Path(path).iterdir()):
             if child.is_file() and not child.name.startswith(".") and child.suffix.lower() != ".md":
@@ -48,10 +72,11 @@ def read_items(path: str, origin: Origin | None = None) -> Iterator[Item]:
     stream = _open(path)
     try:
         head = stream.peek(4096)[:4096] if hasattr(stream, "peek") else b""
-        for sniff, read in FILE_READERS:
-            if path != "-" and sniff(path, head):
-                yield from read(path, origin)
-                return
+        if path != "-":
+            for fmt in formats():
+                if isinstance(fmt, FileFormat) and fmt.sniff(path, head):
+                    yield from fmt.read(path, origin)
+                    return
         yield from _read_documents(stream, label, path, origin)
     finally:
         if stream is not sys.stdin.buffer:
@@ -161,7 +186,8 @@ def _from_yaml(text: bytes, label: str, origin: Origin) -> Iterator[Item]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
-        raise SourceError(f"{label}:{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        problem = getattr(exc, "problem", exc)
+        raise SourceError(f"{label}:{where}: not valid YAML: {problem}") from None
     for document in documents:
         if document is not None:
             yield from _from_document(document, label, origin)
@@ -178,7 +204,9 @@ def _records(document: Any) -> Iterable[Any]:
     return [document]
 
 
-def _from_document(document: Any, label: str, origin: Origin, single: bool = False) -> Iterator[Item]:
+def _from_document(
+    document: Any, label: str, origin: Origin, single: bool = False
+) -> Iterator[Item]:
     for index, record in enumerate(_records(document), start=1):
         where = label if single else f"{label} record {index}"
         yield read_record(record, where, origin)

@@ -1,0 +1,125 @@
+"""GitLab's REST API (v4): a project's issues updated after a cursor, paged."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import quote, urlparse
+
+from pydantic_settings import SettingsConfigDict
+
+from hotgate.sources.base import Origin, SourceError
+from hotgate.sources.connector import (
+    Connector,
+    ConnectorSettings,
+    Item,
+    Page,
+    Target,
+    later_cursor,
+    read_with,
+)
+from hotgate.sources.github_api import next_link
+from hotgate.sources.gitlab import GitLabFormat
+
+_PROJECT = re.compile(r"^([\w.-]+(?:/[\w.-]+)+)(?:#(\d+))?$")
+
+
+class GitLabSettings(ConnectorSettings):
+    """HOTGATE_GITLAB_URL, HOTGATE_GITLAB_TOKEN …"""
+
+    model_config = SettingsConfigDict(env_prefix="HOTGATE_GITLAB_", extra="forbid")
+
+    url: str = "https://gitlab.com"
+
+
+class GitLabConnector(Connector):
+    """A GitLab project's issues."""
+
+    name = "gitlab"
+    settings_class = GitLabSettings
+
+    @classmethod
+    def parse(cls, spec: str) -> Target:
+        """GROUP/PROJECT (subgroups allowed), or GROUP/PROJECT#N for one issue."""
+        match = _PROJECT.match(spec.strip())
+        if not match:
+            raise SourceError(
+                f"gitlab:{spec}: expected gitlab:GROUP/PROJECT or gitlab:GROUP/PROJECT#N"
+            )
+        return Target(tracker=cls.name, project=match.group(1), number=match.group(2))
+
+    def auth_headers(self) -> dict[str, str]:
+        """GitLab's PRIVATE-TOKEN header."""
+        if self.settings.token is None:
+            return {}
+        return {"PRIVATE-TOKEN": self.settings.token.get_secret_value()}
+
+    def _base(self) -> str:
+        project = quote(self.target.project, safe="")
+        return f"{self.settings.url.rstrip('/')}/api/v4/projects/{project}"
+
+    def origin(self) -> Origin:
+        """Keys name the project."""
+        return Origin(host=urlparse(self.settings.url).hostname, project=self.target.project)
+
+    def pull(self, since: str | None = None) -> Iterator[Page]:
+        """Issues updated after `since`, oldest first, following the next-page headers."""
+        params: dict[str, Any] = {
+            "scope": "all",
+            "order_by": "updated_at",
+            "sort": "asc",
+            "per_page": self.settings.page_size,
+            "page": 1,
+        }
+        if since:
+            params["updated_after"] = since
+        url: str | None = f"{self._base()}/issues"
+        cursor = since
+        number = 0
+        while url:
+            number += 1
+            answer = self.http.get(url, params)
+            if not isinstance(answer.data, list):
+                raise SourceError(f"gitlab: page {number} of {self.target.project} is not a list")
+            items = [
+                read_with(
+                    GitLabFormat(),
+                    r,
+                    f"gitlab:{self.target.project} page {number} record {i}",
+                    self.origin(),
+                )
+                for i, r in enumerate(answer.data, 1)
+            ]
+            for record in answer.data:
+                if isinstance(record, Mapping):
+                    cursor = later_cursor(cursor, record.get("updated_at"))
+            yield Page(items, cursor)
+            link = next_link(answer.headers)
+            following = answer.headers.get("x-next-page", "").strip()
+            if link:
+                url, params = link, {}
+            elif following:
+                params = {**params, "page": int(following)}
+            else:
+                url = None
+
+    def fetch(self, number: str) -> Item:
+        """One issue by its project-scoped number (iid)."""
+        answer = self.http.get(f"{self._base()}/issues/{number}")
+        return read_with(
+            GitLabFormat(), answer.data, f"gitlab:{self.target.project}#{number}", self.origin()
+        )
+
+    def post_comment(self, number: str, text: str) -> None:
+        """Add a note to the issue."""
+        self.http.request("POST", f"{self._base()}/issues/{number}/notes", json={"body": text})
+
+    def add_label(self, number: str, label: str) -> None:
+        """Add a label to the issue."""
+        self.http.request("PUT", f"{self._base()}/issues/{number}", json={"add_labels": label})
+
+    def comments(self, number: str) -> list[str]:
+        """The bodies of the issue's notes (first 100)."""
+        answer = self.http.get(f"{self._base()}/issues/{number}/notes", {"per_page": 100})
+        return [str(n.get("body") or "") for n in answer.data or [] if isinstance(n, Mapping)]

@@ -1,0 +1,110 @@
+"""Keeping the store current: pull what changed at each source, decide it, record it, resume."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotgate import store
+from hotgate.model import Decision, Issue
+from hotgate.policy.engine import Context, evaluate, to_decision
+from hotgate.policy.schema import Policy
+from hotgate.policy.signals import issues_frame
+from hotgate.sources.base import Skipped
+from hotgate.sources.connector import Connector
+from hotgate.store.tables import issues as issues_table
+from hotgate.sync_config import SourceConfig
+from hotgate.write_back import WriteBackReport, write_back
+
+KEYS_PER_QUERY = 500
+
+
+@dataclass
+class SyncReport:
+    """What one source's sync did."""
+
+    source: str
+    pages: int = 0
+    pulled: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    decided: int = 0
+    verdicts_changed: int = 0
+    ignored: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    cursor: str | None = None
+    posted: WriteBackReport = field(default_factory=WriteBackReport)
+
+
+def _stored_documents(session: Session, keys: list[str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for start in range(0, len(keys), KEYS_PER_QUERY):
+        part = keys[start : start + KEYS_PER_QUERY]
+        query = select(issues_table.c.key, issues_table.c.document).where(
+            issues_table.c.key.in_(part)
+        )
+        found.update((row[0], row[1]) for row in session.execute(query))
+    return found
+
+
+def changed_issues(session: Session, issues: Iterable[Issue]) -> list[Issue]:
+    """The issues that are new or differ from what the store holds (the last of a key wins)."""
+    latest = {issue.key: issue for issue in issues}
+    stored = _stored_documents(session, list(latest))
+    return [
+        issue for key, issue in latest.items() if stored.get(key) != issue.model_dump(mode="json")
+    ]
+
+
+def decide(issues: list[Issue], policy: Policy, context: Context) -> list[Decision]:
+    """Decisions for a batch of issues, evaluated as columns in one pass."""
+    if not issues:
+        return []
+    frame = evaluate(policy, issues_frame(issues), context)
+    return [to_decision(policy, row, context) for row in frame.iter_rows(named=True)]
+
+
+def sync_source(
+    config: SourceConfig,
+    sessions: sessionmaker[Session],
+    policy: Policy,
+    context: Context,
+    connector: Connector | None = None,
+    after_commit: Callable[[SyncReport], None] | None = None,
+) -> SyncReport:
+    """Pull a source from its saved cursor; each page and its cursor are committed together."""
+    connector = connector or config.connector()
+    report = SyncReport(source=config.name)
+    try:
+        with sessions() as session:
+            since = store.get_cursor(session, config.name)
+        report.cursor = since
+        for page in connector.pull(since):
+            report.pages += 1
+            report.pulled += len(page.items)
+            report.skipped.extend(i for i in page.items if isinstance(i, Skipped))
+            report.ignored += sum(1 for i in page.items if not isinstance(i, Issue | Skipped))
+            with sessions.begin() as session:
+                changed = changed_issues(session, page.issues)
+                counts = store.upsert_issues(session, changed)
+                decisions = decide(changed, policy, context)
+                recorded = store.record_decisions(session, decisions)
+                store.set_cursor(session, config.name, page.cursor)
+            report.inserted += counts.inserted
+            report.updated += counts.updated
+            report.unchanged += len({i.key for i in page.issues}) - len(changed)
+            report.decided += len(decisions)
+            report.verdicts_changed += recorded.changed
+            report.cursor = page.cursor
+            if config.write_back.comment or config.write_back.labels:
+                write_back(connector, config.write_back, decisions, report.posted)
+            if after_commit is not None:
+                after_commit(report)
+    finally:
+        connector.close()
+    return report

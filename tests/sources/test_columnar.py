@@ -1,0 +1,97 @@
+"""The columnar path for JSON Lines decides exactly as reading record by record does."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from builders import AS_OF, SHARED_DATA, github_issue
+
+from hotgate.model import Issue
+from hotgate.policy.engine import Context
+from hotgate.policy.schema import Policy
+from hotgate.service import Tally, triage_summary
+from hotgate.sources.reader import read_items
+
+RECORDS = [
+    github_issue(
+        "Checkout crashes for all users",
+        "Crash. There is no workaround.",
+        number=1,
+        labels=("bug", "severity: critical"),
+        reactions={"total_count": 40},
+    ),
+    github_issue("Typo in footer", "", number=2, labels=("good first issue",)),
+    github_issue(
+        "Search hangs only when offline",
+        "Workaround: simply reload.",
+        number=3,
+        type={"name": "Bug"},
+        events=[{"event": "marked_as_duplicate"}],
+    ),
+    github_issue("Fix the cart", "Fixes #1", number=4, pull_request={"url": "https://x/pulls/4"}),
+    github_issue(
+        "Upload fails with an error", "Error on upload.", number=5, state_reason="not_planned"
+    ),
+]
+
+
+def _summaries(
+    tmp_path: Path, policy: Policy, records: list[dict[str, object]]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    lines = tmp_path / "issues.jsonl"
+    lines.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    array = tmp_path / "issues.json"
+    array.write_text(json.dumps(records))
+    context = Context(as_of=AS_OF)
+    fast, slow = Tally(), Tally()
+    by_columns = triage_summary(str(lines), policy, context, fast)
+    by_records = triage_summary(str(array), policy, context, slow)
+    assert (fast.decided, fast.ignored) == (slow.decided, slow.ignored)
+    return by_columns, by_records
+
+
+def test_json_lines_are_read_as_columns(tmp_path: Path) -> None:
+    path = tmp_path / "issues.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in RECORDS) + "\n")
+    items = list(read_items(str(path)))
+    frames = [i for i in items if isinstance(i, pl.DataFrame)]
+    assert len(frames) == 1
+    assert frames[0].height == 4  # the pull request is counted as ignored, not decided
+    assert not any(isinstance(i, Issue) for i in items)
+
+
+def test_columns_and_records_decide_alike(tmp_path: Path, policy: Policy) -> None:
+    by_columns, by_records = _summaries(tmp_path, policy, RECORDS)
+    assert by_columns.equals(by_records)
+    assert by_columns.height == 4
+
+
+def test_a_bad_line_sends_its_block_back_to_records(tmp_path: Path, policy: Policy) -> None:
+    path = tmp_path / "mixed.jsonl"
+    lines = [json.dumps(r) for r in RECORDS[:3]]
+    path.write_text("\n".join([lines[0], "{oops", lines[1], lines[2]]) + "\n")
+    tally = Tally()
+    summary = triage_summary(str(path), policy, Context(as_of=AS_OF), tally)
+    assert summary.height == 3
+    assert [str(s) for s in tally.skipped] == [
+        f"{path} line 2: not valid JSON (unexpected character, expected a string key)"
+    ]
+
+
+def test_an_empty_title_falls_back_to_the_tracker_reading(tmp_path: Path, policy: Policy) -> None:
+    records = [github_issue("", "Crash.", number=9), RECORDS[0]]
+    by_columns, by_records = _summaries(tmp_path, policy, records)
+    assert by_columns.equals(by_records)
+    assert "(no summary)" in by_columns["title"].to_list()
+
+
+@pytest.mark.realdata
+def test_real_webcompat_issues_decide_alike(tmp_path: Path, policy: Policy) -> None:
+    source = SHARED_DATA / "trackers" / "github" / "webcompat_web-bugs_issues.jsonl"
+    records = [json.loads(line) for line in source.read_text().splitlines() if line.strip()]
+    by_columns, by_records = _summaries(tmp_path, policy, records)
+    assert by_columns.height == 100
+    assert by_columns.equals(by_records)
