@@ -20,7 +20,7 @@ from hotgate.policy.changes import (
 from hotgate.policy.engine import Context, decide, evaluate, rank, to_decision
 from hotgate.policy.schema import Policy
 from hotgate.policy.signals import issues_frame
-from hotgate.sources.base import Ignored, Origin, Skipped, SourceError
+from hotgate.sources.base import Origin, Skipped, SourceError
 from hotgate.sources.reader import Item, read_issues, read_items
 
 BATCH_SIZE = 20_000
