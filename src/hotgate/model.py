@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -14,6 +14,11 @@ Priority = Literal["P1", "P2", "P3", "P4", "P5"]
 SignalSource = Literal["field", "label", "text", "telemetry", "answer", "count", "calendar"]
 
 VERDICTS: tuple[Verdict, ...] = ("hotfix", "needs-info", "wait", "no-hotfix")
+ChangeKind = Literal[
+    "text", "image", "stock", "shipping", "template",
+    "price", "layout", "script", "checkout", "other",
+]  # fmt: skip
+CHANGE_KINDS: tuple[ChangeKind, ...] = get_args(ChangeKind)
 
 
 class _Model(BaseModel):
@@ -67,19 +72,32 @@ class ChangeRequest(_Model):
     """A quick site change asked for by a marketer or content owner."""
 
     kind: Literal["change"] = "change"
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=200)
     title: str = Field(min_length=1)
     description: str = ""
-    changes: list[str] | None = None
-    areas: list[str] | None = None
-    paths: list[str] | None = None
-    template: str | None = None
-    custom_code: bool | None = None
+    changes: list[ChangeKind] | None = Field(
+        default=None, description="What kinds of change; inferred from the text when left out."
+    )
+    areas: list[str] | None = Field(
+        default=None, description="Site areas or pages touched; inferred when left out."
+    )
+    paths: list[str] | None = Field(default=None, description="Files the change touches.")
+    template: str | None = Field(default=None, description="An id from the template registry.")
+    custom_code: bool | None = Field(
+        default=None, description="Whether it adds or changes code; inferred when left out."
+    )
     needed_by: date | None = None
     reason: str | None = None
-    requested_by: str | None = None
+    requested_by: str | None = Field(default=None, max_length=200)
     url: str | None = None
     answers: dict[str, Answer] = Field(default_factory=dict)
+
+    @field_validator("changes", "areas", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [value]
+        return [v.strip().lower() if isinstance(v, str) else v for v in value] if value else value
 
     @property
     def key(self) -> str:

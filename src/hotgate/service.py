@@ -10,11 +10,17 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from hotgate import store
-from hotgate.model import Decision, Issue
+from hotgate.model import ChangeRequest, Decision, Issue
+from hotgate.policy.changes import (
+    changes_frame,
+    decide_changes,
+    evaluate_changes,
+    to_change_decision,
+)
 from hotgate.policy.engine import Context, decide, evaluate, rank, to_decision
 from hotgate.policy.schema import Policy
 from hotgate.policy.signals import issues_frame
-from hotgate.sources.base import Ignored, Origin, Skipped, SourceError
+from hotgate.sources.base import Origin, Skipped, SourceError
 from hotgate.sources.reader import Item, read_issues, read_items
 
 BATCH_SIZE = 20_000
@@ -42,22 +48,64 @@ class Tally:
     decided: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     ignored: int = 0
+    changes: list[ChangeRequest] = field(default_factory=list)
 
 
-def assess_one(path: str, policy: Policy, context: Context, origin: Origin | None = None) -> Decision:
+def assess_one(
+    path: str, policy: Policy, context: Context, origin: Origin | None = None
+) -> Decision:
     """Decide the single subject in a file; an error if it holds none or several."""
-    issues: list[Issue] = []
+    issues: list[Issue | ChangeRequest] = []
     for item in read_issues(path, origin):
         if isinstance(item, Skipped):
             raise SourceError(str(item))
-        if isinstance(item, Issue):
+        if isinstance(item, Issue | ChangeRequest):
             issues.append(item)
     label = "<stdin>" if path == "-" else path
     if not issues:
         raise SourceError(f"{label}: holds no issue to assess")
     if len(issues) > 1:
         raise SourceError(f"{label}: holds {len(issues)} issues; use 'hotgate triage' for many")
+    if isinstance(issues[0], ChangeRequest):
+        return decide_change(issues[0], policy, context)
     return decide_issue(issues[0], policy, context)
+
+
+def decide_change(change: ChangeRequest, policy: Policy, context: Context) -> Decision:
+    """Decide one change request in the content lane."""
+    return next(decide_changes(policy, [change], context))
+
+
+CHANGE_SUMMARY_COLUMNS = [
+    "key",
+    "title",
+    "verdict",
+    "simple__answer",
+    "needed__answer",
+    "safe__answer",
+    "cost_of_waiting",
+    "risk_of_hotfix",
+    "url",
+]
+
+
+def change_summary(
+    policy: Policy, context: Context, tally: Tally, recorder: Recorder | None = None
+) -> pl.DataFrame:
+    """Decide the change requests a batch run set aside, ranked like the issues."""
+    if not tally.changes:
+        return pl.DataFrame()
+    frame, facts = changes_frame(policy, tally.changes, context)
+    tally.decided += len(tally.changes)
+    evaluated = evaluate_changes(policy, frame)
+    if recorder is not None:
+        rows = evaluated.iter_rows(named=True)
+        recorder.record(
+            to_change_decision(policy, row, row_facts, context)
+            for row, row_facts in zip(rows, facts, strict=True)
+        )
+    ranked = evaluated.sort(["_rank", "cost_of_waiting", "key"], descending=[False, True, False])
+    return ranked.select(CHANGE_SUMMARY_COLUMNS)
 
 
 def decide_issue(issue: Issue, policy: Policy, context: Context) -> Decision:
@@ -95,6 +143,8 @@ def evaluated_batches(
             rows += item.height
         elif isinstance(item, Skipped):
             tally.skipped.append(item)
+        elif isinstance(item, ChangeRequest):
+            tally.changes.append(item)  # decided apart: a change has its own criteria
         else:
             tally.ignored += 1
         if rows >= size:
@@ -154,6 +204,11 @@ def triage_decisions(
     for frame in batches:
         for row in frame.iter_rows(named=True):
             yield to_decision(policy, row, context)
+    changes = list(decide_changes(policy, tally.changes, context))
+    tally.decided += len(changes)
+    if recorder is not None:
+        recorder.record(changes)
+    yield from changes
 
 
 # --- decisions on record (the store) -----------------------------------------------------------

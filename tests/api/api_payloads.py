@@ -15,7 +15,9 @@ def github_issue(
         "html_url": f"https://github.com/acme/shop/issues/{number}",
         "repository_url": "https://api.github.com/repos/acme/shop",
         "title": title,
-        "body": "The app crashes on checkout for every user, on every page. There is no workaround.",
+        "body": (
+            "The app crashes on checkout for every user, on every page. There is no workaround."
+        ),
         "labels": [{"name": "severity-critical"}],
         "state": "open",
         "comments": 3,

@@ -22,6 +22,7 @@ ROUTERS = (
     "hotgate.api.records:router",
     "hotgate.api.webhooks:router",
     "hotgate.api.pages:router",
+    "hotgate.api.changes:router",
 )
 SECURITY_HEADERS = {
     "Content-Security-Policy": (

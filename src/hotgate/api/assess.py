@@ -11,8 +11,9 @@ from fastapi.concurrency import run_in_threadpool
 
 from hotgate import service
 from hotgate.api.deps import Caller, policy_of, require, settings_of
-from hotgate.model import Decision, Issue
+from hotgate.model import ChangeRequest, Decision, Issue
 from hotgate.policy.calendar import CalendarError, context_from_options
+from hotgate.policy.schema import PolicyError
 from hotgate.sources.base import Ignored, Origin, Skipped, SourceError
 from hotgate.sources.reader import Item, _read_documents
 
@@ -75,13 +76,22 @@ async def assess(
     ] = None,
     next_release: Annotated[date | None, Query(description="The next release's date.")] = None,
 ) -> Decision:
-    """Decide one bug without recording it: hotfix, wait, no-hotfix or needs-info, and why."""
+    """Decide one bug or change request without recording it: the verdict, and why."""
     body = await request.body()
-    issue = one_issue(read_body(body, request.headers.get("content-type", "")))
+    items = read_body(body, request.headers.get("content-type", ""))
+    # a change request (kind: change) is a subject too; the content lane decides it
+    change = items[0] if len(items) == 1 and isinstance(items[0], ChangeRequest) else None
+    issue = one_issue(items) if change is None else None
     release = next_release or settings_of(request).next_release
     try:
         context = context_from_options(as_of or date.today(), release)
     except CalendarError as exc:
         raise HTTPException(422, str(exc).replace("--", "")) from None
+    if change is not None:
+        try:
+            return service.decide_change(change, policy_of(request), context)
+        except PolicyError as exc:
+            raise HTTPException(422, str(exc)) from None
+    assert issue is not None
     # polars releases the GIL while it evaluates, so other requests go on meanwhile
     return await run_in_threadpool(service.decide_issue, issue, policy_of(request), context)

@@ -13,8 +13,8 @@ from jinja2 import Environment, FileSystemLoader
 from pydantic import ValidationError
 
 from hotgate import store
-from hotgate.api.deps import COOKIE, Caller, SessionDep, policy_of, require, settings_of
-from hotgate.api.records import ReviewIn, apply_review
+from hotgate.api.deps import COOKIE, Caller, SessionDep, caller_of, policy_of, require, settings_of
+from hotgate.api.records import DecisionId, ReviewIn, apply_review
 from hotgate.model import VERDICTS
 from hotgate.store import reports
 from hotgate.store.records import STATES
@@ -117,7 +117,7 @@ def queue(
 
 
 @router.get("/decisions/{decision_id}", response_class=HTMLResponse)
-def decision_page(decision_id: int, request: Request, session: SessionDep) -> Response:
+def decision_page(decision_id: DecisionId, request: Request, session: SessionDep) -> Response:
     """One decision: verdict, reasons, the criteria checklist with evidence, questions, reviews."""
     caller = _caller(request)
     if caller is None:
@@ -131,7 +131,7 @@ def decision_page(decision_id: int, request: Request, session: SessionDep) -> Re
 
 @router.post("/decisions/{decision_id}/review", response_class=HTMLResponse)
 def review_from_page(
-    decision_id: int,
+    decision_id: DecisionId,
     request: Request,
     session: SessionDep,
     action: Annotated[str, Form()],
@@ -155,10 +155,10 @@ def review_from_page(
         apply_review(session, decision_id, body, caller)
     except HTTPException as exc:
         error, status = str(exc.detail), exc.status_code
-        caller = _caller(request) or Caller("anonymous", None)
+        caller = _who(request)
     except ValidationError as exc:  # an action or verdict the form does not offer
         error, status = f"that review is not valid: {exc.errors()[0]['msg']}", 422
-        caller = _caller(request) or Caller("anonymous", None)
+        caller = _who(request)
     record = store.get_decision(session, decision_id)
     if record is None:
         return _render(request, "missing.html", caller, status=404, what=f"decision {decision_id}")
@@ -257,6 +257,14 @@ def signout() -> Response:
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(COOKIE)
     return response
+
+
+def _who(request: Request) -> Caller:
+    """Whoever is calling, to show the page as they may see it."""
+    try:
+        return caller_of(request)
+    except HTTPException:
+        return Caller("anonymous", None)
 
 
 def _optional_caller(request: Request) -> Caller | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import Path as FastPath
 from pydantic import BaseModel, Field
 
 from hotgate import service, store
@@ -26,6 +27,9 @@ from hotgate.store.records import (
 router = APIRouter(prefix="/api/v1")
 T = TypeVar("T")
 MAX_ISSUES = 1_000
+# ids are 64-bit in the database; a bigger number is simply not an id
+DecisionId = Annotated[int, FastPath(ge=1, le=2**63 - 1, description="The decision's id.")]
+TokenId = Annotated[int, FastPath(ge=1, le=2**31 - 1, description="The token's id.")]
 Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip.")]
 
@@ -151,7 +155,9 @@ def list_decisions(
     responses={404: {"description": "No such decision"}},
 )
 def get_decision(
-    decision_id: int, session: SessionDep, _caller: Annotated[Caller, Depends(require("viewer"))]
+    decision_id: DecisionId,
+    session: SessionDep,
+    _caller: Annotated[Caller, Depends(require("viewer"))],
 ) -> DecisionRecord:
     """One decision with its evidence and its reviews."""
     record = store.get_decision(session, decision_id)
@@ -169,7 +175,7 @@ def get_decision(
     },
 )
 def review(
-    decision_id: int,
+    decision_id: DecisionId,
     body: ReviewIn,
     session: SessionDep,
     caller: Annotated[Caller, Depends(require("approver"))],
@@ -243,7 +249,7 @@ def create_token(
     responses={404: {"description": "No live token"}},
 )
 def revoke_token(
-    token_id: int, session: SessionDep, caller: Annotated[Caller, Depends(require("admin"))]
+    token_id: TokenId, session: SessionDep, caller: Annotated[Caller, Depends(require("admin"))]
 ) -> Response:
     """Revoke a token."""
     if not store.revoke_token(session, token_id, actor=caller.name):

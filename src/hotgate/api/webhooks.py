@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
+from dateutil import parser as dateutil_parser
 from fastapi import APIRouter, Header, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, SecretStr
@@ -151,12 +153,27 @@ def gitlab_issue(payload: Mapping[str, Any]) -> Issue:
             body=attributes.get("description") or "",
             labels=names(payload.get("labels") or attributes.get("labels"), "title"),
             status=attributes.get("state"),
-            created=parse_time(attributes.get("created_at")),
-            updated=parse_time(attributes.get("updated_at")),
+            created=gitlab_time(attributes.get("created_at")),
+            updated=gitlab_time(attributes.get("updated_at")),
             url=attributes.get("url"),
         )
-    except SourceError as exc:
-        raise HTTPException(422, str(exc)) from None
+    except (SourceError, ValueError, TypeError) as exc:
+        raise HTTPException(422, f"the GitLab issue cannot be read: {exc}") from None
+
+
+def gitlab_time(value: Any) -> datetime | None:
+    """A time as GitLab webhooks send it ("2026-10-30 10:00:00 UTC") or in ISO form."""
+    if not value:
+        return None
+    try:
+        return parse_time(value)
+    except ValueError:
+        try:
+            return dateutil_parser.parse(str(value))
+        except (ValueError, OverflowError):
+            raise HTTPException(
+                422, f"the GitLab delivery has a time hotgate cannot read: {value!r}"
+            ) from None
 
 
 @router.post("/jira", responses=RESPONSES, status_code=202)

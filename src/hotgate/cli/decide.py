@@ -32,6 +32,7 @@ from hotgate.cli.app import (
     say,
 )
 from hotgate.cli.card import decision_card, ranked_table
+from hotgate.cli.change_view import change_csv, print_change_table
 from hotgate.cli.service_commands import DbOption, RecordOption, recording
 from hotgate.model import Decision
 from hotgate.policy.engine import VERDICT_RANK
@@ -125,10 +126,14 @@ def triage(
                 source, policy, context, tally, on_batch=lambda n: progress.advance(task, n),
                 recorder=recorder,
             )
+            changes = service.change_summary(policy, context, tally, recorder)
             if fmt is TriageFormat.csv:
-                _write(out_path, iter([_csv(summary)]))
+                issues_csv = _csv(summary) if not summary.is_empty() else b""
+                _write(out_path, iter([issues_csv, change_csv(changes)]))
             else:
-                _print_table(summary, limit, out_path)
+                if not summary.is_empty() or changes.is_empty():
+                    _print_table(summary, limit, out_path)
+                print_change_table(changes, limit)
     _report(tally)
 
 

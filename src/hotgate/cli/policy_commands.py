@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 
 from hotgate.cli.app import PolicyOption, app, fail, input_errors, out, policy_app, policy_from
+from hotgate.cli.change_view import lane_checklist
 from hotgate.policy.schema import Policy, default_policy_text, load_policy
 
 
@@ -90,6 +91,7 @@ def checklist(policy: Policy) -> str:
     )
     lines.append(calendar_lines(policy))
     lines.append("\n[bold]Core functions[/]: " + ", ".join(escape(n) for n in policy.core_functions))
+    lines.append(lane_checklist(policy))
     return "\n".join(lines)
 
 

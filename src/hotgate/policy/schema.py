@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hotgate.policy.condition import ConditionError, Kind, Node, parse
+from hotgate.policy.lanes import ChangeLane, FixLane
 
 NUMERIC_FIELDS = (
     "severity",
@@ -228,6 +229,8 @@ class Policy(_Strict):
     risk: RiskSettings
     calendar: CalendarSettings = CalendarSettings()
     reports: ReportSettings = ReportSettings()
+    changes: ChangeLane | None = Field(default=None, description="The content lane.")
+    fix_lane: FixLane = FixLane()
     sha256: str = Field(default="", description="Digest of the file the policy was read from.")
 
     @model_validator(mode="after")

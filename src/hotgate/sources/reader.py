@@ -11,7 +11,7 @@ import orjson
 import polars as pl
 import yaml
 
-from hotgate.model import Issue
+from hotgate.model import ChangeRequest, Issue
 from hotgate.policy.signals import issue_from_row
 from hotgate.sources.base import (
     FileFormat,
@@ -26,7 +26,7 @@ from hotgate.sources.base import (
 from hotgate.sources.columnar import IGNORED, read_chunk
 
 # A frame item holds many issues already in the evaluation frame's columns.
-Item = Issue | Skipped | Ignored | pl.DataFrame
+Item = Issue | ChangeRequest | Skipped | Ignored | pl.DataFrame
 BLOCK_BYTES = 16 * 1024 * 1024
 
 
@@ -43,7 +43,9 @@ def _open(path: str) -> IO[bytes]:
         raise SourceError(f"{path}: cannot open: {exc.strerror or exc}") from None
 
 
-def read_issues(path: str, origin: Origin | None = None) -> Iterator[Issue | Skipped | Ignored]:
+def read_issues(
+    path: str, origin: Origin | None = None
+) -> Iterator[Issue | ChangeRequest | Skipped | Ignored]:
     """Like read_items, with issues read as columns turned back into Issue objects."""
     for item in read_items(path, origin):
         if isinstance(item, pl.DataFrame):

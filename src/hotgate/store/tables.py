@@ -6,6 +6,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -21,6 +22,10 @@ from sqlalchemy import (
     TypeDecorator,
 )
 from sqlalchemy.engine import Dialect
+
+# 64-bit ids on PostgreSQL (decisions pile up: every assessment is kept); on SQLite every
+# INTEGER PRIMARY KEY is already 64-bit and must stay INTEGER to be the rowid
+BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 metadata = MetaData(
     naming_convention={
@@ -56,7 +61,7 @@ def _at(name: str = "created_at") -> Column[Any]:
 issues = Table(
     "issues",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("key", String(300), nullable=False, unique=True),
     Column("source", String(50), nullable=False),
     Column("title", Text, nullable=False),
@@ -70,7 +75,7 @@ issues = Table(
 decisions = Table(
     "decisions",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("subject_key", String(300), nullable=False),
     Column("subject_kind", String(10), nullable=False),
     Column("source", String(50), nullable=False),
@@ -105,8 +110,8 @@ decisions = Table(
 reviews = Table(
     "reviews",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("decision_id", Integer, ForeignKey("decisions.id"), nullable=False, index=True),
+    Column("id", BigId, primary_key=True),
+    Column("decision_id", BigId, ForeignKey("decisions.id"), nullable=False, index=True),
     Column("action", String(20), nullable=False),
     Column("from_state", String(20), nullable=False),
     Column("to_state", String(20), nullable=False),
@@ -153,7 +158,7 @@ api_tokens = Table(
 audit_log = Table(
     "audit_log",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("at", DateTime(timezone=True), nullable=False, index=True),
     Column("actor", String(200), nullable=False),
     Column("action", String(50), nullable=False),

@@ -13,6 +13,7 @@
         datasets: VERDICTS.map((v) => ({
           label: v,
           backgroundColor: COLOURS[v],
+          maxBarThickness: 56,
           data: days.map((d) => (data.by_day.find((r) => r.day === d && r.verdict === v) || { count: 0 }).count),
         })),
       },
@@ -22,14 +23,14 @@
       type: "bar",
       data: {
         labels: data.per_release.map((r) => r.release),
-        datasets: [{ label: "hotfixes", backgroundColor: COLOURS.hotfix, data: data.per_release.map((r) => r.count) }],
+        datasets: [{ label: "hotfixes", backgroundColor: COLOURS.hotfix, maxBarThickness: 56, data: data.per_release.map((r) => r.count) }],
       },
       options: { maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
     });
     const states = Object.keys(data.states);
     new Chart(document.getElementById("states"), {
       type: "bar",
-      data: { labels: states, datasets: [{ label: "decisions", backgroundColor: "#2f5bd3", data: states.map((s) => data.states[s]) }] },
+      data: { labels: states, datasets: [{ label: "decisions", backgroundColor: "#2f5bd3", maxBarThickness: 28, data: states.map((s) => data.states[s]) }] },
       options: { indexAxis: "y", maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } },
     });
   }

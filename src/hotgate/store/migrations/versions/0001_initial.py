@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from hotgate.store.tables import JSONText
+from hotgate.store.tables import BigId, JSONText
 
 revision = "0001"
 down_revision = None
@@ -37,7 +37,7 @@ def upgrade() -> None:
     """Create every table, and make the audit log refuse updates and deletes."""
     op.create_table(
         "issues",
-        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("id", BigId, primary_key=True),
         sa.Column("key", sa.String(300), nullable=False),
         sa.Column("source", sa.String(50), nullable=False),
         sa.Column("title", sa.Text, nullable=False),
@@ -51,7 +51,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "decisions",
-        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("id", BigId, primary_key=True),
         sa.Column("subject_key", sa.String(300), nullable=False),
         sa.Column("subject_kind", sa.String(10), nullable=False),
         sa.Column("source", sa.String(50), nullable=False),
@@ -83,8 +83,8 @@ def upgrade() -> None:
     op.create_index("ix_decisions_created_at", "decisions", ["created_at"])
     op.create_table(
         "reviews",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("decision_id", sa.Integer, nullable=False),
+        sa.Column("id", BigId, primary_key=True),
+        sa.Column("decision_id", BigId, nullable=False),
         sa.Column("action", sa.String(20), nullable=False),
         sa.Column("from_state", sa.String(20), nullable=False),
         sa.Column("to_state", sa.String(20), nullable=False),
@@ -134,7 +134,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "audit_log",
-        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("id", BigId, primary_key=True),
         sa.Column("at", AT, nullable=False),
         sa.Column("actor", sa.String(200), nullable=False),
         sa.Column("action", sa.String(50), nullable=False),

@@ -1,0 +1,63 @@
+"""The fix lane's link to the record: a hotfix pull request names an issue decided `hotfix`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import inspect
+from sqlalchemy.exc import SQLAlchemyError
+
+from hotgate import store
+from hotgate.gate import Refusal
+from hotgate.policy.lanes import FixLane
+
+# Review states in which a hotfix decision no longer lets a pull request through.
+CLOSED_STATES = {"rejected", "rolled-back"}
+APPROVED_STATES = {"approved", "overridden", "deployed", "verified"}
+
+
+class StoreUnavailableError(ValueError):
+    """The decision store cannot be opened; the message names the database."""
+
+
+def _shown(url: str) -> str:
+    """The database URL without its password, for messages."""
+    head, at, tail = url.rpartition("@")
+    return f"{head.split('://')[0]}://…@{tail}" if at else url
+
+
+def issue_refusals(fix: FixLane, key: str, url: str) -> list[Refusal]:
+    """Reasons to refuse a fix-lane change: the issue's latest stored decision is not a hotfix."""
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        raise StoreUnavailableError(
+            f"no decision store at {url}: set HOTGATE_DATABASE_URL, or record decisions first"
+        )
+    engine = store.make_engine(url)
+    try:
+        if not inspect(engine).has_table("decisions"):
+            raise StoreUnavailableError(f"{_shown(url)} holds no decisions table")
+        with store.session_factory(engine)() as session:
+            found, _ = store.list_decisions(session, key=key, limit=1)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise StoreUnavailableError(
+            f"cannot read the decision store {_shown(url)}: {reason}"
+        ) from None
+    finally:
+        engine.dispose()
+    if not found:
+        return [Refusal(f"{key} has no stored decision; decide it first (hotgate assess/triage)")]
+    latest = found[0]
+    verdict = latest.final_verdict or latest.verdict
+    if verdict != "hotfix":
+        return [Refusal(f"{key} was decided '{verdict}', not 'hotfix' (decision {latest.id})")]
+    if latest.state in CLOSED_STATES:
+        return [Refusal(f"{key}: its hotfix decision {latest.id} is {latest.state}")]
+    if fix.require_approval and latest.state not in APPROVED_STATES:
+        return [
+            Refusal(
+                f"{key}: its hotfix decision {latest.id} is {latest.state}; "
+                "the policy needs it approved"
+            )
+        ]
+    return []

@@ -1,0 +1,150 @@
+"""`hotgate triage` and `assess` keep their decisions on record; db, token and serve commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from hotgate import store
+from hotgate.cli import app
+from hotgate.store.tables import decisions
+from hotgate.store.testing import sample_issue
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def backlog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A JSON Lines backlog of three bugs, in a fresh current folder."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(store.DATABASE_URL_ENV, raising=False)
+    path = tmp_path / "backlog.jsonl"
+    issues = [sample_issue(1), sample_issue(2, "no-hotfix"), sample_issue(3, "needs-info")]
+    path.write_bytes(b"".join(orjson.dumps(i.model_dump(mode="json")) + b"\n" for i in issues))
+    return path
+
+
+def _rows(url: str) -> list[tuple[str, str, bool, bool]]:
+    engine = store.make_engine(url)
+    with engine.connect() as connection:
+        query = select(
+            decisions.c.subject_key,
+            decisions.c.verdict,
+            decisions.c.verdict_changed,
+            decisions.c.latest,
+        )
+        rows = [tuple(row) for row in connection.execute(query.order_by(decisions.c.id))]
+    engine.dispose()
+    return rows  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("fmt", ["table", "jsonl", "json", "csv"])
+def test_triage_records_beside_the_policy_by_default(backlog: Path, fmt: str) -> None:
+    result = runner.invoke(app, ["triage", str(backlog), "--format", fmt, "--as-of", "2026-11-01"])
+    assert result.exit_code == 0, result.output
+    rows = _rows(f"sqlite:///{backlog.parent / 'hotgate.db'}")
+    assert sorted((key, verdict) for key, verdict, _, _ in rows) == [
+        ("github:acme/shop#1", "hotfix"),
+        ("github:acme/shop#2", "no-hotfix"),
+        ("github:acme/shop#3", "needs-info"),
+    ]
+
+
+def test_a_second_run_marks_changed_verdicts(backlog: Path) -> None:
+    runner.invoke(app, ["triage", str(backlog), "--as-of", "2026-11-01"])
+    result = runner.invoke(
+        app, ["triage", str(backlog), "--as-of", "2026-11-01", "--next-release", "2026-11-02"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = _rows(f"sqlite:///{backlog.parent / 'hotgate.db'}")
+    assert len(rows) == 6
+    newest = {key: (verdict, changed) for key, verdict, changed, latest in rows if latest}
+    assert newest["github:acme/shop#1"] == ("wait", True)
+    assert newest["github:acme/shop#2"] == ("no-hotfix", False)
+
+
+def test_no_record_writes_nothing(backlog: Path) -> None:
+    result = runner.invoke(app, ["triage", str(backlog), "--no-record"])
+    assert result.exit_code == 0, result.output
+    assert not (backlog.parent / "hotgate.db").exists()
+
+
+def test_db_chooses_the_database(backlog: Path, database_url: str) -> None:
+    result = runner.invoke(app, ["triage", str(backlog), "--db", database_url, "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert len(_rows(database_url)) == 3
+    assert not (backlog.parent / "hotgate.db").exists()
+
+
+def test_the_environment_chooses_the_database(
+    backlog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    monkeypatch.setenv(store.DATABASE_URL_ENV, url)
+    assert runner.invoke(app, ["triage", str(backlog)]).exit_code == 0
+    assert len(_rows(url)) == 3
+
+
+def test_assess_records_the_whole_decision(backlog: Path, tmp_path: Path) -> None:
+    one = tmp_path / "one.json"
+    one.write_bytes(orjson.dumps(sample_issue(9, "needs-info").model_dump(mode="json")))
+    result = runner.invoke(app, ["assess", str(one), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    engine = store.make_engine(f"sqlite:///{tmp_path / 'hotgate.db'}")
+    with store.session_factory(engine)() as session:
+        [item], _ = store.list_decisions(session)
+        record = store.get_decision(session, item.id)
+    engine.dispose()
+    assert record is not None
+    assert record.evidence == orjson.loads(result.stdout)
+
+
+def test_an_unusable_database_is_a_one_line_error(backlog: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = runner.invoke(app, ["triage", str(backlog), "--db", f"sqlite:///{blocker}/x.db"])
+    assert result.exit_code == 2
+    assert "cannot" in result.output
+    assert "--no-record" in result.output
+
+
+def test_db_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(store.DATABASE_URL_ENV, raising=False)
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "up to date" in result.output
+    assert (tmp_path / "hotgate.db").is_file()
+
+
+def test_tokens_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(store.DATABASE_URL_ENV, raising=False)
+    made = runner.invoke(app, ["token", "create", "--role", "approver", "--name", "Ada"])
+    assert made.exit_code == 0, made.output
+    secret = made.stdout.strip()
+    assert secret.startswith("hg_")
+    listed = runner.invoke(app, ["token", "list"])
+    assert listed.stdout.split() == ["1", "approver", "Ada", "live"]
+    assert secret not in listed.stdout
+    assert runner.invoke(app, ["token", "revoke", "1"]).exit_code == 0
+    assert "revoked" in runner.invoke(app, ["token", "list"]).stdout
+    assert runner.invoke(app, ["token", "revoke", "1"]).exit_code == 2
+    bad = runner.invoke(app, ["token", "create", "--role", "owner"])
+    assert bad.exit_code == 2
+    assert "viewer, requester, approver, admin" in bad.output
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "::"])
+def test_serve_refuses_a_public_address_without_tokens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, host: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(store.DATABASE_URL_ENV, raising=False)
+    result = runner.invoke(app, ["serve", "--host", host])
+    assert result.exit_code == 2
+    assert "hotgate token create --role" in result.output

@@ -1,0 +1,284 @@
+"""The web pages: queue, decision, review actions, audit, dashboard, sign-in; all escaped."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotgate import store
+from hotgate.api import Settings, create_app
+from hotgate.model import Release
+from hotgate.policy.calendar import context_from_options
+from hotgate.policy.engine import evaluate
+from hotgate.policy.signals import issues_frame
+from hotgate.store.testing import builtin_policy, sample_decisions, sample_issue
+
+EVIL = '<script>alert("owned")</script> Checkout <b>broken</b>'
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def recorded(sessions: sessionmaker[Session]) -> dict[str, int]:
+    """Decisions on record: three assessed alone, one from a bulk run, one with a hostile title."""
+    issues = [
+        sample_issue(1),
+        sample_issue(2, "no-hotfix"),
+        sample_issue(3, "needs-info"),
+        sample_issue(4, title=EVIL),
+    ]
+    context = context_from_options(date(2026, 11, 1), None)
+    with sessions.begin() as session:
+        store.record_decisions(session, sample_decisions(issues))
+        frame = evaluate(builtin_policy(), issues_frame([sample_issue(5, "needs-info")]), context)
+        store.record_frames(session, [frame], builtin_policy(), context.as_of, None)
+        items, _ = store.list_decisions(session, limit=10)
+    return {item.subject_key.rsplit("#", 1)[1]: item.id for item in items}
+
+
+def _signed_in(client: TestClient, token: str) -> None:
+    answer = client.post("/signin", data={"token": token, "next": "/"})
+    assert answer.status_code == 303
+
+
+def test_the_queue_ranks_and_escapes(client: TestClient, recorded: dict[str, int]) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    html = page.text
+    assert "<script>alert" not in html
+    assert (
+        "&lt;script&gt;alert(&#34;owned&#34;)&lt;/script&gt; Checkout &lt;b&gt;broken&lt;/b&gt;"
+        in html
+    )
+    order = [int(n) for n in re.findall(r"<code>github:acme/shop#(\d+)</code>", html)]
+    assert order[:2] in ([1, 4], [4, 1])
+    assert order[-1] == 2
+    assert "Content-Security-Policy" in page.headers or "content-security-policy" in page.headers
+
+
+@pytest.mark.parametrize(
+    ("query", "shown", "hidden"),
+    [
+        ("?verdict=no-hotfix", ["#2<"], ["#1<", "#3<"]),
+        ("?verdict=needs-info", ["#3<", "#5<"], ["#1<", "#2<"]),
+        ("?state=approved", [], ["#1<", "#2<"]),
+        ("?source=github&verdict=hotfix", ["#1<", "#4<"], ["#2<"]),
+        ("?verdict=nonsense", ["#1<", "#2<"], []),
+    ],
+)
+def test_the_queue_filters(
+    client: TestClient, recorded: dict[str, int], query: str, shown: list[str], hidden: list[str]
+) -> None:
+    html = client.get(f"/{query}").text
+    for key in shown:
+        assert f"github:acme/shop{key}/code>" in html
+    for key in hidden:
+        assert f"github:acme/shop{key}/code>" not in html
+
+
+def test_htmx_gets_only_the_table(client: TestClient, recorded: dict[str, int]) -> None:
+    part = client.get("/?verdict=hotfix", headers={**HX, "HX-Target": "queue"}).text
+    assert part.lstrip().startswith('<section id="queue"')
+    assert "<html" not in part
+
+
+def test_an_empty_queue_says_what_to_do(client: TestClient) -> None:
+    assert "hotgate triage FILE" in client.get("/").text
+
+
+def test_the_decision_page_shows_the_checklist(
+    client: TestClient, recorded: dict[str, int]
+) -> None:
+    html = client.get(f"/decisions/{recorded['3']}").text
+    assert "Checklist" in html
+    assert "Still to ask" in html
+    assert "Is there a workaround at all?" in html
+    assert "How the numbers were computed" in html
+    assert "Sign in</a> with an approver token" in html
+
+
+def test_a_bulk_decision_page_says_it_is_compact(
+    client: TestClient, recorded: dict[str, int]
+) -> None:
+    html = client.get(f"/decisions/{recorded['5']}").text
+    assert "Recorded by a bulk triage run" in html
+    assert "Still to ask" in html
+
+
+def test_the_decision_page_escapes_the_title(client: TestClient, recorded: dict[str, int]) -> None:
+    html = client.get(f"/decisions/{recorded['4']}").text
+    assert "<script>alert" not in html
+    assert "<b>broken</b>" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_a_missing_decision_page_is_404(client: TestClient) -> None:
+    answer = client.get("/decisions/99999")
+    assert answer.status_code == 404
+    assert "There is no decision 99999" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("who", "hx", "form", "status", "text", "state"),
+    [
+        ("approver", True, {"action": "approve", "version": "1"}, 200, "approved", "approved"),
+        (
+            "admin",
+            True,
+            {"action": "override", "version": "1", "verdict": "wait", "reason": "release Monday"},
+            200,
+            "release Monday",
+            "overridden",
+        ),
+        (
+            "approver",
+            True,
+            {"action": "approve", "version": "7"},
+            409,
+            "changed since you loaded it",
+            "proposed",
+        ),
+        (
+            "approver",
+            True,
+            {"action": "override", "version": "1", "verdict": "wait"},
+            422,
+            "needs a reason",
+            "proposed",
+        ),
+        ("approver", True, {"action": "sing", "version": "1"}, 422, "not valid", "proposed"),
+        ("approver", False, {"action": "approve", "version": "1"}, 403, "own pages", "proposed"),
+        (
+            "viewer",
+            True,
+            {"action": "approve", "version": "1"},
+            403,
+            "needs the approver role",
+            "proposed",
+        ),
+        (None, True, {"action": "approve", "version": "1"}, 401, "approver role", "proposed"),
+    ],
+)
+def test_reviews_from_the_page(
+    client: TestClient,
+    recorded: dict[str, int],
+    tokens: dict[str, str],
+    who: str | None,
+    hx: bool,
+    form: dict[str, str],
+    status: int,
+    text: str,
+    state: str,
+) -> None:
+    if who:
+        _signed_in(client, tokens[who])
+    decision_id = recorded["1"]
+    answer = client.post(f"/decisions/{decision_id}/review", data=form, headers=HX if hx else {})
+    assert answer.status_code == status
+    assert text in answer.text
+    assert f'<span class="state state-{state}">{state}</span>' in answer.text
+    record = client.get(f"/api/v1/decisions/{decision_id}").json()
+    assert record["state"] == state
+
+
+def test_the_review_panel_offers_the_next_steps(
+    client: TestClient, recorded: dict[str, int], tokens: dict[str, str]
+) -> None:
+    _signed_in(client, tokens["approver"])
+    decision_id = recorded["1"]
+    html = client.get(f"/decisions/{decision_id}").text
+    assert 'data-action="approve"' in html
+    assert 'data-action="deployed"' not in html
+    client.post(
+        f"/decisions/{decision_id}/review", data={"action": "approve", "version": "1"}, headers=HX
+    )
+    html = client.get(f"/decisions/{decision_id}").text
+    assert 'data-action="approve"' not in html
+    assert 'data-action="deployed"' in html
+    assert "Approver Person" in html
+
+
+@pytest.mark.parametrize(
+    ("target", "landing"),
+    [
+        ("/audit", "/audit"),
+        ("//evil.example/x", "/"),
+        ("https://evil.example/", "/"),
+        ("/\\evil", "/"),
+    ],
+)
+def test_sign_in_goes_back_only_to_this_site(
+    client: TestClient, tokens: dict[str, str], target: str, landing: str
+) -> None:
+    answer = client.post("/signin", data={"token": tokens["viewer"], "next": target})
+    assert answer.status_code == 303
+    assert answer.headers["location"] == landing
+    cookie = answer.headers["set-cookie"].lower()
+    assert "httponly" in cookie
+    assert "samesite=strict" in cookie
+
+
+def test_a_wrong_token_does_not_sign_in(client: TestClient) -> None:
+    answer = client.post("/signin", data={"token": "hg_wrong", "next": "/"})
+    assert answer.status_code == 401
+    assert "unknown or revoked" in answer.text
+    assert "set-cookie" not in answer.headers
+
+
+def test_sign_out_forgets_the_cookie(client: TestClient, tokens: dict[str, str]) -> None:
+    _signed_in(client, tokens["approver"])
+    assert '<span class="who-name">Approver Person</span>' in client.get("/").text
+    client.post("/signout")
+    assert '<span class="who-name">' not in client.get("/").text
+
+
+@pytest.mark.parametrize("path", ["/", "/audit", "/dashboard", "/decisions/1"])
+def test_a_public_server_asks_to_sign_in(
+    settings: Settings, tokens: dict[str, str], path: str
+) -> None:
+    public = settings.model_copy(update={"host": "0.0.0.0"})
+    with TestClient(create_app(public), follow_redirects=False) as client:
+        answer = client.get(path)
+        assert answer.status_code == 303
+        assert answer.headers["location"].startswith("/signin?next=")
+        _signed_in(client, tokens["viewer"])
+        assert client.get(path).status_code in {200, 404}
+
+
+def test_the_audit_page(
+    client: TestClient, recorded: dict[str, int], tokens: dict[str, str]
+) -> None:
+    _signed_in(client, tokens["approver"])
+    client.post(
+        f"/decisions/{recorded['1']}/review",
+        data={
+            "action": "override",
+            "version": "1",
+            "verdict": "no-hotfix",
+            "reason": "<i>staff only</i>",
+        },
+        headers=HX,
+    )
+    html = client.get("/audit").text
+    assert "review.override" in html
+    assert "&lt;i&gt;staff only&lt;/i&gt;" in html
+    assert f'href="/decisions/{recorded["1"]}"' in html
+
+
+def test_the_dashboard_carries_its_chart_data_safely(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    hostile = Release(
+        name="</script><script>alert(1)</script>", date=date(2026, 11, 20), days_until=19
+    )
+    [decision] = sample_decisions([sample_issue(1)])
+    with sessions.begin() as session:
+        store.record_decisions(session, [decision.model_copy(update={"release": hostile})])
+    html = client.get("/dashboard").text
+    assert "</script><script>alert(1)" not in html
+    assert 'id="chart-data"' in html
+    assert '<script src="/static/vendor/chart.umd.min.js"' in html
+    assert "Hotfixes per release" in html
