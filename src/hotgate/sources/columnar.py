@@ -12,6 +12,7 @@ from hotgate.policy.signals import ISSUE_SCHEMA
 # A columnar mapping from a chunk of raw tracker records to hotgate's issue columns.
 FrameMapper = Callable[[pl.DataFrame], pl.DataFrame | None]
 IGNORED = "_ignored"
+COUNTS = ("duplicates", "votes", "reactions", "watchers", "comment_count")
 
 
 def read_chunk(data: bytes, schema: dict[str, pl.DataType] | None) -> pl.DataFrame | None:
@@ -54,12 +55,13 @@ def conform(mapped: pl.DataFrame) -> pl.DataFrame | None:
     """Put mapped columns in the issue schema; None when a row lacks a key or a title."""
     missing = [name for name in ISSUE_SCHEMA if name not in mapped.columns]
     filled = mapped.with_columns([pl.lit(None, dtype=ISSUE_SCHEMA[n]).alias(n) for n in missing])
-    keep = [IGNORED] if IGNORED in filled.columns else []
+    keep = [pl.col(IGNORED)] if IGNORED in filled.columns else []
     shaped = filled.select([pl.col(n).cast(t) for n, t in ISSUE_SCHEMA.items()] + keep)
     subjects = shaped.filter(~pl.col(IGNORED)) if keep else shaped
+    counts = [pl.col(c).fill_null(0) for c in COUNTS]
     bad = subjects.select(
         pl.col("key").is_null().any()
         | (pl.col("title").fill_null("").str.strip_chars() == "").any()
-        | (pl.min_horizontal([pl.col(c).fill_null(0) for c in ("duplicates", "votes", "reactions", "watchers", "comment_count")]) < 0).any()
+        | (pl.min_horizontal(counts) < 0).any()
     ).item()
     return None if bad else shaped
