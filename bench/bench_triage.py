@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -61,17 +60,18 @@ def parse_polars(path: Path) -> int:
     return count
 
 
-def triage(path: Path) -> tuple[float, float]:
-    """Run the real command line in a child process: wall seconds and peak memory (MiB)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def triage(path: Path, record: bool = False) -> tuple[float, float]:
+    """Run the real command line in a child process: wall seconds and its peak memory (MiB)."""
+    store = ["--db", f"sqlite:///{OUT / 'bench.db'}"] if record else ["--no-record"]
+    (OUT / "bench.db").unlink(missing_ok=True)
+    command = ["hotgate", "triage", str(path), "--format", "csv", "--out", os.devnull]
     start = time.perf_counter()
-    subprocess.run(
-        ["hotgate", "triage", str(path), "--format", "csv", "--out", os.devnull, "--as-of", "2026-11-23"],
-        check=True,
-    )
+    child = subprocess.Popen([*command, "--as-of", "2026-11-23", *store])
+    _, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, max(peak, before) / 1024
+    if status:
+        raise SystemExit(f"hotgate triage failed on {path}")
+    return elapsed, usage.ru_maxrss / 1024
 
 
 def latency(path: Path, samples: int = 500) -> dict[str, float]:
@@ -110,13 +110,19 @@ def main() -> None:
             f"| {size:,} | {path.stat().st_size / 2**20:,.0f} MiB | {size / orjson_s:,.0f} | "
             f"{size / polars_s:,.0f} | {size / triage_s:,.0f} | {triage_s:.1f} s | {peak:,.0f} MiB |"
         )
-    lat = latency(OUT / f"issues_{args.sizes[0]}.jsonl")
+    first = OUT / f"issues_{args.sizes[0]}.jsonl"
+    recorded_s, recorded_peak = triage(first, record=True)
+    lat = latency(first)
     report = "\n".join(
         [
             "| issues | file | parse only, orjson (issues/s) | parse only, polars (issues/s) | "
             "triage (issues/s) | triage wall time | triage peak memory |",
             "|---|---|---|---|---|---|---|",
             *rows,
+            "",
+            f"Deciding and recording the {args.sizes[0]:,} decisions (with their evidence) in "
+            f"SQLite: {recorded_s:.1f} s ({args.sizes[0] / recorded_s:,.0f} issues/s), "
+            f"peak memory {recorded_peak:,.0f} MiB.",
             "",
             f"One subject at a time (assess path): p50 {lat['p50']:.2f} ms, "
             f"p95 {lat['p95']:.2f} ms, p99 {lat['p99']:.2f} ms",
