@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.base import RequestResponseEndpoint
 
 from hotgate import service, store
+from hotgate.api.batcher import Batcher
 from hotgate.api.settings import Settings
 from hotgate.policy.schema import load_policy
 
@@ -42,7 +43,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = service.open_store(settings.url())
         app.state.engine = engine
         app.state.sessions = store.session_factory(engine)
+        batcher = app.state.batcher = Batcher(app.state.policy)
+        batcher.start()
         yield
+        await batcher.close()
         engine.dispose()
 
     app = FastAPI(
