@@ -32,14 +32,43 @@ import httpx
 import orjson
 from fastapi import FastAPI, Request
 
-WORDS = (
-    "page checkout login cart search button image video menu header footer account profile "
-    "order payment shipping banner text layout font scroll click load render mobile desktop"
-).split()
+WORDS = [
+    "page",
+    "checkout",
+    "login",
+    "cart",
+    "search",
+    "button",
+    "image",
+    "video",
+    "menu",
+    "header",
+    "footer",
+    "account",
+    "profile",
+    "order",
+    "payment",
+    "shipping",
+    "banner",
+    "text",
+    "layout",
+    "font",
+    "scroll",
+    "click",
+    "load",
+    "render",
+    "mobile",
+    "desktop",
+]
 SYMPTOMS = [
-    "crashes on every page load", "shows an error for every user", "is slow when the list is long",
-    "has a typo in the footer", "looks wrong on one old phone", "loses the order when saved",
-    "never finishes loading", "works after a refresh",
+    "crashes on every page load",
+    "shows an error for every user",
+    "is slow when the list is long",
+    "has a typo in the footer",
+    "looks wrong on one old phone",
+    "loses the order when saved",
+    "never finishes loading",
+    "works after a refresh",
 ]
 
 
@@ -99,12 +128,18 @@ def _free_port() -> int:
 
 def _start(kind: str, database: str) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
-    process = subprocess.Popen([sys.executable, __file__, "--serve", kind, "--port", str(port), "--database", database])
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--serve", kind, "--port", str(port), "--database", database]
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            httpx.post(f"{url}/api/v1/assess", content=orjson.dumps(generated_issue(0, random.Random(0))), timeout=5)
+            httpx.post(
+                f"{url}/api/v1/assess",
+                content=orjson.dumps(generated_issue(0, random.Random(0))),
+                timeout=5,
+            )
             return process, url
         except httpx.TransportError:
             time.sleep(0.1)
@@ -119,16 +154,27 @@ def _summary(latencies: list[float], errors: int, elapsed: float) -> dict[str, f
     ordered = sorted(latencies)
 
     def pct(p: float) -> float:
-        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000 if ordered else float("nan")
+        return (
+            ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
+            if ordered
+            else float("nan")
+        )
 
     return {
-        "requests": len(ordered), "errors": errors, "rps": len(ordered) / elapsed,
-        "p50_ms": pct(0.50), "p90_ms": pct(0.90), "p99_ms": pct(0.99), "max_ms": ordered[-1] * 1000 if ordered else 0,
+        "requests": len(ordered),
+        "errors": errors,
+        "rps": len(ordered) / elapsed,
+        "p50_ms": pct(0.50),
+        "p90_ms": pct(0.90),
+        "p99_ms": pct(0.99),
+        "max_ms": ordered[-1] * 1000 if ordered else 0,
         "mean_ms": statistics.fmean(ordered) * 1000 if ordered else float("nan"),
     }
 
 
-async def fixed_rate(url: str, bodies: list[bytes], rate: float, seconds: float) -> dict[str, float]:
+async def fixed_rate(
+    url: str, bodies: list[bytes], rate: float, seconds: float
+) -> dict[str, float]:
     """Open loop: request i is due at start + i/rate; latency counts from when it was due."""
     latencies: list[float] = []
     errors = 0
@@ -139,7 +185,11 @@ async def fixed_rate(url: str, bodies: list[bytes], rate: float, seconds: float)
 
         async def one(i: int, due: float) -> None:
             nonlocal errors
-            answer = await client.post("/api/v1/assess", content=bodies[i % len(bodies)], headers={"content-type": "application/json"})
+            answer = await client.post(
+                "/api/v1/assess",
+                content=bodies[i % len(bodies)],
+                headers={"content-type": "application/json"},
+            )
             if answer.status_code != 200:
                 errors += 1
             latencies.append(time.perf_counter() - due)
@@ -156,7 +206,9 @@ async def fixed_rate(url: str, bodies: list[bytes], rate: float, seconds: float)
     return _summary(latencies, errors, elapsed)
 
 
-async def max_rate(url: str, bodies: list[bytes], connections: int, seconds: float) -> dict[str, float]:
+async def max_rate(
+    url: str, bodies: list[bytes], connections: int, seconds: float
+) -> dict[str, float]:
     """Closed loop: each connection sends its next request when the last one is answered."""
     latencies: list[float] = []
     errors = 0
@@ -168,7 +220,11 @@ async def max_rate(url: str, bodies: list[bytes], connections: int, seconds: flo
             i = offset
             while time.perf_counter() < stop:
                 sent = time.perf_counter()
-                answer = await client.post("/api/v1/assess", content=bodies[i % len(bodies)], headers={"content-type": "application/json"})
+                answer = await client.post(
+                    "/api/v1/assess",
+                    content=bodies[i % len(bodies)],
+                    headers={"content-type": "application/json"},
+                )
                 latencies.append(time.perf_counter() - sent)
                 errors += answer.status_code != 200
                 i += connections
@@ -196,7 +252,10 @@ def bulk_recording(count: int) -> dict[str, float]:
     issues = [github.to_issue(generated_issue(n, rng), Origin()) for n in range(1, count + 1)]
     policy = load_policy(None)
     context = context_from_options(date(2026, 11, 1), None)
-    frames = [evaluate(policy, issues_frame(issues[i : i + 50_000]), context) for i in range(0, count, 50_000)]  # type: ignore[arg-type]
+    frames = [
+        evaluate(policy, issues_frame(issues[i : i + 50_000]), context)
+        for i in range(0, count, 50_000)
+    ]  # type: ignore[arg-type]
     results: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
@@ -219,7 +278,11 @@ def _table(title: str, rows: dict[str, dict[str, float]]) -> str:
     keys = ["rps", "p50_ms", "p90_ms", "p99_ms", "max_ms", "errors"]
     lines = [f"\n{title}", "| run | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
     for name, row in rows.items():
-        lines.append(f"| {name} | " + " | ".join(f"{row[k]:.1f}" if k != "errors" else str(int(row[k])) for k in keys) + " |")
+        lines.append(
+            f"| {name} | "
+            + " | ".join(f"{row[k]:.1f}" if k != "errors" else str(int(row[k])) for k in keys)
+            + " |"
+        )
     return "\n".join(lines)
 
 
@@ -232,7 +295,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--rate", type=float, default=100)
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--record", type=int, default=100_000, help="decisions to record in bulk (0: skip)")
+    parser.add_argument(
+        "--record", type=int, default=100_000, help="decisions to record in bulk (0: skip)"
+    )
     options = parser.parse_args()
     if options.serve:
         serve(options.serve, options.port, options.database)
@@ -245,7 +310,9 @@ def main() -> None:
             process, url = _start(kind, f"sqlite:///{Path(folder) / 'bench.db'}")
             try:
                 asyncio.run(fixed_rate(url, bodies, options.rate, 3))  # warm up
-                rows[f"{kind} at {options.rate:.0f} req/s"] = asyncio.run(fixed_rate(url, bodies, options.rate, options.seconds))
+                rows[f"{kind} at {options.rate:.0f} req/s"] = asyncio.run(
+                    fixed_rate(url, bodies, options.rate, options.seconds)
+                )
                 rows[f"{kind} at max rate ({options.connections} connections)"] = asyncio.run(
                     max_rate(url, bodies, options.connections, options.seconds / 2)
                 )

@@ -17,14 +17,21 @@ from hotgate.store.testing import builtin_policy, sample_issue
 def test_a_batch_decides_like_one_at_a_time(size: int) -> None:
     kinds = ["hotfix", "no-hotfix", "needs-info"]
     issues = [sample_issue(n, kinds[n % 3]) for n in range(size)]
-    contexts = [context_from_options(date(2026, 11, 1), date(2026, 11, 2) if n % 2 else None) for n in range(size)]
+    contexts = [
+        context_from_options(date(2026, 11, 1), date(2026, 11, 2) if n % 2 else None)
+        for n in range(size)
+    ]
     policy = builtin_policy()
 
     async def together() -> list[object]:
         batcher = Batcher(policy)
         batcher.start()
         try:
-            return list(await asyncio.gather(*(batcher.decide(i, c) for i, c in zip(issues, contexts, strict=True))))
+            return list(
+                await asyncio.gather(
+                    *(batcher.decide(i, c) for i, c in zip(issues, contexts, strict=True))
+                )
+            )
         finally:
             await batcher.close()
 
@@ -33,7 +40,9 @@ def test_a_batch_decides_like_one_at_a_time(size: int) -> None:
     assert decided == alone
 
 
-def test_a_failing_batch_fails_its_requests_and_the_worker_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_batch_fails_its_requests_and_the_worker_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     policy = builtin_policy()
     context = context_from_options(date(2026, 11, 1), None)
     real = service.decide_issues
