@@ -101,6 +101,7 @@ def baseline_app() -> Any:
 
     @app.post("/api/v1/assess")
     async def bare(request: Request) -> dict[str, Any]:
+        """Parse the body and answer."""
         document = orjson.loads(await request.body())
         return {"verdict": "hotfix", "key": document.get("number")}
 
@@ -154,6 +155,7 @@ def _summary(latencies: list[float], errors: int, elapsed: float) -> dict[str, f
     ordered = sorted(latencies)
 
     def pct(p: float) -> float:
+        """The p-th quantile in milliseconds."""
         return (
             ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
             if ordered
@@ -184,6 +186,7 @@ async def fixed_rate(
         total = int(rate * seconds)
 
         async def one(i: int, due: float) -> None:
+            """Send request i and note its latency from when it was due."""
             nonlocal errors
             answer = await client.post(
                 "/api/v1/assess",
@@ -216,6 +219,7 @@ async def max_rate(
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
 
         async def worker(offset: int) -> None:
+            """Send requests one after another until the time is up."""
             nonlocal errors
             i = offset
             while time.perf_counter() < stop:
