@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import polars as pl
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from hotgate import store
@@ -269,9 +271,28 @@ class Recorder:
         self.counts.changed += counts.changed
 
 
-def open_store(url: str) -> Engine:
-    """An engine on an up-to-date store (migrations applied when needed)."""
+def open_store(url: str, wait: float = 30) -> Engine:
+    """An engine on an up-to-date store (migrations applied when needed).
+
+    Two runs starting at once on a new database both try to migrate it; the one that loses
+    waits for the other to finish instead of failing.
+    """
     engine = store.make_engine(url)
-    if not store.is_current(engine):
+    if store.is_current(engine):
+        return engine
+    try:
         store.upgrade(engine)
+    except SQLAlchemyError:
+        deadline = time.monotonic() + wait
+        while not _current(engine):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
     return engine
+
+
+def _current(engine: Engine) -> bool:
+    try:
+        return store.is_current(engine)
+    except SQLAlchemyError:
+        return False

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+# the webhook secrets the test server is configured with
+SECRETS = {
+    "github_webhook_secret": "gh-secret-for-tests",
+    "gitlab_webhook_token": "gl-token-for-tests",
+    "jira_webhook_secret": "jira-secret-for-tests",
+}
+
 
 def github_issue(
     number: int = 12, title: str = "Checkout crashes for every user"

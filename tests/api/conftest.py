@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from api_payloads import SECRETS
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -13,12 +14,6 @@ from hotgate.api import Settings, create_app
 from hotgate.store.fixtures import database_url, engine, migrated, sessions
 
 __all__ = ["database_url", "engine", "migrated", "sessions"]
-
-SECRETS = {
-    "github_webhook_secret": "gh-secret-for-tests",
-    "gitlab_webhook_token": "gl-token-for-tests",
-    "jira_webhook_secret": "jira-secret-for-tests",
-}
 
 
 @pytest.fixture

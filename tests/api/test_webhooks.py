@@ -10,8 +10,7 @@ from typing import Any
 
 import orjson
 import pytest
-from api_payloads import github_event, gitlab_event, jira_event
-from conftest import SECRETS
+from api_payloads import SECRETS, github_event, gitlab_event, jira_event
 from fastapi.testclient import TestClient
 
 from hotgate.api import Settings, create_app

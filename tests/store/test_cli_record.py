@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import orjson
 import pytest
 from sqlalchemy import select
@@ -148,3 +154,30 @@ def test_serve_refuses_a_public_address_without_tokens(
     result = runner.invoke(app, ["serve", "--host", host])
     assert result.exit_code == 2
     assert "hotgate token create --role" in result.output
+
+
+def test_serve_runs_the_api_and_pages_on_the_embedded_database(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != store.DATABASE_URL_ENV}
+    hotgate = Path(sys.executable).with_name("hotgate")
+    server = subprocess.Popen(
+        [str(hotgate), "serve", "--port", str(port)], cwd=tmp_path, env=env, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stderr.read().decode()  # type: ignore[union-attr]
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+        assert health.json() == {"status": "ok"}
+        assert "Triage queue" in httpx.get(f"http://127.0.0.1:{port}/").text
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert (tmp_path / "hotgate.db").is_file()

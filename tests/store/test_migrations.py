@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -43,10 +47,24 @@ def test_upgrading_again_is_harmless(database_url: str, engine: Engine) -> None:
     assert store.is_current(engine)
 
 
-def test_a_new_sqlite_file_is_made_with_its_folder(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_sqlite_file_is_made_with_its_folder(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'deeper' / 'hotgate.db'}"
     engine = store.make_engine(url)
     assert not (tmp_path / "deeper").exists()
     store.upgrade(url)
+    assert store.is_current(engine)
+    engine.dispose()
+
+
+def test_runs_starting_together_on_a_new_database_all_get_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    script = "import sys; from hotgate import service; service.open_store(sys.argv[1]).dispose()"
+    runs = [
+        subprocess.Popen([sys.executable, "-c", script, url], stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    failures = [run.stderr.read().decode() for run in runs if run.wait(timeout=120) != 0]  # type: ignore[union-attr]
+    assert failures == []
+    engine = store.make_engine(url)
     assert store.is_current(engine)
     engine.dispose()

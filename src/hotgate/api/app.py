@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.base import RequestResponseEndpoint
 
 from hotgate import service, store
+from hotgate.api.batcher import Batcher
 from hotgate.api.settings import Settings
 from hotgate.policy.schema import load_policy
 
@@ -40,10 +41,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """Open (and migrate) the store on start; close it on stop."""
         engine = service.open_store(settings.url())
         app.state.engine = engine
         app.state.sessions = store.session_factory(engine)
+        batcher = app.state.batcher = Batcher(app.state.policy)
+        batcher.start()
         yield
+        await batcher.close()
         engine.dispose()
 
     app = FastAPI(
@@ -61,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        """Add the security headers to every answer."""
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)

@@ -7,9 +7,9 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.concurrency import run_in_threadpool
 
 from hotgate import service
+from hotgate.api.batcher import Batcher
 from hotgate.api.deps import Caller, policy_of, require, settings_of
 from hotgate.model import ChangeRequest, Decision, Issue
 from hotgate.policy.calendar import CalendarError, context_from_options
@@ -93,5 +93,5 @@ async def assess(
         except PolicyError as exc:
             raise HTTPException(422, str(exc)) from None
     assert issue is not None
-    # polars releases the GIL while it evaluates, so other requests go on meanwhile
-    return await run_in_threadpool(service.decide_issue, issue, policy_of(request), context)
+    batcher: Batcher = request.app.state.batcher
+    return await batcher.decide(issue, context)

@@ -99,6 +99,7 @@ def require(needed: Role) -> Callable[[Request], Caller]:
     """
 
     def check(request: Request) -> Caller:
+        """The caller, if their role is strong enough; else 401 or 403."""
         caller = caller_of(request)
         if caller.role is None:
             if needed == "viewer" and settings_of(request).reads_are_open():

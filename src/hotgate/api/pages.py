@@ -16,6 +16,7 @@ from hotgate import store
 from hotgate.api.deps import COOKIE, Caller, SessionDep, caller_of, policy_of, require, settings_of
 from hotgate.api.records import DecisionId, ReviewIn, apply_review
 from hotgate.model import VERDICTS
+from hotgate.policy.schema import Policy
 from hotgate.store import reports
 from hotgate.store.records import STATES
 
@@ -126,7 +127,20 @@ def decision_page(decision_id: DecisionId, request: Request, session: SessionDep
     if record is None:
         return _render(request, "missing.html", caller, status=404, what=f"decision {decision_id}")
     earlier = store.history(session, record.subject_key)
-    return _render(request, "decision.html", caller, d=record, doc=record.evidence, history=earlier)
+    doc = _with_policy_text(record.evidence, policy_of(request))
+    return _render(request, "decision.html", caller, d=record, doc=doc, history=earlier)
+
+
+def _with_policy_text(doc: dict[str, Any], policy: Policy) -> dict[str, Any]:
+    """A compact checklist (from a bulk run) with each criterion's title and questions."""
+    if not doc.get("compact"):
+        return doc
+    criteria = []
+    for item in doc.get("criteria", []):
+        spec = policy.criteria.get(item.get("name", ""))
+        text = {"title": spec.title, "questions": spec.questions} if spec else {}
+        criteria.append({"title": item.get("name"), "questions": [], **text, **item})
+    return {**doc, "criteria": criteria}
 
 
 @router.post("/decisions/{decision_id}/review", response_class=HTMLResponse)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,8 @@ DATABASE_URL_ENV = "HOTGATE_DATABASE_URL"
 DEFAULT_FILE = "hotgate.db"
 # the newest migration; a test checks it against the migrations folder
 HEAD = "0001"
+
+_MIGRATING = threading.Lock()
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -76,7 +79,8 @@ def upgrade(url: str | Engine, revision: str = "head") -> None:
     engine = url if isinstance(url, Engine) else make_engine(url)
     _ensure_folder(str(engine.url))
     config = alembic_config(str(engine.url))
-    with engine.begin() as connection:
+    # Alembic keeps its migration context in a module global: one migration at a time here
+    with _MIGRATING, engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
     if not isinstance(url, Engine):

@@ -38,7 +38,7 @@ def require_backend(kind: str) -> None:
     problem = _postgres_problem()
     if problem is None:
         return
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+    if os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}:
         pytest.fail(f"PostgreSQL is unreachable under CI: {problem}")
     pytest.skip(f"PostgreSQL is unreachable: {problem}")
 
@@ -50,6 +50,8 @@ def migrated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
     folder = tmp_path_factory.mktemp("databases")
 
     class Templates(dict[str, str]):
+        """Migrated databases by backend, each made when first asked for."""
+
         def __missing__(self, kind: str) -> str:
             context = migrated_database(kind, folder)
             stack.append(context)

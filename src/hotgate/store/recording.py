@@ -58,7 +58,11 @@ def record_decisions(session: Session, decisions: Iterable[Decision]) -> Counts:
 
 
 def _evidence_expr(policy: Policy) -> pl.Expr:
-    """The checklist of a batch as JSON, built as columns: answer, rule, because, questions."""
+    """The checklist of a batch as JSON, built as columns: each answer, its rule and reason.
+
+    Criterion titles and questions are the policy's own and the same on every row; they are
+    left out (a million rows would repeat them a million times) and shown from the policy.
+    """
     criteria = []
     for name in policy.criterion_names():
         spec = policy.criteria[name]
@@ -68,8 +72,6 @@ def _evidence_expr(policy: Policy) -> pl.Expr:
         criteria.append(
             pl.struct(
                 name=pl.lit(name),
-                title=pl.lit(spec.title),
-                questions=pl.lit(spec.questions, dtype=pl.List(pl.String)),
                 answer=pl.col(f"{name}__answer"),
                 evidence=pl.struct(
                     rule=rule,

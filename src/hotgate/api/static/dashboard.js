@@ -17,7 +17,7 @@
           data: days.map((d) => (data.by_day.find((r) => r.day === d && r.verdict === v) || { count: 0 }).count),
         })),
       },
-      options: { maintainAspectRatio: false, animation: false, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } },
+      options: { maintainAspectRatio: false, animation: false, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } },
     });
     new Chart(document.getElementById("per-release"), {
       type: "bar",

@@ -1,0 +1,335 @@
+"""Benchmark POST /api/v1/assess on loopback beside a bare FastAPI endpoint, and bulk recording.
+
+Run: .venv/bin/python bench/bench_api.py [--seconds 20] [--rate 100] [--record 100000]
+
+- The server is uvicorn with one worker, in its own process; the load generator is open-loop
+  at a fixed rate (latency counted from when each request was due, so a slow server cannot
+  hide its queue), then closed-loop with several connections for the maximum rate.
+- The baseline is a bare FastAPI endpoint in the same server setup that parses the same JSON
+  body and answers a small JSON object.
+- Bulk recording: decisions for N generated issues evaluated in batches, then recorded into
+  a new SQLite file as `hotgate triage` does; the time counts only the recording.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+from fastapi import FastAPI, Request
+
+WORDS = [
+    "page",
+    "checkout",
+    "login",
+    "cart",
+    "search",
+    "button",
+    "image",
+    "video",
+    "menu",
+    "header",
+    "footer",
+    "account",
+    "profile",
+    "order",
+    "payment",
+    "shipping",
+    "banner",
+    "text",
+    "layout",
+    "font",
+    "scroll",
+    "click",
+    "load",
+    "render",
+    "mobile",
+    "desktop",
+]
+SYMPTOMS = [
+    "crashes on every page load",
+    "shows an error for every user",
+    "is slow when the list is long",
+    "has a typo in the footer",
+    "looks wrong on one old phone",
+    "loses the order when saved",
+    "never finishes loading",
+    "works after a refresh",
+]
+
+
+def generated_issue(number: int, rng: random.Random) -> dict[str, Any]:
+    """A GitHub issue object with varied words, about 1-2 kB like real reports."""
+    topic = " ".join(rng.sample(WORDS, 3))
+    symptom = rng.choice(SYMPTOMS)
+    body = f"Steps: open the {topic}. Result: it {symptom}. " + " ".join(rng.choices(WORDS, k=150))
+    return {
+        "number": number,
+        "node_id": f"I_{number}",
+        "html_url": f"https://github.com/acme/shop/issues/{number}",
+        "repository_url": "https://api.github.com/repos/acme/shop",
+        "title": f"The {topic} {symptom}",
+        "body": body,
+        "labels": [{"name": rng.choice(["bug", "severity-critical", "severity-minor", "typo"])}],
+        "state": "open",
+        "comments": rng.randint(0, 40),
+        "reactions": {"total_count": rng.randint(0, 50)},
+        "user": {"login": "someone"},
+    }
+
+
+# --- the servers ------------------------------------------------------------------------------
+
+
+def baseline_app() -> Any:
+    """A bare FastAPI endpoint: parse the JSON body, answer a small JSON object."""
+    app = FastAPI()
+
+    @app.post("/api/v1/assess")
+    async def bare(request: Request) -> dict[str, Any]:
+        """Parse the body and answer."""
+        document = orjson.loads(await request.body())
+        return {"verdict": "hotfix", "key": document.get("number")}
+
+    return app
+
+
+def serve(kind: str, port: int, database: str) -> None:
+    """Run one server (baseline or hotgate) with one uvicorn worker."""
+    import uvicorn
+
+    if kind == "baseline":
+        app = baseline_app()
+    else:
+        from hotgate.api import Settings, create_app
+
+        app = create_app(Settings(database_url=database))
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start(kind: str, database: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--serve", kind, "--port", str(port), "--database", database]
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            httpx.post(
+                f"{url}/api/v1/assess",
+                content=orjson.dumps(generated_issue(0, random.Random(0))),
+                timeout=5,
+            )
+            return process, url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"the {kind} server did not start")
+
+
+# --- the load generator -----------------------------------------------------------------------
+
+
+def _summary(latencies: list[float], errors: int, elapsed: float) -> dict[str, float]:
+    ordered = sorted(latencies)
+
+    def pct(p: float) -> float:
+        """The p-th quantile in milliseconds."""
+        return (
+            ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
+            if ordered
+            else float("nan")
+        )
+
+    return {
+        "requests": len(ordered),
+        "errors": errors,
+        "rps": len(ordered) / elapsed,
+        "p50_ms": pct(0.50),
+        "p90_ms": pct(0.90),
+        "p99_ms": pct(0.99),
+        "max_ms": ordered[-1] * 1000 if ordered else 0,
+        "mean_ms": statistics.fmean(ordered) * 1000 if ordered else float("nan"),
+    }
+
+
+async def fixed_rate(
+    url: str, bodies: list[bytes], rate: float, seconds: float
+) -> dict[str, float]:
+    """Open loop: request i is due at start + i/rate; latency counts from when it was due."""
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+        start = time.perf_counter()
+        total = int(rate * seconds)
+
+        async def one(i: int, due: float) -> None:
+            """Send request i and note its latency from when it was due."""
+            nonlocal errors
+            answer = await client.post(
+                "/api/v1/assess",
+                content=bodies[i % len(bodies)],
+                headers={"content-type": "application/json"},
+            )
+            if answer.status_code != 200:
+                errors += 1
+            latencies.append(time.perf_counter() - due)
+
+        tasks = []
+        for i in range(total):
+            due = start + i / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(i, due)))
+        await asyncio.gather(*tasks)
+        elapsed = time.perf_counter() - start
+    return _summary(latencies, errors, elapsed)
+
+
+async def max_rate(
+    url: str, bodies: list[bytes], connections: int, seconds: float
+) -> dict[str, float]:
+    """Closed loop: each connection sends its next request when the last one is answered."""
+    latencies: list[float] = []
+    errors = 0
+    stop = time.perf_counter() + seconds
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+
+        async def worker(offset: int) -> None:
+            """Send requests one after another until the time is up."""
+            nonlocal errors
+            i = offset
+            while time.perf_counter() < stop:
+                sent = time.perf_counter()
+                answer = await client.post(
+                    "/api/v1/assess",
+                    content=bodies[i % len(bodies)],
+                    headers={"content-type": "application/json"},
+                )
+                latencies.append(time.perf_counter() - sent)
+                errors += answer.status_code != 200
+                i += connections
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker(n) for n in range(connections)))
+        elapsed = time.perf_counter() - start
+    return _summary(latencies, errors, elapsed)
+
+
+# --- bulk recording ---------------------------------------------------------------------------
+
+
+def bulk_recording(count: int) -> dict[str, float]:
+    """Evaluate `count` generated issues, then time recording them into a new SQLite file."""
+    from hotgate import store
+    from hotgate.policy.calendar import context_from_options
+    from hotgate.policy.engine import evaluate
+    from hotgate.policy.schema import load_policy
+    from hotgate.policy.signals import issues_frame
+    from hotgate.sources.base import Origin, format_named
+
+    rng = random.Random(7)
+    github = format_named("github")
+    issues = [github.to_issue(generated_issue(n, rng), Origin()) for n in range(1, count + 1)]
+    policy = load_policy(None)
+    context = context_from_options(date(2026, 11, 1), None)
+    frames = [
+        evaluate(policy, issues_frame(issues[i : i + 50_000]), context)
+        for i in range(0, count, 50_000)
+    ]  # type: ignore[arg-type]
+    results: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        store.upgrade(url)
+        engine = store.make_engine(url)
+        for run in ("first run (empty store)", "second run (every key known)"):
+            started = time.perf_counter()
+            with store.session_factory(engine).begin() as session:
+                counts = store.record_frames(session, frames, policy, context.as_of, None)
+            seconds = time.perf_counter() - started
+            results[f"{run}: seconds"] = seconds
+            results[f"{run}: decisions/s"] = counts.inserted / seconds
+        engine.dispose()
+        results["database MB"] = (Path(folder) / "bench.db").stat().st_size / 1e6
+    results["peak RSS MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return results
+
+
+def _table(title: str, rows: dict[str, dict[str, float]]) -> str:
+    keys = ["rps", "p50_ms", "p90_ms", "p99_ms", "max_ms", "errors"]
+    lines = [f"\n{title}", "| run | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
+    for name, row in rows.items():
+        lines.append(
+            f"| {name} | "
+            + " | ".join(f"{row[k]:.1f}" if k != "errors" else str(int(row[k])) for k in keys)
+            + " |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Run the benchmark and print Markdown tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--serve", choices=["baseline", "hotgate"])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--database", default="")
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--rate", type=float, default=100)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument(
+        "--record", type=int, default=100_000, help="decisions to record in bulk (0: skip)"
+    )
+    options = parser.parse_args()
+    if options.serve:
+        serve(options.serve, options.port, options.database)
+        return
+    rng = random.Random(1)
+    bodies = [orjson.dumps(generated_issue(n, rng)) for n in range(1, 2001)]
+    rows: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for kind in ("baseline", "hotgate"):
+            process, url = _start(kind, f"sqlite:///{Path(folder) / 'bench.db'}")
+            try:
+                asyncio.run(fixed_rate(url, bodies, options.rate, 3))  # warm up
+                rows[f"{kind} at {options.rate:.0f} req/s"] = asyncio.run(
+                    fixed_rate(url, bodies, options.rate, options.seconds)
+                )
+                rows[f"{kind} at max rate ({options.connections} connections)"] = asyncio.run(
+                    max_rate(url, bodies, options.connections, options.seconds / 2)
+                )
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end")
+    print(_table("POST /api/v1/assess on loopback, one uvicorn worker (latency in ms)", rows))
+    if options.record:
+        print(f"\nBulk recording of {options.record:,} decisions into SQLite")
+        for name, value in bulk_recording(options.record).items():
+            print(f"- {name}: {value:,.1f}")
+
+
+if __name__ == "__main__":
+    main()
