@@ -23,7 +23,7 @@ from hotgate.model import (
 from hotgate.policy.condition import names_in, to_polars
 from hotgate.policy.risk import explain_risk, risk_columns, risk_numbers
 from hotgate.policy.schema import Blackout, Policy
-from hotgate.policy.signals import explain_value, issues_frame, read_signals
+from hotgate.policy.signals import explain_value, issues_frame, label_vocabulary, read_signals
 
 VERDICT_RANK = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
 
@@ -104,15 +104,18 @@ def evaluate(policy: Policy, frame: pl.DataFrame, context: Context) -> pl.DataFr
     if "area_hotfix_trouble" not in with_days.columns:
         # Supplied by the caller (the store knows past hotfixes); none known means none counted.
         with_days = with_days.with_columns(area_hotfix_trouble=pl.lit(0, dtype=pl.Int64))
-    signals = read_signals(policy, with_days)
+    # One lazy query, collected once.
+    signals = read_signals(policy, with_days.lazy(), label_vocabulary(with_days))
     answered = signals.with_columns(**_answer_columns(policy), override=_override_column(policy))
     risked = answered.with_columns(**risk_columns(policy, days_until)).with_columns(
         **risk_numbers(policy)
     )
     in_blackout = context.blackout is not None
-    return risked.with_columns(verdict=_verdict_column(policy, in_blackout)).with_columns(
+    decided = risked.with_columns(verdict=_verdict_column(policy, in_blackout)).with_columns(
         _rank=pl.col("verdict").replace_strict(VERDICT_RANK, return_dtype=pl.Int64)
     )
+    # The plan is already what we mean; optimizing it costs more than it saves on small batches.
+    return decided.collect(optimizations=pl.QueryOptFlags.none())
 
 
 def rank(decided: pl.DataFrame) -> pl.DataFrame:

@@ -81,9 +81,24 @@ def _any_of(patterns: list[str]) -> str:
 LABEL_SEP = "\x1f"
 
 
-def _label_hit(patterns: list[str]) -> pl.Expr:
-    # Labels are joined into one string with a separator, so one regex pass reads them all.
-    return pl.col("_labels").str.contains(f"{LABEL_SEP}{_any_of(patterns)}{LABEL_SEP}")
+def label_vocabulary(frame: pl.DataFrame) -> list[str]:
+    """The distinct labels of a batch, lower-cased: a few hundred even for a million issues."""
+    labels = frame["labels"].explode().drop_nulls().str.to_lowercase().unique()
+    return sorted(labels.to_list())
+
+
+def _label_hit(labels: list[str]) -> pl.Expr:
+    # Label patterns are matched against the batch's vocabulary in Python (see _matching);
+    # the frame then only looks for whole labels, with no regex to compile per batch.
+    if not labels:
+        return pl.lit(False)
+    return pl.col("_labels").str.contains_any([f"{LABEL_SEP}{label}{LABEL_SEP}" for label in labels])
+
+
+def _matching(patterns: list[str], vocabulary: list[str]) -> list[str]:
+    """The labels of the vocabulary that one of the patterns matches in full."""
+    pattern = _compiled(_any_of(patterns))
+    return [label for label in vocabulary if pattern.fullmatch(label)]
 
 
 def negated_phrases(policy: Policy) -> str:
@@ -92,10 +107,10 @@ def negated_phrases(policy: Policy) -> str:
     return policy.negation + _any_of(phrases)
 
 
-def _spec_hit(spec: SignalSpec) -> pl.Expr:
+def _spec_hit(spec: SignalSpec, vocabulary: list[str]) -> pl.Expr:
     parts: list[pl.Expr] = []
     if spec.labels:
-        parts.append(_label_hit(spec.labels))
+        parts.append(_label_hit(_matching(spec.labels, vocabulary)))
     for field, values in spec.fields.items():
         parts.append(pl.col(field).str.to_lowercase().is_in([v.lower() for v in values]))
     if spec.text:
@@ -108,19 +123,19 @@ def _spec_hit(spec: SignalSpec) -> pl.Expr:
     return pl.any_horizontal(parts).fill_null(False)
 
 
-def _scale(policy: Policy, scale: str, column: str) -> pl.Expr:
+def _scale(policy: Policy, scale: str, column: str, vocabulary: list[str]) -> pl.Expr:
     lookup = policy.scales.lookup("severity" if scale == "severity" else "priority")
     from_field = pl.col(column).str.to_lowercase().replace_strict(lookup, default=None)
     levels = sorted(set(lookup.values()))
     chain: Any = pl
     for level in levels:  # the most severe level among the labels wins
-        values = [re.escape(v) for v, lvl in lookup.items() if lvl == level]
-        chain = chain.when(_label_hit(values)).then(pl.lit(level))
+        labels = [label for label in vocabulary if lookup.get(label) == level]
+        chain = chain.when(_label_hit(labels)).then(pl.lit(level))
     from_labels = chain.otherwise(pl.lit(None, dtype=pl.String))
     return pl.coalesce(pl.col(scale), from_field, from_labels)
 
 
-def read_signals(policy: Policy, frame: pl.DataFrame) -> pl.DataFrame:
+def read_signals(policy: Policy, frame: pl.LazyFrame, vocabulary: list[str]) -> pl.LazyFrame:
     """Add a column for every signal, derived signal and numeric field the policy can use."""
     workaround_start = _any_of(policy.signals["workaround_offered"].text)
     prepared = (
@@ -137,8 +152,8 @@ def read_signals(policy: Policy, frame: pl.DataFrame) -> pl.DataFrame:
             .str.replace_all(CLAUSE_BREAK, ";"),
         )
         .with_columns(
-            severity_level=_scale(policy, "severity", "severity_raw"),
-            priority_level=_scale(policy, "priority", "priority_raw"),
+            severity_level=_scale(policy, "severity", "severity_raw", vocabulary),
+            priority_level=_scale(policy, "priority", "priority_raw", vocabulary),
             _clean=pl.col("_text").str.replace_all(negated_phrases(policy), " "),
             # The text after the first workaround phrase. Dropping the prefix needs no capture
             # group, which keeps the regex on its fast engine.
@@ -159,7 +174,7 @@ def read_signals(policy: Policy, frame: pl.DataFrame) -> pl.DataFrame:
         )
     )
     core = _any_of([p for patterns in policy.core_functions.values() for p in patterns])
-    columns: dict[str, pl.Expr] = {name: _spec_hit(spec) for name, spec in policy.signals.items()}
+    columns = {name: _spec_hit(spec, vocabulary) for name, spec in policy.signals.items()}
     columns["core_function"] = (
         pl.col("_text").str.contains(core)
         | pl.col("component").str.to_lowercase().str.contains(core).fill_null(False)
