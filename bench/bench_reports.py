@@ -35,14 +35,24 @@ def generate(path: Path, count: int, seed: int = 6) -> None:
             release = f"v{month}.0"
             record = {
                 "subject": {
-                    "kind": "issue", "key": f"jira:BENCH-{n}", "title": f"Bug {n}", "url": None,
+                    "kind": "issue",
+                    "key": f"jira:BENCH-{n}",
+                    "title": f"Bug {n}",
+                    "url": None,
                     "source": rng.choice(["github", "jira", "bugzilla"]),
                     "component": rng.choice(COMPONENTS),
                     "reported": f"2026-{month:02d}-01T08:00:00Z",
                 },
                 "verdict": rng.choice(VERDICTS),
-                "criteria": [], "questions": [], "reasons": [],
-                "release": {"name": release, "date": f"2026-{month:02d}-25", "days_until": 5, "kind": "release"},
+                "criteria": [],
+                "questions": [],
+                "reasons": [],
+                "release": {
+                    "name": release,
+                    "date": f"2026-{month:02d}-25",
+                    "days_until": 5,
+                    "kind": "release",
+                },
                 "risk": {"cost_of_waiting": 1.0, "risk_of_hotfix": 1.0},
                 "as_of": f"2026-{month:02d}-{1 + rng.randrange(27):02d}",
                 "policy": {"name": "default", "sha256": "0" * 64},
@@ -59,7 +69,10 @@ def baseline(path: Path) -> Counter[str]:
     with path.open() as handle:
         for line in handle:
             record = json.loads(line)
-            if record["verdict"] == "hotfix" and (record.get("review") or {}).get("state") != "rejected":
+            if (
+                record["verdict"] == "hotfix"
+                and (record.get("review") or {}).get("state") != "rejected"
+            ):
                 counts[(record.get("release") or {}).get("name", "-")] += 1
     return counts
 

@@ -24,14 +24,14 @@ import orjson
 import polars as pl
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generate import generate  # noqa: E402
+from generate import generate
 
-from hotgate.policy.engine import Context  # noqa: E402
-from hotgate.policy.schema import load_policy  # noqa: E402
-from hotgate.service import decide_issue  # noqa: E402
-from hotgate.sources.base import Origin  # noqa: E402
-from hotgate.sources.github import GitHubFormat  # noqa: E402
-from hotgate.sources.reader import read_record  # noqa: E402
+from hotgate.policy.engine import Context
+from hotgate.policy.schema import load_policy
+from hotgate.service import decide_issue
+from hotgate.sources.base import Origin
+from hotgate.sources.github import GitHubFormat
+from hotgate.sources.reader import read_record
 
 OUT = Path(__file__).parent / "out"
 
@@ -108,7 +108,8 @@ def main() -> None:
         triage_s, peak = triage(path)
         rows.append(
             f"| {size:,} | {path.stat().st_size / 2**20:,.0f} MiB | {size / orjson_s:,.0f} | "
-            f"{size / polars_s:,.0f} | {size / triage_s:,.0f} | {triage_s:.1f} s | {peak:,.0f} MiB |"
+            f"{size / polars_s:,.0f} | {size / triage_s:,.0f} | {triage_s:.1f} s | "
+            f"{peak:,.0f} MiB |"
         )
     first = OUT / f"issues_{args.sizes[0]}.jsonl"
     recorded_s, recorded_peak = triage(first, record=True)

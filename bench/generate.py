@@ -55,10 +55,20 @@ FILLER = (
     "Console output attached. Tested another browser: yes, Chrome shows the same. "
 )
 LABELS = [
-    ("bug", 0.55), ("enhancement", 0.12), ("documentation", 0.04), ("priority-critical", 0.2),
-    ("priority-normal", 0.15), ("priority-important", 0.07), ("severity-critical", 0.05),
-    ("severity-minor", 0.08), ("browser-firefox", 0.6), ("os-ios", 0.2), ("engine-gecko", 0.8),
-    ("security", 0.01), ("regression", 0.05), ("good first issue", 0.03),
+    ("bug", 0.55),
+    ("enhancement", 0.12),
+    ("documentation", 0.04),
+    ("priority-critical", 0.2),
+    ("priority-normal", 0.15),
+    ("priority-important", 0.07),
+    ("severity-critical", 0.05),
+    ("severity-minor", 0.08),
+    ("browser-firefox", 0.6),
+    ("os-ios", 0.2),
+    ("engine-gecko", 0.8),
+    ("security", 0.01),
+    ("regression", 0.05),
+    ("good first issue", 0.03),
 ]
 
 

@@ -175,9 +175,5 @@ def test_firefox_uplift_history(channel: str, rows: int, accepted: int, rejected
     assert result.undecided / rows > 0.9
     assert result.unknown_criteria["broad_reach"] == result.undecided
     # Features are the only thing the columns let the policy refuse; none is called a hotfix.
-    assert (
-        result.confusion["accepted"]["accepted"] == 0
-    )
-    assert (
-        result.confusion["rejected"]["accepted"] == 0
-    )
+    assert result.confusion["accepted"]["accepted"] == 0
+    assert result.confusion["rejected"]["accepted"] == 0

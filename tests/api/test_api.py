@@ -105,12 +105,15 @@ def test_assess_decides_without_recording(
     assert answer.status_code == 200, answer.text
     decision = answer.json()
     assert decision["verdict"] == verdict
-    assert decision["subject"].items() >= {
-        "kind": "issue",
-        "key": "github:acme/shop#8",
-        "title": "Checkout crashes for every user",
-        "url": "https://github.com/acme/shop/issues/8",
-    }.items()
+    assert (
+        decision["subject"].items()
+        >= {
+            "kind": "issue",
+            "key": "github:acme/shop#8",
+            "title": "Checkout crashes for every user",
+            "url": "https://github.com/acme/shop/issues/8",
+        }.items()
+    )
     assert (decision["release"] or {}).get("days_until") == days
     assert [c["name"] for c in decision["criteria"]] == [
         "significant",

@@ -133,14 +133,8 @@ def _tamper(body: bytes) -> bytes:
         ("gitlab", orjson.dumps({"object_kind": "issue"}), _gitlab(), 422, "object_attributes"),
         (
             "jira",
-            orjson.dumps(
-                {"webhookEvent": "jira:issue_updated", "issue": "X-1"}
-            ),
-            _jira(
-                orjson.dumps(
-                    {"webhookEvent": "jira:issue_updated", "issue": "X-1"}
-                )
-            ),
+            orjson.dumps({"webhookEvent": "jira:issue_updated", "issue": "X-1"}),
+            _jira(orjson.dumps({"webhookEvent": "jira:issue_updated", "issue": "X-1"})),
             422,
             "jira",
         ),

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from builders import AS_OF, SHARED_DATA, github_issue
 
+from builders import AS_OF, SHARED_DATA, github_issue
 from hotgate.model import Issue
 from hotgate.policy.engine import Context
 from hotgate.policy.schema import Policy

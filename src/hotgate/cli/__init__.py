@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import hotgate.cli.check_diff  # noqa: F401 -- registers check-diff
-from hotgate.cli import decide, policy_commands
-from hotgate.cli import backtest_commands, calendar_commands, report_commands  # noqa: F401
-from hotgate.cli import service_commands
-from hotgate.cli import sync_commands
+from hotgate.cli import (  # noqa: F401
+    backtest_commands,
+    calendar_commands,
+    decide,
+    policy_commands,
+    report_commands,
+    service_commands,
+    sync_commands,
+)
 from hotgate.cli.app import app
 
 __all__ = ["app", "main"]

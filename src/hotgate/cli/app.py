@@ -26,7 +26,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-policy_app = typer.Typer(help="Show or check the policy that makes the decisions.", no_args_is_help=True)
+policy_app = typer.Typer(
+    help="Show or check the policy that makes the decisions.", no_args_is_help=True
+)
 app.add_typer(policy_app, name="policy")
 
 out = Console(soft_wrap=False, highlight=False)
@@ -36,7 +38,9 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)  # one-line errors, 
 
 PolicyOption = Annotated[
     Path | None,
-    typer.Option("--policy", help="Policy file (default: ./hotgate.yaml if present, else the built-in one)."),
+    typer.Option(
+        "--policy", help="Policy file (default: ./hotgate.yaml if present, else the built-in one)."
+    ),
 ]
 AsOfOption = Annotated[
     str | None, typer.Option("--as-of", help="Decide as of this day, YYYY-MM-DD (default: today).")

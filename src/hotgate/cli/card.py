@@ -15,7 +15,10 @@ from hotgate.model import Decision
 
 VERDICT_STYLE = {
     "hotfix": ("bold white on red", "Ship it now as a hotfix, outside the release train."),
-    "wait": ("bold black on yellow", "It qualifies, but the next release is close: let it ride that."),
+    "wait": (
+        "bold black on yellow",
+        "It qualifies, but the next release is close: let it ride that.",
+    ),
     "no-hotfix": ("bold white on blue", "Not a hotfix: it goes through the normal release."),
     "needs-info": ("bold black on cyan", "Cannot decide yet: the questions below need answers."),
 }
@@ -40,7 +43,11 @@ def decision_card(decision: Decision) -> Panel:
             line.append(f" — {criterion.evidence.because}")
         parts.append(line)
         for signal in criterion.evidence.signals[:4]:
-            origin = signal.source if signal.source == signal.where else f"{signal.source} {signal.where}"
+            origin = (
+                signal.source
+                if signal.source == signal.where
+                else f"{signal.source} {signal.where}"
+            )
             line = Text(f"{signal.name} ({origin}): {signal.excerpt}", style="dim")
             parts.append(Padding(line, (0, 0, 0, 4)))
     if decision.questions:
@@ -69,9 +76,16 @@ def ranked_table(summary: pl.DataFrame, limit: int) -> Table:
     """The ranked decisions as a table, at most `limit` rows (0: all)."""
     table = Table(title="hotgate triage", title_justify="left", header_style="bold")
     for name, justify in (
-        ("#", "right"), ("Verdict", "left"), ("Key", "left"), ("Title", "left"),
-        ("Sig", "center"), ("Reach", "center"), ("No WA", "center"),
-        ("Sev", "center"), ("Cost", "right"), ("Risk", "right"),
+        ("#", "right"),
+        ("Verdict", "left"),
+        ("Key", "left"),
+        ("Title", "left"),
+        ("Sig", "center"),
+        ("Reach", "center"),
+        ("No WA", "center"),
+        ("Sev", "center"),
+        ("Cost", "right"),
+        ("Risk", "right"),
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     rows = summary if not limit else summary.head(limit)
@@ -83,7 +97,13 @@ def ranked_table(summary: pl.DataFrame, limit: int) -> Table:
         ]
         title = row["title"] if len(row["title"]) <= 60 else row["title"][:59] + "…"
         table.add_row(
-            str(number), Text(row["verdict"], style=style), row["key"], Text(title), *marks,
-            row["severity_level"] or "-", f"{row['cost_of_waiting']:g}", f"{row['risk_of_hotfix']:g}",
+            str(number),
+            Text(row["verdict"], style=style),
+            row["key"],
+            Text(title),
+            *marks,
+            row["severity_level"] or "-",
+            f"{row['cost_of_waiting']:g}",
+            f"{row['risk_of_hotfix']:g}",
         )
     return table

@@ -6,7 +6,7 @@ import io
 import os
 import tempfile
 from collections.abc import Iterator
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -40,14 +40,14 @@ from hotgate.policy.engine import VERDICT_RANK
 T = TypeVar("T")
 
 
-class AssessFormat(str, Enum):
+class AssessFormat(StrEnum):
     """Output formats of assess."""
 
     text = "text"
     json = "json"
 
 
-class TriageFormat(str, Enum):
+class TriageFormat(StrEnum):
     """Output formats of triage."""
 
     table = "table"
@@ -63,8 +63,13 @@ def decision_json(decision: Decision) -> bytes:
 
 @app.command()
 def assess(
-    subject: Annotated[str, typer.Argument(help="A file holding one bug, or - for standard input.")],
-    fmt: Annotated[AssessFormat, typer.Option("--format", help="text: a decision card; json: the decision object.")] = AssessFormat.text,
+    subject: Annotated[
+        str, typer.Argument(help="A file holding one bug, or - for standard input.")
+    ],
+    fmt: Annotated[
+        AssessFormat,
+        typer.Option("--format", help="text: a decision card; json: the decision object."),
+    ] = AssessFormat.text,
     policy_path: PolicyOption = None,
     as_of: AsOfOption = None,
     next_release: NextReleaseOption = None,
@@ -80,16 +85,32 @@ def assess(
         if recorder is not None:
             recorder.record([decision])
     if fmt is AssessFormat.json:
-        out.file.write(orjson.dumps(decision.model_dump(mode="json"), option=orjson.OPT_INDENT_2).decode() + "\n")
+        out.file.write(
+            orjson.dumps(decision.model_dump(mode="json"), option=orjson.OPT_INDENT_2).decode()
+            + "\n"
+        )
     else:
         out.print(decision_card(decision))
 
 
 @app.command()
 def triage(
-    source: Annotated[str, typer.Argument(help="A file or folder of bugs (JSON, JSON Lines, YAML or a tracker's page), or -.")],
-    fmt: Annotated[TriageFormat, typer.Option("--format", help="table, json, jsonl (one decision per line) or csv.")] = TriageFormat.table,
-    out_path: Annotated[Path | None, typer.Option("--out", help="Write here instead of standard output; written whole or not at all.")] = None,
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="A file or folder of bugs (JSON, JSON Lines, YAML or a tracker's page), or -."
+        ),
+    ],
+    fmt: Annotated[
+        TriageFormat,
+        typer.Option("--format", help="table, json, jsonl (one decision per line) or csv."),
+    ] = TriageFormat.table,
+    out_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Write here instead of standard output; written whole or not at all."
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", help="Rows in the table (0: all).", min=0)] = 50,
     policy_path: PolicyOption = None,
     as_of: AsOfOption = None,
@@ -115,15 +136,24 @@ def triage(
             _write(out_path, _tick(lines, progress))
         elif fmt is TriageFormat.json:
             decisions = sorted(
-                _tick(service.triage_decisions(source, policy, context, tally, recorder=recorder), progress),
+                _tick(
+                    service.triage_decisions(source, policy, context, tally, recorder=recorder),
+                    progress,
+                ),
                 key=lambda d: (VERDICT_RANK[d.verdict], -d.risk.cost_of_waiting, d.subject.key),
             )
-            body = orjson.dumps([d.model_dump(mode="json") for d in decisions], option=orjson.OPT_INDENT_2)
+            body = orjson.dumps(
+                [d.model_dump(mode="json") for d in decisions], option=orjson.OPT_INDENT_2
+            )
             _write(out_path, iter([body, b"\n"]))
         else:
             task = progress.add_task("Deciding", total=None)
             summary = service.triage_summary(
-                source, policy, context, tally, on_batch=lambda n: progress.advance(task, n),
+                source,
+                policy,
+                context,
+                tally,
+                on_batch=lambda n: progress.advance(task, n),
                 recorder=recorder,
             )
             changes = service.change_summary(policy, context, tally, recorder)
@@ -151,7 +181,10 @@ def _print_table(summary: pl.DataFrame, limit: int, out_path: Path | None) -> No
     else:
         out.print(table)
     if limit and summary.height > limit:
-        out.print(f"Showing the first {limit} of {summary.height}; --limit 0 shows all, --format csv exports them.")
+        out.print(
+            f"Showing the first {limit} of {summary.height}; "
+            "--limit 0 shows all, --format csv exports them."
+        )
     counts = summary["verdict"].value_counts(sort=True)
     line = ", ".join(f"{row['verdict']}: {row['count']}" for row in counts.iter_rows(named=True))
     out.print(f"Decided {summary.height} issues — {line}.")
@@ -159,9 +192,11 @@ def _print_table(summary: pl.DataFrame, limit: int, out_path: Path | None) -> No
 
 def _csv(summary: pl.DataFrame) -> bytes:
     columns = [c for c in service.SUMMARY_COLUMNS if not c.startswith("_") and c != "severity"]
-    renamed = summary.select(columns).rename(
-        {c: c.removesuffix("__answer") for c in columns if c.endswith("__answer")}
-    ).rename({"severity_level": "severity"})
+    renamed = (
+        summary.select(columns)
+        .rename({c: c.removesuffix("__answer") for c in columns if c.endswith("__answer")})
+        .rename({"severity_level": "severity"})
+    )
     return renamed.write_csv().encode()
 
 
@@ -192,9 +227,13 @@ def _write(out_path: Path | None, chunks: Iterator[bytes]) -> None:
 
 def _progress(source: str) -> Progress:
     return Progress(
-        SpinnerColumn(), TextColumn("[progress.description]{task.description} {task.completed:,} issues"),
-        TimeElapsedColumn(), console=err, transient=True,
-        disable=not err.is_terminal or (source != "-" and Path(source).is_file() and Path(source).stat().st_size < 5_000_000),
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description} {task.completed:,} issues"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal
+        or (source != "-" and Path(source).is_file() and Path(source).stat().st_size < 5_000_000),
     )
 
 
@@ -211,7 +250,9 @@ def _report(tally: service.Tally) -> None:
     if len(tally.skipped) > 20:
         say(f"… and {len(tally.skipped) - 20} more skipped records")
     if tally.ignored:
-        noun = "record that is not an issue" if tally.ignored == 1 else "records that are not issues"
+        noun = (
+            "record that is not an issue" if tally.ignored == 1 else "records that are not issues"
+        )
         say(f"ignored {tally.ignored} {noun} (pull requests)")
     if tally.skipped:
         say(f"decided {tally.decided}, skipped {len(tally.skipped)} bad records")

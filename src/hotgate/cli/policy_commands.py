@@ -15,7 +15,9 @@ from hotgate.policy.schema import Policy, default_policy_text, load_policy
 
 @app.command()
 def init(
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing hotgate.yaml.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing hotgate.yaml.")
+    ] = False,
 ) -> None:
     """Write the default policy to ./hotgate.yaml, for your team to edit."""
     target = Path("hotgate.yaml")
@@ -52,7 +54,9 @@ def checklist(policy: Policy) -> str:
         lines.append(escape(policy.description))
     lines.append("\n[bold]1. Overrides[/] — any of these makes it a hotfix at once:")
     for item in policy.overrides:
-        lines.append(f"   • {escape(item.name)}: {escape(item.because)}\n     when: {escape(item.when)}")
+        lines.append(
+            f"   • {escape(item.name)}: {escape(item.because)}\n     when: {escape(item.when)}"
+        )
     lines.append(
         "\n[bold]2. Criteria[/] — a bug qualifies when all are answered yes; "
         "a no means no hotfix; an unknown means ask:"
@@ -74,7 +78,8 @@ def checklist(policy: Policy) -> str:
     )
     if timing.min_cost_ratio is not None:
         lines.append(
-            f"   A hotfix also needs cost of waiting ≥ {timing.min_cost_ratio} × risk of the hotfix."
+            f"   A hotfix also needs cost of waiting ≥ {timing.min_cost_ratio} × "
+            "risk of the hotfix."
         )
     risk = policy.risk
     lines.append(
@@ -90,7 +95,9 @@ def checklist(policy: Policy) -> str:
         "back or followed by a regression)"
     )
     lines.append(calendar_lines(policy))
-    lines.append("\n[bold]Core functions[/]: " + ", ".join(escape(n) for n in policy.core_functions))
+    lines.append(
+        "\n[bold]Core functions[/]: " + ", ".join(escape(n) for n in policy.core_functions)
+    )
     lines.append(lane_checklist(policy))
     return "\n".join(lines)
 

@@ -82,7 +82,9 @@ class _Parser:
         node = self.not_()
         while self.peek() == "and":
             self.take()
-            node = Node("and", "bool", (_need(node, "bool", "and"), _need(self.not_(), "bool", "and")))
+            node = Node(
+                "and", "bool", (_need(node, "bool", "and"), _need(self.not_(), "bool", "and"))
+            )
         return node
 
     def not_(self) -> Node:

@@ -170,7 +170,10 @@ def to_decision(policy: Policy, row: Mapping[str, Any], context: Context) -> Dec
             reasons.append(f"{spec.title} {answer.capitalize()}: {evidence.because}")
         criteria.append(
             CriterionResult(
-                name=crit, title=spec.title, questions=spec.questions, answer=answer,
+                name=crit,
+                title=spec.title,
+                questions=spec.questions,
+                answer=answer,
                 evidence=evidence,
             )
         )
@@ -192,8 +195,13 @@ def to_decision(policy: Policy, row: Mapping[str, Any], context: Context) -> Dec
             )
     return Decision(
         subject=Subject(
-            kind="issue", key=row["key"], title=row["title"], url=row.get("url"),
-            source=row.get("source"), component=row.get("component"), reported=row.get("created"),
+            kind="issue",
+            key=row["key"],
+            title=row["title"],
+            url=row.get("url"),
+            source=row.get("source"),
+            component=row.get("component"),
+            reported=row.get("created"),
         ),
         verdict=verdict,
         criteria=criteria,

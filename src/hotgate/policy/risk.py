@@ -56,7 +56,9 @@ def risk_columns(policy: Policy, days_until_release: int | None) -> dict[str, pl
 def risk_numbers(policy: Policy) -> dict[str, pl.Expr]:
     """The two numbers, from the factor columns made by risk_columns."""
     return {
-        "cost_of_waiting": (pl.col("_reach") * pl.col("_severity_weight") * pl.col("_days")).round(2),
+        "cost_of_waiting": (pl.col("_reach") * pl.col("_severity_weight") * pl.col("_days")).round(
+            2
+        ),
         "risk_of_hotfix": (
             (1 + pl.col("_fix_lines") / pl.lit(float(policy.risk.lines_per_unit)))
             * pl.col("_critical_factor")
@@ -75,7 +77,9 @@ def explain_risk(policy: Policy, row: Mapping[str, Any]) -> Risk:
         else f"from the reach answer '{row.get('broad_reach__answer')}'"
     )
     tests = row.get("fix_has_tests")
-    tests_note = "fix has tests" if tests else ("no tests in the fix" if tests is False else "unknown")
+    tests_note = (
+        "fix has tests" if tests else ("no tests in the fix" if tests is False else "unknown")
+    )
     return Risk(
         cost_of_waiting=float(row["cost_of_waiting"]),
         risk_of_hotfix=float(row["risk_of_hotfix"]),

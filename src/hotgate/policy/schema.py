@@ -323,7 +323,9 @@ def parse_policy(text: str, label: str = "policy") -> Policy:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
-        raise PolicyError(f"{label}:{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        raise PolicyError(
+            f"{label}:{where}: not valid YAML: {getattr(exc, 'problem', exc)}"
+        ) from None
     if not isinstance(data, dict):
         raise PolicyError(f"{label}: a policy is a mapping of sections, got {type(data).__name__}")
     data["sha256"] = hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -92,7 +92,9 @@ def _label_hit(labels: list[str]) -> pl.Expr:
     # the frame then only looks for whole labels, with no regex to compile per batch.
     if not labels:
         return pl.lit(False)
-    return pl.col("_labels").str.contains_any([f"{LABEL_SEP}{label}{LABEL_SEP}" for label in labels])
+    return pl.col("_labels").str.contains_any(
+        [f"{LABEL_SEP}{label}{LABEL_SEP}" for label in labels]
+    )
 
 
 def _matching(patterns: list[str], vocabulary: list[str]) -> list[str]:
@@ -115,7 +117,9 @@ def _spec_hit(spec: SignalSpec, vocabulary: list[str]) -> pl.Expr:
         parts.append(pl.col(field).str.to_lowercase().is_in([v.lower() for v in values]))
     if spec.text:
         # Negatable phrases are looked for in the text with negated phrases taken out.
-        parts.append(pl.col("_clean" if spec.negatable else "_text").str.contains(_any_of(spec.text)))
+        parts.append(
+            pl.col("_clean" if spec.negatable else "_text").str.contains(_any_of(spec.text))
+        )
     if spec.workaround_text:
         parts.append(pl.col("_workaround").str.contains(_any_of(spec.workaround_text)))
     if not parts:
@@ -175,10 +179,9 @@ def read_signals(policy: Policy, frame: pl.LazyFrame, vocabulary: list[str]) -> 
     )
     core = _any_of([p for patterns in policy.core_functions.values() for p in patterns])
     columns = {name: _spec_hit(spec, vocabulary) for name, spec in policy.signals.items()}
-    columns["core_function"] = (
-        pl.col("_text").str.contains(core)
-        | pl.col("component").str.to_lowercase().str.contains(core).fill_null(False)
-    )
+    columns["core_function"] = pl.col("_text").str.contains(core) | pl.col(
+        "component"
+    ).str.to_lowercase().str.contains(core).fill_null(False)
     columns["severity"] = pl.col("severity_level").str.slice(1).cast(pl.Int64)
     columns["priority"] = pl.col("priority_level").str.slice(1).cast(pl.Int64)
     columns["comments"] = pl.col("comment_count")
@@ -256,8 +259,13 @@ def _explain_core_function(policy: Policy, row: Mapping[str, Any]) -> list[Signa
             if found:
                 source = "field" if where == "component" else "text"
                 return [
-                    Signal(name=f"core_function:{function}", value=True, source=source,
-                           where=where, excerpt=found)
+                    Signal(
+                        name=f"core_function:{function}",
+                        value=True,
+                        source=source,
+                        where=where,
+                        excerpt=found,
+                    )
                 ]
     return []
 
@@ -280,14 +288,35 @@ def explain_value(policy: Policy, name: str, row: Mapping[str, Any]) -> list[Sig
         return [Signal(name=name, value=shown, source="field", where=where, excerpt=excerpt)]
     if name == "share":
         if row.get("affected_share") is not None:
-            return [Signal(name="share", value=float(value), source="telemetry",
-                           where="affected_share", excerpt=f"{float(value):.0%} of users")]
+            return [
+                Signal(
+                    name="share",
+                    value=float(value),
+                    source="telemetry",
+                    where="affected_share",
+                    excerpt=f"{float(value):.0%} of users",
+                )
+            ]
         found = find_in_text([_SHARE], str(row.get("_text") or ""), None)
-        return [Signal(name="share", value=float(value), source="text", where="text",
-                       excerpt=found or f"{float(value):.0%}")]
+        return [
+            Signal(
+                name="share",
+                value=float(value),
+                source="text",
+                where="text",
+                excerpt=found or f"{float(value):.0%}",
+            )
+        ]
     counts = {"duplicates", "votes", "reactions", "watchers", "comments"}
     if name in counts and not value:
         return []  # a count of nothing is no evidence
     source = "count" if name in counts else "field"
-    return [Signal(name=name, value=float(value) if isinstance(value, (int, float)) else str(value),
-                   source=source, where=name, excerpt=str(value))]
+    return [
+        Signal(
+            name=name,
+            value=float(value) if isinstance(value, (int, float)) else str(value),
+            source=source,
+            where=name,
+            excerpt=str(value),
+        )
+    ]

@@ -60,7 +60,7 @@ class Format(ABC):
     def to_issue(self, record: Mapping[str, Any], origin: Origin) -> Issue | Ignored:
         """Read one record into an Issue, or say why it is not a subject."""
 
-    def frame(self, raw: pl.DataFrame, origin: Origin) -> pl.DataFrame | None:
+    def frame(self, raw: pl.DataFrame, origin: Origin) -> pl.DataFrame | None:  # noqa: ARG002
         """Map a chunk of raw records to issue columns at once; None: read them one by one."""
         return None
 

@@ -23,14 +23,18 @@ def read_chunk(data: bytes, schema: dict[str, pl.DataType] | None) -> pl.DataFra
         return None
 
 
-def column(raw: pl.DataFrame, name: str, dtype: pl.DataType | type[pl.DataType] = pl.String) -> pl.Expr:
+def column(
+    raw: pl.DataFrame, name: str, dtype: pl.DataType | type[pl.DataType] = pl.String
+) -> pl.Expr:
     """A raw column cast to a type, or nulls when the chunk does not have it."""
     if name not in raw.columns or raw.schema[name] == pl.Null:
         return pl.lit(None, dtype=dtype)
     return pl.col(name).cast(dtype, strict=False)
 
 
-def struct_field(raw: pl.DataFrame, name: str, field: str, dtype: pl.DataType | type[pl.DataType]) -> pl.Expr:
+def struct_field(
+    raw: pl.DataFrame, name: str, field: str, dtype: pl.DataType | type[pl.DataType]
+) -> pl.Expr:
     """A field of a struct column (reactions.total_count), or nulls when absent."""
     kind = raw.schema.get(name)
     if not isinstance(kind, pl.Struct) or field not in {f.name for f in kind.fields}:

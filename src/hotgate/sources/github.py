@@ -94,14 +94,20 @@ class GitHubFormat(Format):
         """The same reading as to_issue, as expressions over a chunk of records."""
         if "number" not in raw.columns or "title" not in raw.columns or raw["number"].null_count():
             return None
-        url = pl.coalesce(column(raw, "repository_url"), column(raw, "html_url"), column(raw, "url"))
+        url = pl.coalesce(
+            column(raw, "repository_url"), column(raw, "html_url"), column(raw, "url")
+        )
         repo = url.str.extract(_REPO.pattern, 1).fill_null(origin.project or "unknown/unknown")
-        comments = column(raw, "comments", pl.Int64) if raw.schema.get("comments") != pl.List else None
+        comments = (
+            column(raw, "comments", pl.Int64) if raw.schema.get("comments") != pl.List else None
+        )
         duplicates = pl.lit(0)
         if isinstance(raw.schema.get("events"), pl.List):
-            duplicates = names_of(raw, "events", "event").list.eval(
-                pl.element().is_in(list(_DUPLICATE_EVENTS))
-            ).list.sum()
+            duplicates = (
+                names_of(raw, "events", "event")
+                .list.eval(pl.element().is_in(list(_DUPLICATE_EVENTS)))
+                .list.sum()
+            )
         issue_type = raw.schema.get("type")
         mapped = raw.select(
             key=pl.concat_str([pl.lit("github:"), repo, pl.lit("#"), column(raw, "number")]),
@@ -115,14 +121,19 @@ class GitHubFormat(Format):
             else column(raw, "type"),
             status=column(raw, "state"),
             created=column(raw, "created_at").str.to_datetime(time_zone="UTC", strict=False),
-            resolution=pl.when(column(raw, "state_reason") == "not_planned").then(pl.lit("won't fix")),
+            resolution=pl.when(column(raw, "state_reason") == "not_planned").then(
+                pl.lit("won't fix")
+            ),
             duplicates=duplicates,
             reactions=struct_field(raw, "reactions", "total_count", pl.Int64).fill_null(0),
             comment_count=(comments if comments is not None else pl.lit(None)).fill_null(0),
             votes=pl.lit(0),
             watchers=pl.lit(0),
             url=column(raw, "html_url"),
-            **{IGNORED: pl.col("pull_request").is_not_null()
-               if "pull_request" in raw.columns else pl.lit(False)},
+            **{
+                IGNORED: pl.col("pull_request").is_not_null()
+                if "pull_request" in raw.columns
+                else pl.lit(False)
+            },
         )
         return conform(mapped)
