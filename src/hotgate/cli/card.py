@@ -72,37 +72,38 @@ def decision_card(decision: Decision) -> Panel:
     return Panel(Group(*parts), title=title, title_align="left", subtitle=subject.url or "")
 
 
-def ranked_table(summary: pl.DataFrame, limit: int) -> Table:
-    """The ranked decisions as a table, at most `limit` rows (0: all)."""
-    table = Table(title="hotgate triage", title_justify="left", header_style="bold")
-    for name, justify in (
-        ("#", "right"),
-        ("Verdict", "left"),
-        ("Key", "left"),
-        ("Title", "left"),
-        ("Sig", "center"),
-        ("Reach", "center"),
-        ("No WA", "center"),
-        ("Sev", "center"),
-        ("Cost", "right"),
-        ("Risk", "right"),
-    ):
+BUG_COLUMNS = (("significant", "Sig"), ("broad_reach", "Reach"), ("no_workaround", "No WA"))
+
+
+def ranked_table(
+    summary: pl.DataFrame,
+    limit: int,
+    criteria: tuple[tuple[str, str], ...] = BUG_COLUMNS,
+    title: str = "hotgate triage",
+    severity: bool = True,
+) -> Table:
+    """The ranked decisions as a table, at most `limit` rows (0: all), a column per criterion."""
+    table = Table(title=title, title_justify="left", header_style="bold")
+    columns = [("#", "right"), ("Verdict", "left"), ("Key", "left"), ("Title", "left")]
+    columns += [(header, "center") for _, header in criteria]
+    columns += [("Sev", "center")] if severity else []
+    for name, justify in [*columns, ("Cost", "right"), ("Risk", "right")]:
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     rows = summary if not limit else summary.head(limit)
     for number, row in enumerate(rows.iter_rows(named=True), start=1):
         style, _ = VERDICT_STYLE[row["verdict"]]
         marks = [
             Text(ANSWER_MARK[row[f"{c}__answer"]][0], style=ANSWER_MARK[row[f"{c}__answer"]][1])
-            for c in ("significant", "broad_reach", "no_workaround")
+            for c, _ in criteria
         ]
-        title = row["title"] if len(row["title"]) <= 60 else row["title"][:59] + "…"
+        name = row["title"] if len(row["title"]) <= 60 else row["title"][:59] + "…"
         table.add_row(
             str(number),
             Text(row["verdict"], style=style),
             row["key"],
-            Text(title),
+            Text(name),
             *marks,
-            row["severity_level"] or "-",
+            *([row["severity_level"] or "-"] if severity else []),
             f"{row['cost_of_waiting']:g}",
             f"{row['risk_of_hotfix']:g}",
         )

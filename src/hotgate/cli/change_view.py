@@ -8,48 +8,18 @@ import io
 import polars as pl
 from rich.markup import escape
 from rich.table import Table
-from rich.text import Text
 
 from hotgate.cli.app import out
-from hotgate.cli.card import ANSWER_MARK, VERDICT_STYLE
+from hotgate.cli.card import ranked_table
 from hotgate.policy.schema import Policy
+
+CHANGE_COLUMNS = (("simple", "Simple"), ("needed", "Needed"), ("safe", "Safe"))
 
 
 def change_table(summary: pl.DataFrame, limit: int) -> Table:
     """The ranked change requests as a table, at most `limit` rows (0: all)."""
-    table = Table(
-        title="hotgate triage — change requests", title_justify="left", header_style="bold"
-    )
-    for name, justify in (
-        ("#", "right"),
-        ("Verdict", "left"),
-        ("Key", "left"),
-        ("Title", "left"),
-        ("Simple", "center"),
-        ("Needed", "center"),
-        ("Safe", "center"),
-        ("Cost", "right"),
-        ("Risk", "right"),
-    ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    rows = summary if not limit else summary.head(limit)
-    for number, row in enumerate(rows.iter_rows(named=True), start=1):
-        style, _ = VERDICT_STYLE[row["verdict"]]
-        marks = [
-            Text(ANSWER_MARK[row[f"{c}__answer"]][0], style=ANSWER_MARK[row[f"{c}__answer"]][1])
-            for c in ("simple", "needed", "safe")
-        ]
-        title = row["title"] if len(row["title"]) <= 60 else row["title"][:59] + "…"
-        table.add_row(
-            str(number),
-            Text(row["verdict"], style=style),
-            row["key"],
-            Text(title),
-            *marks,
-            f"{row['cost_of_waiting']:g}",
-            f"{row['risk_of_hotfix']:g}",
-        )
-    return table
+    title = "hotgate triage — change requests"
+    return ranked_table(summary, limit, CHANGE_COLUMNS, title=title, severity=False)
 
 
 def print_change_table(summary: pl.DataFrame, limit: int) -> None:

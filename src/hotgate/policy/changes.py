@@ -9,7 +9,6 @@ import polars as pl
 
 from hotgate.model import (
     ChangeRequest,
-    CriterionResult,
     Decision,
     Evidence,
     PolicyRef,
@@ -21,7 +20,7 @@ from hotgate.model import (
 )
 from hotgate.policy.change_facts import Facts, read_change
 from hotgate.policy.condition import names_in, to_polars
-from hotgate.policy.engine import VERDICT_RANK, Context
+from hotgate.policy.engine import VERDICT_RANK, Context, answer_criteria
 from hotgate.policy.lanes import CHANGE_FACTS, ChangeLane
 from hotgate.policy.schema import Policy, PolicyError
 
@@ -215,26 +214,12 @@ def to_change_decision(
     """Turn one evaluated row into a Decision about a change request."""
     lane = lane_of(policy)
     verdict: Verdict = row["verdict"]
-    criteria: list[CriterionResult] = []
-    reasons: list[str] = []
-    questions: list[str] = []
-    for crit, spec in lane.criteria.items():
-        answer = row[f"{crit}__answer"]
-        evidence = _evidence(lane, crit, row, facts)
-        if answer == "unknown":
-            questions.extend(spec.questions)
-            reasons.append(f"{spec.title} Unknown: the request does not say yet.")
-        else:
-            reasons.append(f"{spec.title} {answer.capitalize()}: {evidence.because}")
-        criteria.append(
-            CriterionResult(
-                name=crit,
-                title=spec.title,
-                questions=spec.questions,
-                answer=answer,
-                evidence=evidence,
-            )
-        )
+    criteria, reasons, questions = answer_criteria(
+        lane.criteria,
+        row,
+        lambda crit: _evidence(lane, crit, row, facts),
+        "the request does not say yet.",
+    )
     if verdict in {"hotfix", "wait"}:
         reasons.append(_timing_reason(row, context, verdict))
     return Decision(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 import polars as pl
 
@@ -148,35 +148,62 @@ def _timing_reason(policy: Policy, release: Release | None, verdict: str) -> str
     return f"{when}: beyond the {window}-day window, too long to make users wait."
 
 
-def to_decision(policy: Policy, row: Mapping[str, Any], context: Context) -> Decision:
-    """Turn one evaluated row into a Decision with its evidence and reasons."""
-    verdict: Verdict = row["verdict"]
+class CriterionSpec(Protocol):
+    """What a criterion shows a person: its title and its questions."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def questions(self) -> list[str]: ...
+
+
+def answer_criteria(
+    specs: Mapping[str, CriterionSpec],
+    row: Mapping[str, Any],
+    evidence_of: Callable[[str], Evidence],
+    unknown: str,
+) -> tuple[list[CriterionResult], list[str], list[str]]:
+    """Each criterion's answer and evidence, the reasons in words, and the questions to ask."""
     criteria: list[CriterionResult] = []
     reasons: list[str] = []
     questions: list[str] = []
-    override = row.get("override")
-    if override:
-        item = next(o for o in policy.overrides if o.name == override)
-        reasons.append(f"Override '{override}': {item.because}")
-    for crit in policy.criterion_names():
-        spec = policy.criteria[crit]
+    for crit, spec in specs.items():
         answer = row[f"{crit}__answer"]
-        rule_name = row.get(f"{crit}__rule")
-        evidence = _evidence(policy, crit, rule_name, row)
+        evidence = evidence_of(crit)
         if answer == "unknown":
             questions.extend(spec.questions)
-            reasons.append(f"{spec.title} Unknown: nothing in the report answers it yet.")
+            reasons.append(f"{spec.title} Unknown: {unknown}")
         else:
             reasons.append(f"{spec.title} {answer.capitalize()}: {evidence.because}")
         criteria.append(
             CriterionResult(
                 name=crit,
                 title=spec.title,
-                questions=spec.questions,
+                questions=list(spec.questions),
                 answer=answer,
                 evidence=evidence,
             )
         )
+    return criteria, reasons, questions
+
+
+def to_decision(policy: Policy, row: Mapping[str, Any], context: Context) -> Decision:
+    """Turn one evaluated row into a Decision with its evidence and reasons."""
+    verdict: Verdict = row["verdict"]
+    reasons: list[str] = []
+    override = row.get("override")
+    if override:
+        item = next(o for o in policy.overrides if o.name == override)
+        reasons.append(f"Override '{override}': {item.because}")
+    specs = {crit: policy.criteria[crit] for crit in policy.criterion_names()}
+    criteria, answered, questions = answer_criteria(
+        specs,
+        row,
+        lambda crit: _evidence(policy, crit, row.get(f"{crit}__rule"), row),
+        "nothing in the report answers it yet.",
+    )
+    reasons.extend(answered)
     blackout = context.blackout
     if verdict == "wait" and blackout is not None and not override:
         reasons.append(
