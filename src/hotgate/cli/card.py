@@ -88,7 +88,8 @@ def ranked_table(
     columns += [(header, "center") for _, header in criteria]
     columns += [("Sev", "center")] if severity else []
     for name, justify in [*columns, ("Cost", "right"), ("Risk", "right")]:
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        fold = {"no_wrap": True, "overflow": "ellipsis"} if name in {"Title", "Key"} else {}
+        table.add_column(name, justify=justify, **fold)  # type: ignore[arg-type]
     rows = summary if not limit else summary.head(limit)
     for number, row in enumerate(rows.iter_rows(named=True), start=1):
         style, _ = VERDICT_STYLE[row["verdict"]]
