@@ -7,10 +7,11 @@ from functools import cache, cached_property
 from typing import Any, Literal
 
 from pathspec import PathSpec
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from hotgate.model import CHANGE_KINDS, ChangeKind
 from hotgate.policy.condition import ConditionError, Kind, Node, parse
+from hotgate.policy.rules import Criterion, Strict, yes_no
 
 CHANGE_CRITERIA = ("simple", "needed", "safe")
 GLOB_STYLE = "gitignore"  # the globs of .gitignore files, which developers already know
@@ -36,15 +37,6 @@ CHANGE_FACTS: dict[str, Kind] = {
     "days_until_needed": "number",
     **{f"{kind}_change": "bool" for kind in CHANGE_KINDS},
 }
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _yes_no(value: Any) -> Any:
-    """YAML reads a bare yes or no as a boolean; a policy means the answer."""
-    return {True: "yes", False: "no"}.get(value, value) if isinstance(value, bool) else value
 
 
 def check_pattern(pattern: str, place: str) -> None:
@@ -74,29 +66,7 @@ def _spec(globs: tuple[str, ...]) -> PathSpec[Any]:
     return PathSpec.from_lines(GLOB_STYLE, globs)
 
 
-class LaneRule(_Strict):
-    """A named rule of a lane criterion: when its condition holds, it answers."""
-
-    name: str
-    when: str
-    answer: Literal["yes", "no"]
-    because: str
-
-    @field_validator("answer", mode="before")
-    @classmethod
-    def _answer(cls, value: Any) -> Any:
-        return _yes_no(value)
-
-
-class LaneCriterion(_Strict):
-    """One question of the content lane, with the checklist a person would follow."""
-
-    title: str
-    questions: list[str] = Field(min_length=1)
-    rules: list[LaneRule]
-
-
-class Template(_Strict):
+class Template(Strict):
     """A pre-approved template: what it is for, the change kinds it allows, its files."""
 
     title: str
@@ -105,14 +75,14 @@ class Template(_Strict):
     text: list[str] = Field(default_factory=list, description="How a request names it.")
 
 
-class ProtectedArea(_Strict):
+class ProtectedArea(Strict):
     """A part of the site that never goes through the content lane."""
 
     text: list[str] = Field(min_length=1, description="How a request names the area.")
     paths: list[str] = Field(default_factory=list)
 
 
-class FileKinds(_Strict):
+class FileKinds(Strict):
     """Which files are code and which are content, by path glob and by identify tag."""
 
     code: list[str] = Field(default_factory=list)
@@ -121,20 +91,20 @@ class FileKinds(_Strict):
     content_tags: list[str] = Field(default_factory=list)
 
 
-class Limits(_Strict):
+class Limits(Strict):
     """How large a change the content lane takes."""
 
     pages: int = Field(default=3, ge=1)
     files: int = Field(default=10, ge=1)
 
 
-class ChangeTiming(_Strict):
+class ChangeTiming(Strict):
     """When a qualifying change waits for the next release instead."""
 
     wait_when: str = "release_first"
 
 
-class ChangeRisk(_Strict):
+class ChangeRisk(Strict):
     """Weights of the cost of waiting and the risk of a content hotfix."""
 
     need_weight: dict[Literal["yes", "no", "unknown"], float]
@@ -144,10 +114,10 @@ class ChangeRisk(_Strict):
     @field_validator("need_weight", mode="before")
     @classmethod
     def _answers(cls, value: Any) -> Any:
-        return {_yes_no(k): v for k, v in value.items()} if isinstance(value, dict) else value
+        return {yes_no(k): v for k, v in value.items()} if isinstance(value, dict) else value
 
 
-class ChangeLane(_Strict):
+class ChangeLane(Strict):
     """The content lane: how change requests are read and decided."""
 
     simple_kinds: list[ChangeKind]
@@ -159,7 +129,7 @@ class ChangeLane(_Strict):
     templates: dict[str, Template]
     files: FileKinds
     limits: Limits = Limits()
-    criteria: dict[str, LaneCriterion]
+    criteria: dict[str, Criterion]
     timing: ChangeTiming = ChangeTiming()
     risk: ChangeRisk
 
@@ -211,7 +181,7 @@ class ChangeLane(_Strict):
         return {name: spec_of(template.paths) for name, template in self.templates.items()}
 
 
-class FixLane(_Strict):
+class FixLane(Strict):
     """The fix lane: how large a hotfix pull request may be, and what it must carry."""
 
     max_lines: int = Field(default=400, ge=1)

@@ -12,10 +12,11 @@ from typing import Any, Literal
 
 import polars as pl
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from hotgate.policy.condition import ConditionError, Kind, Node, parse
 from hotgate.policy.lanes import ChangeLane, FixLane
+from hotgate.policy.rules import Criterion, Strict, yes_no
 
 NUMERIC_FIELDS = (
     "severity",
@@ -41,16 +42,7 @@ class PolicyError(ValueError):
     """A policy that cannot be loaded; the message names the file and the place in it."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _yes_no(value: Any) -> Any:
-    """YAML reads a bare yes or no as a boolean; a policy means the answer."""
-    return {True: "yes", False: "no"}.get(value, value) if isinstance(value, bool) else value
-
-
-class SignalSpec(_Strict):
+class SignalSpec(Strict):
     """How one signal is read from labels, fields and text."""
 
     description: str
@@ -61,29 +53,7 @@ class SignalSpec(_Strict):
     negatable: bool = True
 
 
-class Rule(_Strict):
-    """A named rule: when its condition holds, it answers the criterion."""
-
-    name: str
-    when: str
-    answer: Literal["yes", "no"]
-    because: str
-
-    @field_validator("answer", mode="before")
-    @classmethod
-    def _answer(cls, value: Any) -> Any:
-        return _yes_no(value)
-
-
-class Criterion(_Strict):
-    """One question of the decision, with the checklist a person would follow."""
-
-    title: str
-    questions: list[str] = Field(min_length=1)
-    rules: list[Rule]
-
-
-class Override(_Strict):
+class Override(Strict):
     """A condition that makes a subject a hotfix whatever the criteria say."""
 
     name: str
@@ -91,7 +61,7 @@ class Override(_Strict):
     because: str
 
 
-class Timing(_Strict):
+class Timing(Strict):
     """When a qualifying subject waits for the next release instead."""
 
     wait_within_days: int = Field(default=3, ge=0)
@@ -99,7 +69,7 @@ class Timing(_Strict):
     min_cost_ratio: float | None = Field(default=None, ge=0)
 
 
-class RiskSettings(_Strict):
+class RiskSettings(Strict):
     """The weights of the cost of waiting and the risk of the hotfix."""
 
     severity_weight: dict[Literal["S1", "S2", "S3", "S4", "unknown"], float]
@@ -119,10 +89,10 @@ class RiskSettings(_Strict):
     @field_validator("reach_by_answer", mode="before")
     @classmethod
     def _answers(cls, value: Any) -> Any:
-        return {_yes_no(k): v for k, v in value.items()} if isinstance(value, dict) else value
+        return {yes_no(k): v for k, v in value.items()} if isinstance(value, dict) else value
 
 
-class Cadence(_Strict):
+class Cadence(Strict):
     """Releases at a fixed interval from a first date."""
 
     every_days: int = Field(ge=1)
@@ -130,14 +100,14 @@ class Cadence(_Strict):
     name: str = Field(default="release {date}", description="May use {n} and {date}.")
 
 
-class NamedDay(_Strict):
+class NamedDay(Strict):
     """A release on a given day."""
 
     name: str
     date: date
 
 
-class Blackout(_Strict):
+class Blackout(Strict):
     """Days (both ends included) in which no hotfix ships unless an override applies."""
 
     name: str
@@ -152,14 +122,14 @@ class Blackout(_Strict):
         return self
 
 
-class EventMatch(_Strict):
+class EventMatch(Strict):
     """Which calendar events count, by patterns on their summary or their categories."""
 
     summary: list[str] = Field(default_factory=list)
     categories: list[str] = Field(default_factory=list)
 
 
-class CalendarSettings(_Strict):
+class CalendarSettings(Strict):
     """Where release and freeze dates come from, and the blackout windows."""
 
     timezone: str = "UTC"
@@ -189,13 +159,13 @@ class CalendarSettings(_Strict):
         return value
 
 
-class ReportSettings(_Strict):
+class ReportSettings(Strict):
     """Settings of the hotfix reports."""
 
     hotfix_budget_per_release: int | None = Field(default=None, ge=0)
 
 
-class Scales(_Strict):
+class Scales(Strict):
     """Tracker values that map to the normalized severity and priority."""
 
     severity: dict[Literal["S1", "S2", "S3", "S4"], list[str]]
@@ -213,7 +183,7 @@ class Scales(_Strict):
         return table
 
 
-class Policy(_Strict):
+class Policy(Strict):
     """A whole hotfix policy, as read from one YAML file."""
 
     name: str
