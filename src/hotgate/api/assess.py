@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from typing import Annotated, Any
 
@@ -14,8 +13,8 @@ from hotgate.api.deps import Caller, policy_of, require, settings_of
 from hotgate.model import ChangeRequest, Decision, Issue
 from hotgate.policy.calendar import CalendarError, context_from_options
 from hotgate.policy.schema import PolicyError
-from hotgate.sources.base import Ignored, Origin, Skipped, SourceError
-from hotgate.sources.reader import Item, _read_documents
+from hotgate.sources.base import Ignored, Skipped, SourceError
+from hotgate.sources.reader import Item, read_bytes
 
 router = APIRouter()
 MAX_BODY = 2_000_000
@@ -46,7 +45,7 @@ def read_body(body: bytes, content_type: str, label: str = "request body") -> li
         raise HTTPException(413, f"the {label} is over {MAX_BODY:,} bytes")
     name = "request.yaml" if "yaml" in content_type else "request.json"
     try:
-        return list(_read_documents(io.BufferedReader(io.BytesIO(body)), label, name, Origin()))
+        return list(read_bytes(body, label, name))
     except SourceError as exc:
         raise HTTPException(422, str(exc)) from None
     except UnicodeDecodeError as exc:

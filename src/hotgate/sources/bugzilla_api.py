@@ -16,10 +16,10 @@ from hotgate.sources.connector import (
     Item,
     Page,
     Target,
-    later_cursor,
-    read_with,
+    read_page,
 )
 from hotgate.sources.http import ConnectorError
+from hotgate.sources.reader import read_with
 
 
 class BugzillaSettings(ConnectorSettings):
@@ -104,14 +104,16 @@ class BugzillaConnector(Connector):
             bugs = data.get("bugs") if isinstance(data, Mapping) else None
             if not isinstance(bugs, list):
                 raise SourceError(f"bugzilla: page {number} has no bugs list")
-            items = [
-                read_with(BugzillaFormat(), r, f"bugzilla page {number} record {i}", self.origin())
-                for i, r in enumerate(self._with_comments(bugs), 1)
-            ]
-            for bug in bugs:
-                if isinstance(bug, Mapping):
-                    cursor = later_cursor(cursor, bug.get("last_change_time"))
-            yield Page(items, cursor)
+            found = read_page(
+                BugzillaFormat(),
+                self._with_comments(bugs),
+                f"bugzilla page {number}",
+                self.origin(),
+                cursor,
+                lambda bug: bug.get("last_change_time"),
+            )
+            cursor = found.cursor
+            yield found
             if len(bugs) < limit:
                 return
             params = {**params, "offset": params["offset"] + len(bugs)}

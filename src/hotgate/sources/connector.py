@@ -23,6 +23,7 @@ from hotgate.sources.base import (
     parse_time,
 )
 from hotgate.sources.http import Transport
+from hotgate.sources.reader import read_with
 
 Item = Issue | Skipped | Ignored
 
@@ -131,16 +132,20 @@ class Connector(ABC):
         self.http.close()
 
 
-def read_with(fmt: Format, record: Any, where: str, origin: Origin) -> Item:
-    """A record of a known format into an Issue, or a Skipped entry naming the problem."""
-    if not isinstance(record, Mapping):
-        return Skipped(where, f"expected an object, got {type(record).__name__}")
-    try:
-        return fmt.to_issue(record, origin)
-    except SourceError as exc:
-        return Skipped(where, str(exc).removeprefix("record "))
-    except (KeyError, TypeError, ValueError) as exc:
-        return Skipped(where, f"{fmt.name} record is malformed: {exc!r}")
+def read_page(
+    fmt: Format,
+    records: list[Any],
+    label: str,
+    origin: Origin,
+    cursor: str | None,
+    updated: Callable[[Mapping[str, Any]], Any],
+) -> Page:
+    """A page of records as items, the cursor moved to the latest update among them."""
+    items = [read_with(fmt, r, f"{label} record {i}", origin) for i, r in enumerate(records, 1)]
+    for record in records:
+        if isinstance(record, Mapping):
+            cursor = later_cursor(cursor, updated(record))
+    return Page(items, cursor)
 
 
 def later_cursor(current: str | None, seen: str | None) -> str | None:

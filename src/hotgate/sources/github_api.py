@@ -15,10 +15,10 @@ from hotgate.sources.connector import (
     Item,
     Page,
     Target,
-    later_cursor,
-    read_with,
+    read_page,
 )
 from hotgate.sources.github import GitHubFormat
+from hotgate.sources.reader import read_with
 
 _PROJECT = re.compile(r"^([\w.-]+/[\w.-]+)(?:#(\d+))?$")
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
@@ -87,14 +87,17 @@ class GitHubConnector(Connector):
             answer = self.http.get(url, params)
             if not isinstance(answer.data, list):
                 raise SourceError(f"github: page {page} of {self.target.project} is not a list")
-            items = [
-                self._item(r, f"github:{self.target.project} page {page} record {i}")
-                for i, r in enumerate(answer.data, 1)
-            ]
-            for record in answer.data:
-                if isinstance(record, Mapping):
-                    cursor = later_cursor(cursor, record.get("updated_at"))
-            yield Page(items, cursor)
+            label = f"github:{self.target.project} page {page}"
+            found = read_page(
+                GitHubFormat(),
+                answer.data,
+                label,
+                self.origin(),
+                cursor,
+                lambda r: r.get("updated_at"),
+            )
+            cursor = found.cursor
+            yield found
             url, params = next_link(answer.headers), None
 
     def fetch(self, number: str) -> Item:

@@ -16,11 +16,11 @@ from hotgate.sources.connector import (
     Item,
     Page,
     Target,
-    later_cursor,
-    read_with,
+    read_page,
 )
 from hotgate.sources.github_api import next_link
 from hotgate.sources.gitlab import GitLabFormat
+from hotgate.sources.reader import read_with
 
 _PROJECT = re.compile(r"^([\w.-]+(?:/[\w.-]+)+)(?:#(\d+))?$")
 
@@ -82,19 +82,17 @@ class GitLabConnector(Connector):
             answer = self.http.get(url, params)
             if not isinstance(answer.data, list):
                 raise SourceError(f"gitlab: page {number} of {self.target.project} is not a list")
-            items = [
-                read_with(
-                    GitLabFormat(),
-                    r,
-                    f"gitlab:{self.target.project} page {number} record {i}",
-                    self.origin(),
-                )
-                for i, r in enumerate(answer.data, 1)
-            ]
-            for record in answer.data:
-                if isinstance(record, Mapping):
-                    cursor = later_cursor(cursor, record.get("updated_at"))
-            yield Page(items, cursor)
+            label = f"gitlab:{self.target.project} page {number}"
+            found = read_page(
+                GitLabFormat(),
+                answer.data,
+                label,
+                self.origin(),
+                cursor,
+                lambda r: r.get("updated_at"),
+            )
+            cursor = found.cursor
+            yield found
             link = next_link(answer.headers)
             following = answer.headers.get("x-next-page", "").strip()
             if link:

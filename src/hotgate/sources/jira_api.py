@@ -18,10 +18,10 @@ from hotgate.sources.connector import (
     Item,
     Page,
     Target,
-    later_cursor,
-    read_with,
+    read_page,
 )
 from hotgate.sources.jira import JiraFormat
+from hotgate.sources.reader import read_with
 
 _ORDER_BY = re.compile(r"\s+order\s+by\s+.*$", re.IGNORECASE | re.DOTALL)
 _KEY = re.compile(r"^[A-Z][A-Z0-9_]+-\d+$")
@@ -41,6 +41,12 @@ def jql_since(jql: str, since: str | None) -> str:
 
 def _jql_time(when: datetime) -> str:
     return when.strftime("%Y/%m/%d %H:%M")
+
+
+def _updated(record: Mapping[str, Any]) -> Any:
+    """When a Jira issue last changed: its fields.updated."""
+    fields = record.get("fields")
+    return fields.get("updated") if isinstance(fields, Mapping) else None
 
 
 class JiraSettings(ConnectorSettings):
@@ -122,15 +128,11 @@ class JiraConnector(Connector):
             issues = data.get("issues") if isinstance(data, Mapping) else None
             if not isinstance(issues, list):
                 raise SourceError(f"jira: page {number} of the search has no issues list")
-            items = [
-                read_with(JiraFormat(), r, f"jira page {number} record {i}", self.origin())
-                for i, r in enumerate(issues, 1)
-            ]
-            for record in issues:
-                fields = record.get("fields") if isinstance(record, Mapping) else None
-                if isinstance(fields, Mapping):
-                    cursor = later_cursor(cursor, fields.get("updated"))
-            yield Page(items, cursor)
+            found = read_page(
+                JiraFormat(), issues, f"jira page {number}", self.origin(), cursor, _updated
+            )
+            cursor = found.cursor
+            yield found
             if self.cloud:
                 token = data.get("nextPageToken")
                 if not token or data.get("isLast") or not issues:

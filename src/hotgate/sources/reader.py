@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -27,6 +28,8 @@ from hotgate.sources.columnar import IGNORED, read_chunk
 
 # A frame item holds many issues already in the evaluation frame's columns.
 Item = Issue | ChangeRequest | Skipped | Ignored | pl.DataFrame
+# The same, with issues read as columns turned back into objects.
+Record = Issue | ChangeRequest | Skipped | Ignored
 BLOCK_BYTES = 16 * 1024 * 1024
 
 
@@ -43,11 +46,19 @@ def _open(path: str) -> IO[bytes]:
         raise SourceError(f"{path}: cannot open: {exc.strerror or exc}") from None
 
 
-def read_issues(
-    path: str, origin: Origin | None = None
-) -> Iterator[Issue | ChangeRequest | Skipped | Ignored]:
+def read_issues(path: str, origin: Origin | None = None) -> Iterator[Record]:
     """Like read_items, with issues read as columns turned back into Issue objects."""
-    for item in read_items(path, origin):
+    return _as_objects(read_items(path, origin))
+
+
+def read_bytes(body: bytes, label: str, name: str) -> Iterator[Record]:
+    """The records of a document held in memory (an API request); `name` tells YAML from JSON."""
+    stream = io.BufferedReader(io.BytesIO(body))
+    return _as_objects(_read_documents(stream, label, name, Origin()))
+
+
+def _as_objects(items: Iterable[Item]) -> Iterator[Record]:
+    for item in items:
         if isinstance(item, pl.DataFrame):
             yield from (issue_from_row(row) for row in item.iter_rows(named=True))
         else:
@@ -222,6 +233,13 @@ def read_record(record: Any, where: str, origin: Origin) -> Item:
             return Skipped(where, "missing title: not an issue in any known format")
         known = ", ".join(f.name for f in formats())
         return Skipped(where, f"not an issue in any known format ({known})")
+    return read_with(fmt, record, where, origin)
+
+
+def read_with(fmt: Format, record: Any, where: str, origin: Origin) -> Issue | Skipped | Ignored:
+    """A record of a known format into an Issue, or a Skipped entry naming the problem."""
+    if not isinstance(record, Mapping):
+        return Skipped(where, f"expected an object, got {type(record).__name__}")
     try:
         return fmt.to_issue(record, origin)
     except SourceError as exc:
