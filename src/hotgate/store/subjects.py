@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from hotgate.model import ChangeRequest, Issue, Release
@@ -23,13 +23,29 @@ def _existing(session: Session, column: Any, keys: list[str]) -> set[str]:
     return found
 
 
+def _upsert_documents(
+    session: Session,
+    table: Table,
+    rows_of: Iterable[list[dict[str, Any]]],
+    keep: str,
+) -> Counts:
+    """Upsert batches of rows by key, keeping the column `keep` of known rows; counts both."""
+    counts = Counts()
+    for rows in rows_of:
+        by_key = {row["key"]: row for row in rows}
+        known = _existing(session, table.c.key, list(by_key))
+        upsert(session, table, list(by_key.values()), "key", keep=(keep,))
+        counts.updated += len(known)
+        counts.inserted += len(by_key) - len(known)
+    return counts
+
+
 def upsert_issues(session: Session, items: Iterable[Issue]) -> Counts:
     """Insert new issues and update known ones (by key); returns how many of each."""
-    counts = Counts()
-    for batch in chunks(items, ROW_BATCH):
-        at = now()
-        rows = {
-            issue.key: {
+
+    def rows(batch: list[Issue], at: Any) -> list[dict[str, Any]]:
+        return [
+            {
                 "key": issue.key,
                 "source": issue.source,
                 "title": issue.title,
@@ -40,12 +56,10 @@ def upsert_issues(session: Session, items: Iterable[Issue]) -> Counts:
                 "updated_at": at,
             }
             for issue in batch
-        }
-        known = _existing(session, issues.c.key, list(rows))
-        upsert(session, issues, list(rows.values()), "key", keep=("first_seen",))
-        counts.updated += len(known)
-        counts.inserted += len(rows) - len(known)
-    return counts
+        ]
+
+    batches = (rows(batch, now()) for batch in chunks(items, ROW_BATCH))
+    return _upsert_documents(session, issues, batches, keep="first_seen")
 
 
 def get_issue(session: Session, key: str) -> Issue | None:
@@ -76,11 +90,10 @@ def list_issues(
 
 def upsert_change_requests(session: Session, items: Iterable[ChangeRequest]) -> Counts:
     """Insert new change requests and update known ones (by key change:ID)."""
-    counts = Counts()
-    for batch in chunks(items, ROW_BATCH):
-        at = now()
-        rows = {
-            item.key: {
+
+    def rows(batch: list[ChangeRequest], at: Any) -> list[dict[str, Any]]:
+        return [
+            {
                 "key": item.key,
                 "title": item.title,
                 "requested_by": item.requested_by,
@@ -89,12 +102,10 @@ def upsert_change_requests(session: Session, items: Iterable[ChangeRequest]) -> 
                 "updated_at": at,
             }
             for item in batch
-        }
-        known = _existing(session, change_requests.c.key, list(rows))
-        upsert(session, change_requests, list(rows.values()), "key", keep=("created_at",))
-        counts.updated += len(known)
-        counts.inserted += len(rows) - len(known)
-    return counts
+        ]
+
+    batches = (rows(batch, now()) for batch in chunks(items, ROW_BATCH))
+    return _upsert_documents(session, change_requests, batches, keep="created_at")
 
 
 def get_change_request(session: Session, key: str) -> ChangeRequest | None:
