@@ -127,3 +127,19 @@ def test_store_without_tables_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ReportInputError, match="no decisions on record"):
         store_decisions(engine)
     engine.dispose()
+
+
+def test_dashboard_figures_agree_with_the_report(database_url: str) -> None:
+    from hotgate.store import reports as dashboard
+
+    _fill(database_url)
+    engine = store.make_engine(database_url)
+    data = figures(store_decisions(engine), budget=1)
+    with store.session_factory(engine)() as session:
+        per_release = dashboard.hotfixes_per_release(session)
+        rolled_back = dashboard.rolled_back(session)
+    engine.dispose()
+    assert [(r["release"], r["count"]) for r in per_release] == [
+        (r["release"], r["hotfixes"]) for r in data["per_release"]
+    ]
+    assert rolled_back == data["trouble"]["rolled_back"]

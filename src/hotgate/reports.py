@@ -1,7 +1,8 @@
 """Hotfix figures: pure functions over a frame of decisions, returning plain data.
 
-The frame has the columns of REPORT_SCHEMA (see `decisions_frame`); the command line, the
-HTML report and the web dashboard all compute their figures here.
+The frame has the columns of REPORT_SCHEMA (see `decisions_frame`); the command line and the
+HTML report compute their figures here. The web dashboard counts in SQL (store/reports.py)
+so a page view does not load every decision; a test keeps its figures equal to these.
 """
 
 from __future__ import annotations

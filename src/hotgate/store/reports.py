@@ -7,9 +7,17 @@ from typing import Any
 from sqlalchemy import Date, func, select
 from sqlalchemy.orm import Session
 
+from hotgate.reports import NO_RELEASE
 from hotgate.store.tables import decisions
 
 _FINAL = func.coalesce(decisions.c.final_verdict, decisions.c.verdict)
+# A hotfix as `hotgate report` counts it (hotgate.reports): each subject's latest decision,
+# verdict hotfix after review, not rejected by a person.
+_HOTFIX = (
+    decisions.c.latest.is_(True),
+    _FINAL == "hotfix",
+    func.coalesce(decisions.c.state, "") != "rejected",
+)
 
 
 def verdicts_by_day(session: Session, limit_days: int = 90) -> list[dict[str, Any]]:
@@ -27,11 +35,11 @@ def verdicts_by_day(session: Session, limit_days: int = 90) -> list[dict[str, An
 
 
 def hotfixes_per_release(session: Session) -> list[dict[str, Any]]:
-    """Latest decisions with a hotfix verdict (after review), counted per next release."""
-    name = func.coalesce(decisions.c.release_name, "no release set").label("release")
+    """Hotfixes counted per release cycle (the release that was next when decided)."""
+    name = func.coalesce(decisions.c.release_name, NO_RELEASE).label("release")
     query = (
         select(name, func.count().label("count"))
-        .where(decisions.c.latest.is_(True), _FINAL == "hotfix")
+        .where(*_HOTFIX)
         .group_by(name)
         .order_by(func.min(decisions.c.release_date))
     )
@@ -58,5 +66,6 @@ def sources(session: Session) -> list[str]:
 
 def rolled_back(session: Session) -> int:
     """How many hotfixes were rolled back: the ones that later caused trouble."""
-    query = select(func.count()).select_from(decisions).where(decisions.c.state == "rolled-back")
+    rolled = decisions.c.state == "rolled-back"
+    query = select(func.count()).select_from(decisions).where(*_HOTFIX, rolled)
     return int(session.execute(query).scalar_one())
