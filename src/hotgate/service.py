@@ -111,9 +111,8 @@ def change_summary(
 
 
 def decide_issue(issue: Issue, policy: Policy, context: Context) -> Decision:
-    """Decide one issue: the same code path as a batch of one."""
-    evaluated = evaluate(policy, issues_frame([issue]), context)
-    return to_decision(policy, evaluated.row(0, named=True), context)
+    """Decide one issue: a batch of one."""
+    return next(decide(policy, [issue], context))
 
 
 def decide_issues(issues: list[Issue], policy: Policy, context: Context) -> list[Decision]:
