@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
 
-from hotgate.policy.schema import PolicyError, default_policy_text, load_policy, parse_policy
+from hotgate.policy import schema
+from hotgate.policy.schema import (
+    Policy,
+    PolicyError,
+    default_policy_text,
+    load_policy,
+    made_once,
+    parse_policy,
+)
 
 DEFAULT = default_policy_text()
 
@@ -109,3 +118,35 @@ def test_unreadable_files(text: str, message: str) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="cannot read"):
         load_policy(tmp_path / "absent.yaml")
+
+
+def test_what_is_made_of_a_policy_is_made_once_per_policy() -> None:
+    built: list[str] = []
+
+    def build(policy: Policy) -> list[str]:
+        built.append(policy.name)
+        return [policy.timing.model_dump_json()]
+
+    policy = load_policy()
+    first = made_once(policy, build)
+    assert made_once(policy, build) is first
+    assert built == ["default"]
+    # A changed copy is another policy: it gets its own, never the original's.
+    changed = policy.model_copy(
+        update={"timing": policy.timing.model_copy(update={"wait_within_days": 9})}
+    )
+    assert made_once(changed, build) != first
+    assert len(built) == 2
+
+
+def test_what_is_made_of_a_policy_goes_with_it() -> None:
+    def build(policy: Policy) -> str:
+        return policy.name
+
+    policy = load_policy()
+    made_once(policy, build)
+    key = (id(policy), build)
+    assert key in schema._MADE
+    del policy
+    gc.collect()
+    assert key not in schema._MADE

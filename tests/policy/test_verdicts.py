@@ -494,6 +494,10 @@ def test_risk_numbers_show_their_factors(policy: Policy, context: Context) -> No
         "severity_weight",
         "days_until_fix_ships",
     ]
+    # A policy changed after another was used decides with its own settings.
+    settings = policy.risk.model_copy(update={"lines_per_unit": 50})
+    halved = decide_issue(issue, policy.model_copy(update={"risk": settings}), context).risk
+    assert halved.risk_of_hotfix == pytest.approx((1 + 200 / 50) * 2.0 * 1.5)
 
 
 def test_one_subject_and_a_batch_agree(policy: Policy, context: Context) -> None:

@@ -22,6 +22,7 @@ from hotgate.policy.change_facts import Facts, read_change
 from hotgate.policy.condition import names_in, to_polars
 from hotgate.policy.engine import VERDICT_RANK, Context, answer_criteria
 from hotgate.policy.lanes import CHANGE_FACTS, ChangeLane
+from hotgate.policy.rules import PERSON, person_evidence, rule_columns
 from hotgate.policy.schema import Policy, PolicyError
 
 COST_FORMULA = "cost_of_waiting = need_weight × days the change would be late"
@@ -68,21 +69,6 @@ def changes_frame(
     return pl.DataFrame(rows, schema=_schema()), facts
 
 
-def _answer_columns(lane: ChangeLane) -> dict[str, pl.Expr]:
-    columns: dict[str, pl.Expr] = {}
-    for crit, spec in lane.criteria.items():
-        person = pl.col("answers").str.extract(f"(?:^|,){crit}=(yes|no)(?:,|$)", 1)
-        answer: Any = pl.when(person.is_not_null()).then(person)
-        rule: Any = pl.when(person.is_not_null()).then(pl.lit("answered-by-a-person"))
-        for i, item in enumerate(spec.rules):
-            holds = to_polars(lane.conditions[f"criteria.{crit}.rules[{i}].when"])
-            answer = answer.when(holds).then(pl.lit(item.answer))
-            rule = rule.when(holds).then(pl.lit(item.name))
-        columns[f"{crit}__answer"] = answer.otherwise(pl.lit("unknown"))
-        columns[f"{crit}__rule"] = rule.otherwise(pl.lit(None, dtype=pl.String))
-    return columns
-
-
 def _risk_columns(policy: Policy, lane: ChangeLane) -> dict[str, pl.Expr]:
     days = pl.coalesce(pl.col("days_until_release"), pl.lit(policy.timing.default_days_to_release))
     late = (
@@ -108,7 +94,8 @@ def evaluate_changes(policy: Policy, frame: pl.DataFrame) -> pl.DataFrame:
     """Answer the three criteria, the timing rule and the two numbers for every row."""
     lane = lane_of(policy)
     answers = [pl.col(f"{crit}__answer") for crit in lane.criteria]
-    answered = frame.with_columns(**_answer_columns(lane))
+    holds, answered_by = rule_columns(lane.criteria, lane.conditions)
+    answered = frame.with_columns(**holds).with_columns(**answered_by)
     risked = answered.with_columns(**_risk_columns(policy, lane)).with_columns(
         cost_of_waiting=(pl.col("_need_weight") * pl.col("_days_late")).round(2),
         risk_of_hotfix=(
@@ -134,10 +121,8 @@ def evaluate_changes(policy: Policy, frame: pl.DataFrame) -> pl.DataFrame:
 def _evidence(lane: ChangeLane, crit: str, row: Mapping[str, Any], facts: Facts) -> Evidence:
     spec = lane.criteria[crit]
     rule_name = row.get(f"{crit}__rule")
-    if rule_name == "answered-by-a-person":
-        answer = row[f"{crit}__answer"]
-        signal = Signal(name=crit, value=answer, source="answer", where="answers", excerpt=answer)
-        return Evidence(rule=rule_name, because="A person answered it.", signals=[signal])
+    if rule_name == PERSON:
+        return person_evidence(crit, row[f"{crit}__answer"])
     if rule_name is None:
         return Evidence(unknown=spec.questions)
     index = next(i for i, item in enumerate(spec.rules) if item.name == rule_name)

@@ -164,19 +164,33 @@ def to_polars(node: Node) -> pl.Expr:
     return expr.fill_null(False) if node.kind == "bool" else expr
 
 
+def _operands(node: Node) -> list[Node]:
+    """The operands of a run of the same `and` or `or`: a and (b and c) is all_of(a, b, c)."""
+    found: list[Node] = []
+    for arg in node.args:
+        found.extend(_operands(arg) if arg.op == node.op else [arg])
+    return found
+
+
+def _truth(node: Node) -> pl.Expr:
+    """A condition's truth, with a missing value taken as false."""
+    return _compile(node).fill_null(False)
+
+
 def _compile(node: Node) -> pl.Expr:
+    # Runs of and/or become one flat horizontal operation: a nested tree costs polars
+    # far more to plan than its evaluation on a small batch.
     if node.op == "name":
         return pl.col(str(node.value))
     if node.op in {"num", "str"}:
         return pl.lit(node.value)
-    args = [_compile(arg) for arg in node.args]
     if node.op == "not":
-        return ~args[0].fill_null(False)
+        return ~_truth(node.args[0])
     if node.op == "and":
-        return args[0].fill_null(False) & args[1].fill_null(False)
+        return pl.all_horizontal([_truth(arg) for arg in _operands(node)])
     if node.op == "or":
-        return args[0].fill_null(False) | args[1].fill_null(False)
-    left, right = args
+        return pl.any_horizontal([_truth(arg) for arg in _operands(node)])
+    left, right = (_compile(arg) for arg in node.args)
     if node.args[0].kind == "string":  # text compares without regard to case
         left, right = left.str.to_lowercase(), right.str.to_lowercase()
     operations = {

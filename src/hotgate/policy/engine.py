@@ -22,8 +22,16 @@ from hotgate.model import (
 )
 from hotgate.policy.condition import names_in, to_polars
 from hotgate.policy.risk import explain_risk, risk_columns, risk_numbers
-from hotgate.policy.schema import Blackout, Policy
-from hotgate.policy.signals import explain_value, issues_frame, label_vocabulary, read_signals
+from hotgate.policy.rules import PERSON, person_evidence, rule_columns
+from hotgate.policy.schema import Blackout, Policy, made_once
+from hotgate.policy.signals import (
+    Stages,
+    explain_value,
+    issues_frame,
+    label_vocabulary,
+    read_signals,
+    with_stages,
+)
 
 VERDICT_RANK = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
 
@@ -42,32 +50,17 @@ def release_on(name: str, day: date, as_of: date) -> Release:
     return Release(name=name, date=day, days_until=(day - as_of).days)
 
 
-def _answer_columns(policy: Policy) -> dict[str, pl.Expr]:
-    columns: dict[str, pl.Expr] = {}
-    for crit in policy.criterion_names():
-        person = pl.col("answers").str.extract(f"(?:^|,){crit}=(yes|no)(?:,|$)", 1)
-        answered = person.is_not_null()
-        answer: Any = pl.when(answered).then(person)
-        rule: Any = pl.when(answered).then(pl.lit("answered-by-a-person"))
-        for i, item in enumerate(policy.criteria[crit].rules):
-            holds = to_polars(policy.conditions[f"criteria.{crit}.rules[{i}].when"])
-            answer = answer.when(holds).then(pl.lit(item.answer))
-            rule = rule.when(holds).then(pl.lit(item.name))
-        columns[f"{crit}__answer"] = answer.otherwise(pl.lit("unknown"))
-        columns[f"{crit}__rule"] = rule.otherwise(pl.lit(None, dtype=pl.String))
-    return columns
-
-
-def _override_column(policy: Policy) -> pl.Expr:
-    if not policy.overrides:
-        return pl.lit(None, dtype=pl.String)
+def _override_columns(policy: Policy) -> tuple[dict[str, pl.Expr], pl.Expr]:
+    """Each override's condition as a column, then the first override that holds."""
+    holds = {
+        f"overrides[{i}].when": to_polars(policy.conditions[f"overrides[{i}].when"])
+        for i in range(len(policy.overrides))
+    }
     chain: Any = pl
-    for i, item in enumerate(policy.overrides):
-        chain = chain.when(to_polars(policy.conditions[f"overrides[{i}].when"])).then(
-            pl.lit(item.name)
-        )
-    result: pl.Expr = chain.otherwise(pl.lit(None, dtype=pl.String))
-    return result
+    for place, item in zip(holds, policy.overrides, strict=True):
+        chain = chain.when(pl.col(place)).then(pl.lit(item.name))
+    first: pl.Expr = chain.otherwise(pl.lit(None, dtype=pl.String)) if holds else pl.lit(None)
+    return holds, first.cast(pl.String)
 
 
 def _verdict_column(policy: Policy, in_blackout: bool) -> pl.Expr:
@@ -95,6 +88,19 @@ def _verdict_column(policy: Policy, in_blackout: bool) -> pl.Expr:
     )
 
 
+def _decision_stages(policy: Policy) -> Stages:
+    """The columns from signals to the two numbers, the same for every batch; built once."""
+    specs = {crit: policy.criteria[crit] for crit in policy.criterion_names()}
+    rule_holds, answers = rule_columns(specs, policy.conditions)
+    override_holds, override = _override_columns(policy)
+    return [
+        {**rule_holds, **override_holds},
+        {**answers, "override": override},
+        risk_columns(policy),
+        risk_numbers(policy),
+    ]
+
+
 def evaluate(policy: Policy, frame: pl.DataFrame, context: Context) -> pl.DataFrame:
     """Decide every subject in the frame; returns the frame with answers, verdict and risk."""
     days_until = context.release.days_until if context.release else None
@@ -104,18 +110,16 @@ def evaluate(policy: Policy, frame: pl.DataFrame, context: Context) -> pl.DataFr
     if "area_hotfix_trouble" not in with_days.columns:
         # Supplied by the caller (the store knows past hotfixes); none known means none counted.
         with_days = with_days.with_columns(area_hotfix_trouble=pl.lit(0, dtype=pl.Int64))
-    # One lazy query, collected once.
+    # One lazy query, collected once; only the label columns and the verdict are built per
+    # batch, so one bug decides in a few milliseconds.
     signals = read_signals(policy, with_days.lazy(), label_vocabulary(with_days))
-    answered = signals.with_columns(**_answer_columns(policy), override=_override_column(policy))
-    risked = answered.with_columns(**risk_columns(policy, days_until)).with_columns(
-        **risk_numbers(policy)
-    )
+    risked = with_stages(signals, made_once(policy, _decision_stages))
     in_blackout = context.blackout is not None
     decided = risked.with_columns(verdict=_verdict_column(policy, in_blackout)).with_columns(
         _rank=pl.col("verdict").replace_strict(VERDICT_RANK, return_dtype=pl.Int64)
     )
     # The plan is already what we mean; optimizing it costs more than it saves on small batches.
-    return decided.collect(optimizations=pl.QueryOptFlags.none())
+    return decided.collect(engine="in-memory", optimizations=pl.QueryOptFlags.none())
 
 
 def rank(decided: pl.DataFrame) -> pl.DataFrame:
@@ -249,12 +253,8 @@ def _near(policy: Policy, context: Context) -> bool:
 
 def _evidence(policy: Policy, crit: str, rule_name: str | None, row: Mapping[str, Any]) -> Evidence:
     spec = policy.criteria[crit]
-    if rule_name == "answered-by-a-person":
-        from hotgate.model import Signal
-
-        answer = row[f"{crit}__answer"]
-        signal = Signal(name=crit, value=answer, source="answer", where="answers", excerpt=answer)
-        return Evidence(rule=rule_name, because="A person answered it.", signals=[signal])
+    if rule_name == PERSON:
+        return person_evidence(crit, row[f"{crit}__answer"])
     if rule_name is None:
         return Evidence(unknown=spec.questions)
     index = next(i for i, item in enumerate(spec.rules) if item.name == rule_name)

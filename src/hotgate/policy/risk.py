@@ -17,16 +17,16 @@ RISK_FORMULA = (
 )
 
 
-def risk_columns(policy: Policy, days_until_release: int | None) -> dict[str, pl.Expr]:
+def risk_columns(policy: Policy) -> dict[str, pl.Expr]:
     """Columns for both numbers and their factors; needs severity_level, share and answers."""
     settings = policy.risk
     weights = {k: float(v) for k, v in settings.severity_weight.items() if k != "unknown"}
     reach_by_answer = {k: float(v) for k, v in settings.reach_by_answer.items()}
-    days = days_until_release
-    # A row may carry its own distance to the release (a replay of history); else the context's.
+    # Each row carries its distance to the release (the context's, or its own in a replay of
+    # history); with none known, the policy's usual cycle.
     days_expr = pl.coalesce(
         pl.col("days_until_release").clip(lower_bound=0),
-        pl.lit(days if days is not None else policy.timing.default_days_to_release),
+        pl.lit(policy.timing.default_days_to_release),
     )
     tests_factor = (
         pl.when(pl.col("fix_has_tests").is_null())

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+import weakref
+from collections.abc import Callable
 from datetime import date
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import polars as pl
 import yaml
@@ -306,3 +308,19 @@ def parse_policy(text: str, label: str = "policy") -> Policy:
         place = ".".join(str(part) for part in error["loc"])
         message = error["msg"].removeprefix("Value error, ")
         raise PolicyError(f"{label}: {place + ': ' if place else ''}{message}") from None
+
+
+Made = TypeVar("Made")
+_MADE: dict[tuple[int, Callable[..., Any]], tuple[weakref.ref[Policy], Any]] = {}
+
+
+def made_once(policy: Policy, build: Callable[[Policy], Made]) -> Made:
+    """What build makes of a policy, made once for each loaded policy (a policy never changes)."""
+    key = (id(policy), build)
+    known = _MADE.get(key)
+    if known is not None and known[0]() is policy:
+        result: Made = known[1]
+        return result
+    made = build(policy)
+    _MADE[key] = (weakref.ref(policy, lambda _: _MADE.pop(key, None)), made)
+    return made

@@ -11,7 +11,7 @@ import polars as pl
 
 from hotgate.model import Issue, Signal
 from hotgate.policy.condition import names_in, to_polars
-from hotgate.policy.schema import Policy, SignalSpec
+from hotgate.policy.schema import Policy, SignalSpec, made_once
 
 ISSUE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "key": pl.String,
@@ -109,10 +109,10 @@ def negated_phrases(policy: Policy) -> str:
     return policy.negation + _any_of(phrases)
 
 
-def _spec_hit(spec: SignalSpec, vocabulary: list[str]) -> pl.Expr:
+def _spec_hit(name: str, spec: SignalSpec) -> pl.Expr:
     parts: list[pl.Expr] = []
     if spec.labels:
-        parts.append(_label_hit(_matching(spec.labels, vocabulary)))
+        parts.append(pl.col(f"_label_{name}"))
     for field, values in spec.fields.items():
         parts.append(pl.col(field).str.to_lowercase().is_in([v.lower() for v in values]))
     if spec.text:
@@ -127,58 +127,72 @@ def _spec_hit(spec: SignalSpec, vocabulary: list[str]) -> pl.Expr:
     return pl.any_horizontal(parts).fill_null(False)
 
 
-def _scale(policy: Policy, scale: str, column: str, vocabulary: list[str]) -> pl.Expr:
+def _label_columns(policy: Policy, vocabulary: list[str]) -> dict[str, pl.Expr]:
+    """The batch's part: which signals and scale levels its labels show, one column each."""
+    columns = {
+        f"_label_{name}": _label_hit(_matching(spec.labels, vocabulary))
+        for name, spec in policy.signals.items()
+        if spec.labels
+    }
+    for scale in ("severity", "priority"):
+        lookup = policy.scales.lookup(scale)
+        chain: Any = pl
+        for level in sorted(set(lookup.values())):  # the most severe level among the labels wins
+            labels = [label for label in vocabulary if lookup.get(label) == level]
+            if labels:
+                chain = chain.when(_label_hit(labels)).then(pl.lit(level))
+        none = pl.lit(None, dtype=pl.String)
+        columns[f"_{scale}_from_labels"] = none if chain is pl else chain.otherwise(none)
+    return columns
+
+
+def _scale(policy: Policy, scale: str, column: str) -> pl.Expr:
     lookup = policy.scales.lookup("severity" if scale == "severity" else "priority")
     from_field = pl.col(column).str.to_lowercase().replace_strict(lookup, default=None)
-    levels = sorted(set(lookup.values()))
-    chain: Any = pl
-    for level in levels:  # the most severe level among the labels wins
-        labels = [label for label in vocabulary if lookup.get(label) == level]
-        chain = chain.when(_label_hit(labels)).then(pl.lit(level))
-    from_labels = chain.otherwise(pl.lit(None, dtype=pl.String))
-    return pl.coalesce(pl.col(scale), from_field, from_labels)
+    return pl.coalesce(pl.col(scale), from_field, pl.col(f"_{scale}_from_labels"))
 
 
-def read_signals(policy: Policy, frame: pl.LazyFrame, vocabulary: list[str]) -> pl.LazyFrame:
-    """Add a column for every signal, derived signal and numeric field the policy can use."""
+Stages = list[dict[str, pl.Expr]]
+
+
+def _signal_stages(policy: Policy) -> tuple[Stages, Stages]:
+    """The columns every batch needs, before and after its label columns; built once."""
     workaround_start = _any_of(policy.signals["workaround_offered"].text)
-    prepared = (
-        frame.with_columns(
-            _labels=pl.concat_str(
-                [pl.lit(LABEL_SEP), pl.col("labels").list.join(LABEL_SEP), pl.lit(LABEL_SEP)]
-            ).str.to_lowercase(),
-            _text=pl.concat_str(
-                [pl.col("title"), pl.col("body"), pl.col("comment_text")],
-                separator="\n",
-                ignore_nulls=True,
-            )
-            .str.to_lowercase()
-            .str.replace_all(CLAUSE_BREAK, ";"),
+    text = {
+        "_labels": pl.concat_str(
+            [pl.lit(LABEL_SEP), pl.col("labels").list.join(LABEL_SEP), pl.lit(LABEL_SEP)]
+        ).str.to_lowercase(),
+        "_text": pl.concat_str(
+            [pl.col("title"), pl.col("body"), pl.col("comment_text")],
+            separator="\n",
+            ignore_nulls=True,
         )
-        .with_columns(
-            severity_level=_scale(policy, "severity", "severity_raw", vocabulary),
-            priority_level=_scale(policy, "priority", "priority_raw", vocabulary),
-            _clean=pl.col("_text").str.replace_all(negated_phrases(policy), " "),
-            # The text after the first workaround phrase. Dropping the prefix needs no capture
-            # group, which keeps the regex on its fast engine.
-            _workaround=pl.when(pl.col("_text").str.contains(workaround_start)).then(
-                pl.col("_text")
-                .str.replace(f"^(?s:.*?){workaround_start}", "")
-                .str.slice(0, WORKAROUND_WINDOW)
+        .str.to_lowercase()
+        .str.replace_all(CLAUSE_BREAK, ";"),
+    }
+    prepared = {
+        "severity_level": _scale(policy, "severity", "severity_raw"),
+        "priority_level": _scale(policy, "priority", "priority_raw"),
+        "_clean": pl.col("_text").str.replace_all(negated_phrases(policy), " "),
+        # The text after the first workaround phrase. Dropping the prefix needs no capture
+        # group, which keeps the regex on its fast engine.
+        "_workaround": pl.when(pl.col("_text").str.contains(workaround_start)).then(
+            pl.col("_text")
+            .str.replace(f"^(?s:.*?){workaround_start}", "")
+            .str.slice(0, WORKAROUND_WINDOW)
+        ),
+        "_mentioned_share": pl.col("_text").str.extract(_SHARE, 1).cast(pl.Float64) / 100,
+    }
+    from_priority = {
+        "severity_level": pl.coalesce(
+            pl.col("severity_level"),
+            pl.col("priority_level").replace_strict(
+                policy.scales.severity_from_priority, default=None, return_dtype=pl.String
             ),
-            _mentioned_share=pl.col("_text").str.extract(_SHARE, 1).cast(pl.Float64) / 100,
         )
-        .with_columns(
-            severity_level=pl.coalesce(
-                pl.col("severity_level"),
-                pl.col("priority_level").replace_strict(
-                    policy.scales.severity_from_priority, default=None, return_dtype=pl.String
-                ),
-            )
-        )
-    )
+    }
     core = _any_of([p for patterns in policy.core_functions.values() for p in patterns])
-    columns = {name: _spec_hit(spec, vocabulary) for name, spec in policy.signals.items()}
+    columns = {name: _spec_hit(name, spec) for name, spec in policy.signals.items()}
     columns["core_function"] = pl.col("_text").str.contains(core) | pl.col(
         "component"
     ).str.to_lowercase().str.contains(core).fill_null(False)
@@ -189,11 +203,21 @@ def read_signals(policy: Policy, frame: pl.LazyFrame, vocabulary: list[str]) -> 
     columns["workaround_steps"] = (
         pl.col("_workaround").str.count_matches(_STEP).fill_null(0).cast(pl.Int64)
     )
-    with_signals = prepared.with_columns(**columns)
-    for name in policy.derived:
-        condition = to_polars(policy.conditions[f"derived.{name}"])
-        with_signals = with_signals.with_columns(condition.alias(name))
-    return with_signals
+    derived = [{name: to_polars(policy.conditions[f"derived.{name}"])} for name in policy.derived]
+    return [text], [prepared, from_priority, columns, *derived]
+
+
+def with_stages(frame: pl.LazyFrame, stages: Stages) -> pl.LazyFrame:
+    """The frame with each stage's columns added in turn (a stage may use the ones before)."""
+    for columns in stages:
+        frame = frame.with_columns(**columns)
+    return frame
+
+
+def read_signals(policy: Policy, frame: pl.LazyFrame, vocabulary: list[str]) -> pl.LazyFrame:
+    """Add a column for every signal, derived signal and numeric field the policy can use."""
+    before, after = made_once(policy, _signal_stages)
+    return with_stages(with_stages(frame, before), [_label_columns(policy, vocabulary), *after])
 
 
 # --- explaining one subject: where each signal came from ---------------------------------------
