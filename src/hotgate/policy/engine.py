@@ -93,11 +93,11 @@ def _decision_stages(policy: Policy) -> Stages:
     specs = {crit: policy.criteria[crit] for crit in policy.criterion_names()}
     rule_holds, answers = rule_columns(specs, policy.conditions)
     override_holds, override = _override_columns(policy)
+    factors = risk_columns(policy)
     return [
         {**rule_holds, **override_holds},
         {**answers, "override": override},
-        risk_columns(policy),
-        risk_numbers(policy),
+        {**factors, **risk_numbers(policy, factors)},
     ]
 
 
@@ -114,9 +114,9 @@ def evaluate(policy: Policy, frame: pl.DataFrame, context: Context) -> pl.DataFr
     # batch, so one bug decides in a few milliseconds.
     signals = read_signals(policy, with_days.lazy(), label_vocabulary(with_days))
     risked = with_stages(signals, made_once(policy, _decision_stages))
-    in_blackout = context.blackout is not None
-    decided = risked.with_columns(verdict=_verdict_column(policy, in_blackout)).with_columns(
-        _rank=pl.col("verdict").replace_strict(VERDICT_RANK, return_dtype=pl.Int64)
+    verdict = _verdict_column(policy, in_blackout=context.blackout is not None)
+    decided = risked.with_columns(
+        verdict=verdict, _rank=verdict.replace_strict(VERDICT_RANK, return_dtype=pl.Int64)
     )
     # The plan is already what we mean; optimizing it costs more than it saves on small batches.
     return decided.collect(engine="in-memory", optimizations=pl.QueryOptFlags.none())

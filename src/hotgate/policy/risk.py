@@ -53,17 +53,17 @@ def risk_columns(policy: Policy) -> dict[str, pl.Expr]:
     }
 
 
-def risk_numbers(policy: Policy) -> dict[str, pl.Expr]:
-    """The two numbers, from the factor columns made by risk_columns."""
+def risk_numbers(policy: Policy, factors: dict[str, pl.Expr]) -> dict[str, pl.Expr]:
+    """The two numbers, from the factors risk_columns makes (reused, so one step does both)."""
     return {
-        "cost_of_waiting": (pl.col("_reach") * pl.col("_severity_weight") * pl.col("_days")).round(
-            2
-        ),
+        "cost_of_waiting": (
+            factors["_reach"] * factors["_severity_weight"] * factors["_days"]
+        ).round(2),
         "risk_of_hotfix": (
-            (1 + pl.col("_fix_lines") / pl.lit(float(policy.risk.lines_per_unit)))
-            * pl.col("_critical_factor")
-            * pl.col("_tests_factor")
-            * (1 + pl.lit(float(policy.risk.history_factor)) * pl.col("_troubled_hotfixes"))
+            (1 + factors["_fix_lines"] / pl.lit(float(policy.risk.lines_per_unit)))
+            * factors["_critical_factor"]
+            * factors["_tests_factor"]
+            * (1 + pl.lit(float(policy.risk.history_factor)) * factors["_troubled_hotfixes"])
         ).round(2),
     }
 

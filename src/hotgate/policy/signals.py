@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
@@ -78,6 +78,7 @@ def _any_of(patterns: list[str]) -> str:
     return "(?:" + "|".join(patterns) + ")"
 
 
+Scale = Literal["severity", "priority"]
 LABEL_SEP = "\x1f"
 
 
@@ -127,36 +128,53 @@ def _spec_hit(name: str, spec: SignalSpec) -> pl.Expr:
     return pl.any_horizontal(parts).fill_null(False)
 
 
-def _label_columns(policy: Policy, vocabulary: list[str]) -> dict[str, pl.Expr]:
-    """The batch's part: which signals and scale levels its labels show, one column each."""
+def _batch_columns(policy: Policy, vocabulary: list[str]) -> dict[str, pl.Expr]:
+    """The batch's own part: what its labels show, and the severity and priority levels."""
     columns = {
         f"_label_{name}": _label_hit(_matching(spec.labels, vocabulary))
         for name, spec in policy.signals.items()
         if spec.labels
     }
-    for scale in ("severity", "priority"):
-        lookup = policy.scales.lookup(scale)
-        chain: Any = pl
-        for level in sorted(set(lookup.values())):  # the most severe level among the labels wins
-            labels = [label for label in vocabulary if lookup.get(label) == level]
-            if labels:
-                chain = chain.when(_label_hit(labels)).then(pl.lit(level))
-        none = pl.lit(None, dtype=pl.String)
-        columns[f"_{scale}_from_labels"] = none if chain is pl else chain.otherwise(none)
+    scales: tuple[Scale, ...] = ("severity", "priority")
+    levels = {scale: _scale(policy, scale, vocabulary) for scale in scales}
+    columns["priority_level"] = levels["priority"]
+    columns["severity_level"] = pl.coalesce(
+        levels["severity"],
+        levels["priority"].replace_strict(
+            policy.scales.severity_from_priority, default=None, return_dtype=pl.String
+        ),
+    )
     return columns
 
 
-def _scale(policy: Policy, scale: str, column: str) -> pl.Expr:
-    lookup = policy.scales.lookup("severity" if scale == "severity" else "priority")
-    from_field = pl.col(column).str.to_lowercase().replace_strict(lookup, default=None)
-    return pl.coalesce(pl.col(scale), from_field, pl.col(f"_{scale}_from_labels"))
+def _scale(policy: Policy, scale: Scale, vocabulary: list[str]) -> pl.Expr:
+    lookup = policy.scales.lookup(scale)
+    from_field = pl.col(f"{scale}_raw").str.to_lowercase().replace_strict(lookup, default=None)
+    chain: Any = pl
+    for level in sorted(set(lookup.values())):  # the most severe level among the labels wins
+        labels = [label for label in vocabulary if lookup.get(label) == level]
+        if labels:
+            chain = chain.when(_label_hit(labels)).then(pl.lit(level))
+    none = pl.lit(None, dtype=pl.String)
+    return pl.coalesce(pl.col(scale), from_field, none if chain is pl else chain.otherwise(none))
 
 
 Stages = list[dict[str, pl.Expr]]
 
 
-def _signal_stages(policy: Policy) -> tuple[Stages, Stages]:
-    """The columns every batch needs, before and after its label columns; built once."""
+def _derived_stages(policy: Policy) -> Stages:
+    """Derived signals in as few steps as their order allows (one may use those before it)."""
+    stages: Stages = [{}]
+    for name in policy.derived:
+        node = policy.conditions[f"derived.{name}"]
+        if any(used in stages[-1] for used in names_in(node)):
+            stages.append({})
+        stages[-1][name] = to_polars(node)
+    return [stage for stage in stages if stage]
+
+
+def _signal_stages(policy: Policy) -> tuple[Stages, dict[str, pl.Expr], Stages]:
+    """The columns every batch needs, before, beside and after its own; built once."""
     workaround_start = _any_of(policy.signals["workaround_offered"].text)
     text = {
         "_labels": pl.concat_str(
@@ -171,8 +189,6 @@ def _signal_stages(policy: Policy) -> tuple[Stages, Stages]:
         .str.replace_all(CLAUSE_BREAK, ";"),
     }
     prepared = {
-        "severity_level": _scale(policy, "severity", "severity_raw"),
-        "priority_level": _scale(policy, "priority", "priority_raw"),
         "_clean": pl.col("_text").str.replace_all(negated_phrases(policy), " "),
         # The text after the first workaround phrase. Dropping the prefix needs no capture
         # group, which keeps the regex on its fast engine.
@@ -182,14 +198,6 @@ def _signal_stages(policy: Policy) -> tuple[Stages, Stages]:
             .str.slice(0, WORKAROUND_WINDOW)
         ),
         "_mentioned_share": pl.col("_text").str.extract(_SHARE, 1).cast(pl.Float64) / 100,
-    }
-    from_priority = {
-        "severity_level": pl.coalesce(
-            pl.col("severity_level"),
-            pl.col("priority_level").replace_strict(
-                policy.scales.severity_from_priority, default=None, return_dtype=pl.String
-            ),
-        )
     }
     core = _any_of([p for patterns in policy.core_functions.values() for p in patterns])
     columns = {name: _spec_hit(name, spec) for name, spec in policy.signals.items()}
@@ -203,8 +211,7 @@ def _signal_stages(policy: Policy) -> tuple[Stages, Stages]:
     columns["workaround_steps"] = (
         pl.col("_workaround").str.count_matches(_STEP).fill_null(0).cast(pl.Int64)
     )
-    derived = [{name: to_polars(policy.conditions[f"derived.{name}"])} for name in policy.derived]
-    return [text], [prepared, from_priority, columns, *derived]
+    return [text], prepared, [columns, *_derived_stages(policy)]
 
 
 def with_stages(frame: pl.LazyFrame, stages: Stages) -> pl.LazyFrame:
@@ -216,8 +223,9 @@ def with_stages(frame: pl.LazyFrame, stages: Stages) -> pl.LazyFrame:
 
 def read_signals(policy: Policy, frame: pl.LazyFrame, vocabulary: list[str]) -> pl.LazyFrame:
     """Add a column for every signal, derived signal and numeric field the policy can use."""
-    before, after = made_once(policy, _signal_stages)
-    return with_stages(with_stages(frame, before), [_label_columns(policy, vocabulary), *after])
+    before, prepared, after = made_once(policy, _signal_stages)
+    batch = {**prepared, **_batch_columns(policy, vocabulary)}
+    return with_stages(frame, [*before, batch, *after])
 
 
 # --- explaining one subject: where each signal came from ---------------------------------------
