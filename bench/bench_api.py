@@ -117,7 +117,7 @@ def serve(kind: str, port: int, database: str) -> None:
     else:
         from hotgate.api import Settings, create_app
 
-        app = create_app(Settings(database_url=database))
+        app = create_app(Settings(database_url=database), own_process=True)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
@@ -302,6 +302,9 @@ def main() -> None:
     parser.add_argument(
         "--record", type=int, default=100_000, help="decisions to record in bulk (0: skip)"
     )
+    parser.add_argument(
+        "--servers", nargs="+", default=["baseline", "hotgate"], choices=["baseline", "hotgate"]
+    )
     options = parser.parse_args()
     if options.serve:
         serve(options.serve, options.port, options.database)
@@ -310,7 +313,7 @@ def main() -> None:
     bodies = [orjson.dumps(generated_issue(n, rng)) for n in range(1, 2001)]
     rows: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as folder:
-        for kind in ("baseline", "hotgate"):
+        for kind in options.servers:
             process, url = _start(kind, f"sqlite:///{Path(folder) / 'bench.db'}")
             try:
                 asyncio.run(fixed_rate(url, bodies, options.rate, 3))  # warm up

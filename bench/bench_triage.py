@@ -64,7 +64,17 @@ def triage(path: Path, record: bool = False) -> tuple[float, float]:
     """Run the real command line in a child process: wall seconds and its peak memory (MiB)."""
     store = ["--db", f"sqlite:///{OUT / 'bench.db'}"] if record else ["--no-record"]
     (OUT / "bench.db").unlink(missing_ok=True)
-    command = ["hotgate", "triage", str(path), "--format", "csv", "--out", os.devnull]
+    command = [
+        sys.executable,
+        "-m",
+        "hotgate",
+        "triage",
+        str(path),
+        "--format",
+        "csv",
+        "--out",
+        os.devnull,
+    ]
     start = time.perf_counter()
     child = subprocess.Popen([*command, "--as-of", "2026-11-23", *store])
     _, status, usage = os.wait4(child.pid, 0)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -359,3 +362,38 @@ def test_security_headers_and_vendored_assets(client: TestClient) -> None:
         "/static/hotgate.css",
     ):
         assert client.get(asset).status_code == 200
+
+
+def test_every_answer_carries_the_security_headers(client: TestClient) -> None:
+    for answer in (
+        client.get("/"),
+        client.get("/no/such/page"),
+        client.post(
+            "/api/v1/assess", content=b"{not json", headers={"content-type": "application/json"}
+        ),
+    ):
+        assert answer.headers["referrer-policy"] == "same-origin", answer.url
+        assert answer.headers["x-content-type-options"] == "nosniff", answer.url
+
+
+STARTED = """
+import gc, sys
+from fastapi.testclient import TestClient
+from hotgate.api import Settings, create_app
+from hotgate.policy import schema
+app = create_app(Settings(database_url=sys.argv[1]), own_process=sys.argv[2] == "own")
+with TestClient(app):
+    planned = any(key[0] == id(app.state.policy) for key in schema._MADE)
+    print(gc.get_freeze_count() > 0, planned)
+"""
+
+
+@pytest.mark.parametrize(("process", "frozen"), [("own", "True"), ("shared", "False")])
+def test_start_up_plans_the_policy_and_tunes_only_its_own_process(
+    tmp_path: Path, process: str, frozen: str
+) -> None:
+    database = f"sqlite:///{tmp_path / 'hotgate.db'}"
+    run = [sys.executable, "-c", STARTED, database, process]
+    shown = subprocess.run(run, capture_output=True, text=True, check=True).stdout.split()
+    # The first request finds the policy already planned; only `hotgate serve` freezes the GC.
+    assert shown == [frozen, "True"]

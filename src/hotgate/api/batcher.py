@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from datetime import date
 
 from fastapi.concurrency import run_in_threadpool
 
@@ -45,6 +46,11 @@ class Batcher:
         future: asyncio.Future[Decision] = asyncio.get_running_loop().create_future()
         await self._queue.put((issue, context, future))
         return await future
+
+    async def warm_up(self) -> None:
+        """Decide one made-up bug, so the first real request does not pay for planning."""
+        bug = Issue(key="hotgate:warm-up", source="hotgate", title="Warm-up", labels=["bug"])
+        await run_in_threadpool(service.decide_issue, bug, self.policy, Context(as_of=date.today()))
 
     async def close(self) -> None:
         """Stop the worker (on server shutdown)."""

@@ -184,7 +184,9 @@ def serve(
             "Make one first with: hotgate token create --role admin --name you"
         )
     with_policy = guarded(
-        lambda: create_app(Settings(database_url=url, policy=policy_path, host=host))
+        lambda: create_app(
+            Settings(database_url=url, policy=policy_path, host=host), own_process=True
+        )
     )
     err.print(f"hotgate serving http://{host}:{port}/ (database {_shown(url)}); Ctrl+C stops it.")
     uvicorn.run(with_policy, host=host, port=port, log_level="warning")
