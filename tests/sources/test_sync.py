@@ -203,3 +203,34 @@ def test_bad_sources_stop_sync_before_the_database_is_made(
     assert result.exit_code == 2
     assert message in " ".join(result.stderr.split())
     assert not (tmp_path / "hotgate.db").exists()
+
+
+def test_sync_decides_with_the_given_calendar(
+    replay: Start, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from hotgate.cli import app
+
+    server = replay("github_sync_from_page_1")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOTGATE_GITHUB_TOKEN", "t")
+    url = f"sqlite:///{tmp_path / 'hotgate.db'}"
+    (tmp_path / "hotgate-sources.yaml").write_text(
+        "sources:\n  - source: github:acme/shop\n"
+        f"    settings: {{url: '{server.base}', page_size: 2, attempts: 1}}\n"
+    )
+    (tmp_path / "train.yaml").write_text('releases: [{name: "9.1", date: 2024-06-03}]\n')
+    store.upgrade(url)
+    with _sessions(url).begin() as session:  # where the recorded answers begin
+        store.set_cursor(session, "github:acme/shop", "2024-05-02T10:00:00Z")
+    as_of = ["--as-of", "2024-06-01", "--db", url]
+    result = CliRunner().invoke(app, ["sync", *as_of, "--calendar", str(tmp_path / "train.yaml")])
+    assert result.exit_code == 0, result.output
+    with _sessions(url)() as session:
+        names = session.execute(select(decisions.c.release_name).distinct()).scalars().all()
+    assert names == ["9.1"]
+
+    missing = CliRunner().invoke(app, ["sync", *as_of, "--calendar", str(tmp_path / "gone.ics")])
+    assert missing.exit_code == 2
+    assert "gone.ics: cannot read the calendar" in missing.output

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hotgate import service, store
 from hotgate.api.batcher import Batcher
 from hotgate.api.settings import Settings
+from hotgate.calendars.served import ServedCalendar
 from hotgate.policy.schema import load_policy
 
 STATIC = Path(__file__).parent / "static"
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
     )
     app.state.settings = settings
     app.state.policy = load_policy(settings.policy)
+    app.state.calendar = ServedCalendar(app.state.policy, settings.calendars)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for spec in ROUTERS:
         module, _, attribute = spec.partition(":")

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from hotgate import service
 from hotgate.api.batcher import Batcher
-from hotgate.api.deps import Caller, policy_of, require, settings_of
+from hotgate.api.deps import Caller, context_of, policy_of, require
 from hotgate.model import ChangeRequest, Decision, Issue
-from hotgate.policy.calendar import CalendarError, context_from_options
+from hotgate.policy.calendar import CalendarError
 from hotgate.policy.schema import PolicyError
 from hotgate.sources.base import Ignored, Skipped, SourceError
 from hotgate.sources.reader import Item, read_bytes
@@ -81,9 +81,8 @@ async def assess(
     # a change request (kind: change) is a subject too; the content lane decides it
     change = items[0] if len(items) == 1 and isinstance(items[0], ChangeRequest) else None
     issue = one_issue(items) if change is None else None
-    release = next_release or settings_of(request).next_release
     try:
-        context = context_from_options(as_of or date.today(), release)
+        context = context_of(request, as_of, next_release)
     except CalendarError as exc:
         raise HTTPException(422, str(exc).replace("--", "")) from None
     if change is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -11,6 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotgate import store
 from hotgate.api.settings import Settings
+from hotgate.calendars.served import ServedCalendar
+from hotgate.policy.calendar import context_from_options
 from hotgate.policy.engine import Context
 from hotgate.policy.schema import Policy
 from hotgate.store.records import Role
@@ -115,10 +118,15 @@ def require(needed: Role) -> Callable[[Request], Caller]:
     return check
 
 
-def context_of(request: Request) -> Context:
-    """The decision context for server-side decisions: today, and the configured next release."""
-    from datetime import date
+def context_of(
+    request: Request, as_of: date | None = None, next_release: date | None = None
+) -> Context:
+    """The decision context: the day (today unless given), the next release and any blackout.
 
-    from hotgate.policy.calendar import context_from_options
-
-    return context_from_options(date.today(), settings_of(request).next_release)
+    The next release is the one given, else the server's setting, else the first on the
+    policy's and the configured calendars; a CalendarError names what is wrong.
+    """
+    served: ServedCalendar = request.app.state.calendar
+    day = as_of or date.today()
+    release = next_release or settings_of(request).next_release
+    return context_from_options(day, release, served.on(day))

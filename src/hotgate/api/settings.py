@@ -6,7 +6,7 @@ import ipaddress
 from datetime import date
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hotgate.store import default_database_url
@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     policy: Path | None = None
     next_release: date | None = None
+    # Release calendar files or URLs, joined with the policy's own (HOTGATE_CALENDARS='["a.ics"]').
+    calendars: list[str] = Field(default_factory=list)
     host: str = "127.0.0.1"
     open_reads: bool = True
     github_webhook_secret: SecretStr | None = None

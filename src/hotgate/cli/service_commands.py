@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +13,16 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from hotgate import service, store
-from hotgate.cli.app import app, err, fail, guarded, out
+from hotgate.cli.app import (
+    CalendarOption,
+    NextReleaseOption,
+    app,
+    err,
+    fail,
+    guarded,
+    out,
+    parse_day,
+)
 from hotgate.policy.engine import Context
 from hotgate.policy.schema import Policy
 
@@ -164,8 +174,14 @@ def serve(
             help="Policy file (default: ./hotgate.yaml if present, else the built-in one).",
         ),
     ] = None,
+    next_release: NextReleaseOption = None,
+    calendar: CalendarOption = None,
 ) -> None:
-    """Run the API and the web pages (triage queue, decisions, reviews, audit, dashboard)."""
+    """Run the API and the web pages (triage queue, decisions, reviews, audit, dashboard).
+
+    Server-side decisions use the next release given here, else the first release on the
+    policy's calendar and on each --calendar (re-read every hour).
+    """
     import uvicorn
 
     from hotgate.api import Settings, create_app
@@ -183,10 +199,14 @@ def serve(
             f"refusing to listen on {host} with no API tokens: anyone could read the decisions. "
             "Make one first with: hotgate token create --role admin --name you"
         )
-    with_policy = guarded(
-        lambda: create_app(
-            Settings(database_url=url, policy=policy_path, host=host), own_process=True
-        )
+    settings = Settings(
+        database_url=url,
+        policy=policy_path,
+        host=host,
+        next_release=parse_day(next_release, "--next-release"),
+        calendars=calendar or [],
     )
+    with_policy = guarded(lambda: create_app(settings, own_process=True))
+    guarded(lambda: with_policy.state.calendar.on(date.today()))  # a bad calendar stops here
     err.print(f"hotgate serving http://{host}:{port}/ (database {_shown(url)}); Ctrl+C stops it.")
     uvicorn.run(with_policy, host=host, port=port, log_level="warning")

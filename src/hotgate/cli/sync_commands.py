@@ -10,6 +10,7 @@ import typer
 from hotgate import store
 from hotgate.cli.app import (
     AsOfOption,
+    CalendarOption,
     NextReleaseOption,
     PolicyOption,
     app,
@@ -39,11 +40,12 @@ def sync(
     policy_path: PolicyOption = None,
     as_of: AsOfOption = None,
     next_release: NextReleaseOption = None,
+    calendar: CalendarOption = None,
     db: DbOption = None,
 ) -> None:
     """Pull what changed at each tracker since the last sync, decide it and record it."""
     policy = policy_from(policy_path)
-    context = context_from(as_of, next_release)
+    context = context_from(as_of, next_release, policy, calendar)
     with input_errors():
         sources = load_sources(config).sources
         if only:
