@@ -5,7 +5,14 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from hotgate.policy.condition import ConditionError, names_in, parse, to_polars
+from hotgate.policy.condition import (
+    ConditionError,
+    held,
+    holds,
+    names_in,
+    parse,
+    to_polars,
+)
 
 NAMES = {
     "crash": "bool",
@@ -69,3 +76,25 @@ def test_names_in_order_of_use() -> None:
         "hang",
         "severity",
     ]
+
+
+@pytest.mark.parametrize(("text", "expected"), TRUTH)
+def test_one_row_agrees_with_the_columns(text: str, expected: list[bool]) -> None:
+    node = parse(text, NAMES)
+    assert [holds(node, row) for row in FRAME.iter_rows(named=True)] == expected
+
+
+HELD = [
+    ("crash or hang", 1, ["hang"]),
+    ("crash or hang", 3, ["hang"]),
+    ("(crash or hang) and severity < 3", 0, ["crash", "severity"]),
+    ("crash and not hang", 0, ["crash"]),
+    ("severity + votes >= 30", 1, ["severity", "votes"]),
+    ("not crash", 1, []),
+    ("severity <= 2", 2, []),
+]
+
+
+@pytest.mark.parametrize(("text", "row", "expected"), HELD)
+def test_held_names_only_what_made_it_true(text: str, row: int, expected: list[str]) -> None:
+    assert held(parse(text, NAMES), FRAME.row(row, named=True)) == expected

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from builders import AS_OF, bugzilla_bug, far_release, github_issue, jira_issue
+from builders import AS_OF, ROOT, bugzilla_bug, far_release, github_issue, jira_issue
 from hotgate.model import Issue
 from hotgate.policy.engine import Context, release_on
 from hotgate.policy.schema import Policy
@@ -508,3 +508,34 @@ def test_one_subject_and_a_batch_agree(policy: Policy, context: Context) -> None
     single = [decide_issue(i, policy, context) for i in issues if isinstance(i, Issue)]
     assert [d.verdict for d in batch] == [d.verdict for d in single]
     assert [d.model_dump() for d in batch] == [d.model_dump() for d in single]
+
+
+def test_every_rule_column_agrees_with_its_condition_read_in_python(
+    policy: Policy, context: Context
+) -> None:
+    # The evidence is chosen in Python (condition.held); it must see what the columns saw.
+    from hotgate.policy.condition import holds
+    from hotgate.policy.engine import evaluate
+    from hotgate.policy.signals import issues_frame
+    from hotgate.sources.reader import read_issues
+
+    issues = [read_record(c[1], c[0], Origin()) for c in CASES]
+    issues += list(read_issues(str(ROOT / "examples" / "backlog")))
+    frame = evaluate(policy, issues_frame(i for i in issues if isinstance(i, Issue)), context)
+    places = [p for p in policy.conditions if p.startswith(("criteria.", "overrides["))]
+    checked = 0
+    for row in frame.iter_rows(named=True):
+        for place in places:
+            assert holds(policy.conditions[place], row) == row[place], (row["key"], place)
+            checked += 1
+    assert checked >= 60 * len(places)
+
+
+def test_evidence_shows_only_the_side_of_a_rule_that_held(policy: Policy, context: Context) -> None:
+    # major-function-broken: `major_function_broken or (broken and severity <= 2)`; the right
+    # side is false here, so the tracker's severity S3 is no evidence for it.
+    record = GH("Checkout does not work", "Checkout does not work for anyone." + NO_WA, ("s3",))
+    significant = _decide(record, policy, context).criteria[0]
+    assert significant.evidence.rule == "major-function-broken"
+    shown = [signal.name for signal in significant.evidence.signals]
+    assert shown == ["broken", "core_function:checkout"]

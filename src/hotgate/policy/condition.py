@@ -7,9 +7,11 @@ or numeric fields; both are checked when the policy loads.
 
 from __future__ import annotations
 
+import operator
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import polars as pl
 
@@ -158,6 +160,63 @@ def names_in(node: Node) -> list[str]:
     return found
 
 
+def held(node: Node, row: Mapping[str, Any]) -> list[str]:
+    """The names that made a condition true for one evaluated row: the evidence worth showing.
+
+    Of `a or b` only the side that held counts, and a `not` shows nothing (an absence is no
+    evidence), so severity S2 is not shown for a rule that held by its other side.
+    """
+    if not holds(node, row):
+        return []
+    if node.op == "name":
+        return [str(node.value)]
+    if node.op in {"and", "or"}:
+        found: list[str] = []
+        for part in _operands(node):
+            found.extend(name for name in held(part, row) if name not in found)
+        return found
+    if node.op in _COMPARE:
+        return names_in(node)
+    return []
+
+
+def holds(node: Node, row: Mapping[str, Any]) -> bool:
+    """Whether a condition is true for one evaluated row (as its column says, in Python)."""
+    return bool(_value(node, row))
+
+
+def _value(node: Node, row: Mapping[str, Any]) -> Any:
+    # Mirrors _compile: a missing value makes a comparison false and a sum missing.
+    if node.op == "name":
+        return row.get(str(node.value))
+    if node.op in {"num", "str"}:
+        return node.value
+    if node.op == "not":
+        return not holds(node.args[0], row)
+    if node.op == "and":
+        return all(holds(part, row) for part in _operands(node))
+    if node.op == "or":
+        return any(holds(part, row) for part in _operands(node))
+    left, right = (_value(arg, row) for arg in node.args)
+    if left is None or right is None:
+        return None
+    if node.args[0].kind == "string":
+        left, right = str(left).lower(), str(right).lower()
+    return _OPERATIONS[node.op](left, right)
+
+
+_OPERATIONS: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
 def to_polars(node: Node) -> pl.Expr:
     """Compile a condition to a polars expression; a missing value never makes it true."""
     expr = _compile(node)
@@ -193,14 +252,5 @@ def _compile(node: Node) -> pl.Expr:
     left, right = (_compile(arg) for arg in node.args)
     if node.args[0].kind == "string":  # text compares without regard to case
         left, right = left.str.to_lowercase(), right.str.to_lowercase()
-    operations = {
-        "+": lambda: left + right,
-        "-": lambda: left - right,
-        "<": lambda: left < right,
-        "<=": lambda: left <= right,
-        ">": lambda: left > right,
-        ">=": lambda: left >= right,
-        "==": lambda: left == right,
-        "!=": lambda: left != right,
-    }
-    return operations[node.op]()
+    result: pl.Expr = _OPERATIONS[node.op](left, right)
+    return result

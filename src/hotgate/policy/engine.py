@@ -20,7 +20,7 @@ from hotgate.model import (
     Subject,
     Verdict,
 )
-from hotgate.policy.condition import names_in, to_polars
+from hotgate.policy.condition import held, names_in, to_polars
 from hotgate.policy.risk import explain_risk, risk_columns, risk_numbers
 from hotgate.policy.rules import PERSON, person_evidence, rule_columns
 from hotgate.policy.schema import Blackout, Policy, made_once
@@ -259,7 +259,8 @@ def _evidence(policy: Policy, crit: str, rule_name: str | None, row: Mapping[str
         return Evidence(unknown=spec.questions)
     index = next(i for i, item in enumerate(spec.rules) if item.name == rule_name)
     node = policy.conditions[f"criteria.{crit}.rules[{index}].when"]
-    signals = [s for name in names_in(node) for s in explain_value(policy, name, row)]
+    names = held(node, row) or names_in(node)  # names_in: should the row disagree with the rule
+    signals = [s for name in names for s in explain_value(policy, name, row)]
     return Evidence(rule=rule_name, because=spec.rules[index].because, signals=signals)
 
 

@@ -10,7 +10,7 @@ from typing import Any, Literal
 import polars as pl
 
 from hotgate.model import Issue, Signal
-from hotgate.policy.condition import names_in, to_polars
+from hotgate.policy.condition import held, names_in, to_polars
 from hotgate.policy.schema import Policy, SignalSpec, made_once
 
 ISSUE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
@@ -263,7 +263,7 @@ def explain_signal(policy: Policy, name: str, row: Mapping[str, Any]) -> list[Si
             return _explain_core_function(policy, row)
         if name in policy.derived:
             node = policy.conditions[f"derived.{name}"]
-            return [s for part in names_in(node) for s in explain_value(policy, part, row)]
+            return [s for part in held(node, row) for s in explain_value(policy, part, row)]
         return []
     for label in row.get("labels") or []:
         if spec.labels and _compiled(_any_of(spec.labels)).fullmatch(str(label).lower()):
