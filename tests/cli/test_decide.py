@@ -275,3 +275,25 @@ def test_out_to_a_device_writes_to_it_and_leaves_it_in_place(tmp_path: Path) -> 
     assert code == 0
     assert received.startswith("key,title,verdict")
     assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_triage_table_out_holds_both_tables_and_their_counts(tmp_path: Path) -> None:
+    both = tmp_path / "both"
+    both.mkdir()
+    (both / "bugs.json").write_bytes((EXAMPLES / "bugzilla_bugs.json").read_bytes())
+    (both / "changes.yaml").write_bytes((ROOT / "examples/changes/all-requests.yaml").read_bytes())
+    out_file = tmp_path / "triage.txt"
+    code, shown, err = run("triage", str(both), "--out", str(out_file), *AS_OF)
+    assert code == 0, err
+    assert shown == ""  # everything went to the file
+    written = out_file.read_text()
+    assert "hotgate triage — change requests" in written
+    assert "Decided 6 issues — " in written
+    assert "change requests — " in written.splitlines()[-1]
+
+
+def test_triage_says_where_it_recorded_even_when_not_on_a_terminal(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    code, _, err = run("triage", str(EXAMPLES / "bugzilla_bugs.json"), "--db", url, *AS_OF)
+    assert code == 0
+    assert f"Recorded 6 decisions in {tmp_path / 'd.db'}." in err

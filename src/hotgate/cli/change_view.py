@@ -6,10 +6,10 @@ import csv
 import io
 
 import polars as pl
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from hotgate.cli.app import out
 from hotgate.cli.card import ranked_table
 from hotgate.policy.schema import Policy
 
@@ -22,14 +22,18 @@ def change_table(summary: pl.DataFrame, limit: int) -> Table:
     return ranked_table(summary, limit, CHANGE_COLUMNS, title=title, severity=False)
 
 
-def print_change_table(summary: pl.DataFrame, limit: int) -> None:
+def print_change_table(console: Console, summary: pl.DataFrame, limit: int) -> None:
     """Print the change requests' table and a count by verdict; nothing when there are none."""
     if summary.is_empty():
         return
-    out.print(change_table(summary, limit))
+    console.print(change_table(summary, limit))
+    console.print(f"Decided {summary.height} change requests — {verdict_counts(summary)}.")
+
+
+def verdict_counts(summary: pl.DataFrame) -> str:
+    """How many of each verdict, the most common first: "hotfix: 3, wait: 1"."""
     counts = summary["verdict"].value_counts(sort=True)
-    line = ", ".join(f"{row['verdict']}: {row['count']}" for row in counts.iter_rows(named=True))
-    out.print(f"Decided {summary.height} change requests — {line}.")
+    return ", ".join(f"{row['verdict']}: {row['count']}" for row in counts.iter_rows(named=True))
 
 
 def change_csv(summary: pl.DataFrame) -> bytes:

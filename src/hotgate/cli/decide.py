@@ -13,6 +13,7 @@ from typing import Annotated, TypeVar
 import orjson
 import polars as pl
 import typer
+from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from hotgate import service
@@ -32,7 +33,7 @@ from hotgate.cli.app import (
     say,
 )
 from hotgate.cli.card import decision_card, ranked_table
-from hotgate.cli.change_view import change_csv, print_change_table
+from hotgate.cli.change_view import change_csv, print_change_table, verdict_counts
 from hotgate.cli.service_commands import DbOption, RecordOption, recording
 from hotgate.model import Decision
 from hotgate.policy.engine import VERDICT_RANK
@@ -161,33 +162,28 @@ def triage(
                 issues_csv = _csv(summary) if not summary.is_empty() else b""
                 _write(out_path, iter([issues_csv, change_csv(changes)]))
             else:
+                # With --out, the tables and their counts go to the file, whole, as on screen.
+                buffer = io.StringIO()
+                console = Console(file=buffer, width=160) if out_path is not None else out
                 if not summary.is_empty() or changes.is_empty():
-                    _print_table(summary, limit, out_path)
-                print_change_table(changes, limit)
+                    _print_table(console, summary, limit)
+                print_change_table(console, changes, limit)
+                if out_path is not None:
+                    _write(out_path, iter([buffer.getvalue().encode()]))
     _report(tally)
 
 
-def _print_table(summary: pl.DataFrame, limit: int, out_path: Path | None) -> None:
+def _print_table(console: Console, summary: pl.DataFrame, limit: int) -> None:
     if summary.is_empty():
         err.print("No issues to decide.")
         return
-    table = ranked_table(summary, limit)
-    if out_path is not None:
-        buffer = io.StringIO()
-        from rich.console import Console
-
-        Console(file=buffer, width=160).print(table)
-        _write(out_path, iter([buffer.getvalue().encode()]))
-    else:
-        out.print(table)
+    console.print(ranked_table(summary, limit))
     if limit and summary.height > limit:
-        out.print(
+        console.print(
             f"Showing the first {limit} of {summary.height}; "
             "--limit 0 shows all, --format csv exports them."
         )
-    counts = summary["verdict"].value_counts(sort=True)
-    line = ", ".join(f"{row['verdict']}: {row['count']}" for row in counts.iter_rows(named=True))
-    out.print(f"Decided {summary.height} issues — {line}.")
+    console.print(f"Decided {summary.height} issues — {verdict_counts(summary)}.")
 
 
 def _csv(summary: pl.DataFrame) -> bytes:

@@ -76,7 +76,7 @@ def recording(
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         fail(f"cannot record decisions in {_shown(url)}: {reason} (--no-record skips recording)")
-    if err.is_terminal and recorder.counts.inserted:
+    if recorder.counts.inserted:
         changed = recorder.counts.changed
         note = f", {changed} with a changed verdict" if changed else ""
         err.print(f"Recorded {recorder.counts.inserted} decisions in {_shown(url)}{note}.")
