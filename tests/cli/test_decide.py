@@ -297,3 +297,17 @@ def test_triage_says_where_it_recorded_even_when_not_on_a_terminal(tmp_path: Pat
     code, _, err = run("triage", str(EXAMPLES / "bugzilla_bugs.json"), "--db", url, *AS_OF)
     assert code == 0
     assert f"Recorded 6 decisions in {tmp_path / 'd.db'}." in err
+
+
+def test_host_gives_bugzilla_bugs_their_real_keys_and_links() -> None:
+    bugs = str(EXAMPLES / "bugzilla_bugs.json")
+    code, shown, _ = run("triage", bugs, "--format", "jsonl", "--no-record", *AS_OF)
+    assert code == 0
+    assert json.loads(shown.splitlines()[0])["subject"]["key"].startswith("bugzilla:bugzilla#")
+    args = ("--host", "bugzilla.mozilla.org", "--no-record", *AS_OF)
+    code, shown, _ = run("triage", bugs, "--format", "jsonl", *args)
+    assert code == 0
+    subjects = [json.loads(line)["subject"] for line in shown.splitlines()]
+    assert all(s["key"].startswith("bugzilla:bugzilla.mozilla.org#") for s in subjects)
+    number = subjects[0]["key"].rpartition("#")[2]
+    assert subjects[0]["url"] == f"https://bugzilla.mozilla.org/show_bug.cgi?id={number}"

@@ -37,6 +37,16 @@ from hotgate.cli.change_view import change_csv, print_change_table, verdict_coun
 from hotgate.cli.service_commands import DbOption, RecordOption, recording
 from hotgate.model import Decision
 from hotgate.policy.engine import VERDICT_RANK
+from hotgate.sources.base import Origin
+
+HostOption = Annotated[
+    str | None,
+    typer.Option(
+        "--host",
+        help="The tracker's host, for keys and links when the file does not name it "
+        "(a Bugzilla REST answer, a Jira export), e.g. bugzilla.mozilla.org.",
+    ),
+]
 
 T = TypeVar("T")
 
@@ -75,13 +85,14 @@ def assess(
     as_of: AsOfOption = None,
     next_release: NextReleaseOption = None,
     calendar: CalendarOption = None,
+    host: HostOption = None,
     record: RecordOption = True,
     db: DbOption = None,
 ) -> None:
     """Decide one bug: hotfix, wait, no-hotfix or needs-info, and why."""
     policy = policy_from(policy_path)
     context = context_from(as_of, next_release, policy, calendar)
-    decision = guarded(lambda: service.assess_one(subject, policy, context))
+    decision = guarded(lambda: service.assess_one(subject, policy, context, Origin(host=host)))
     with recording(record, db, policy_path, policy, context) as recorder:
         if recorder is not None:
             recorder.record([decision])
@@ -117,10 +128,12 @@ def triage(
     as_of: AsOfOption = None,
     next_release: NextReleaseOption = None,
     calendar: CalendarOption = None,
+    host: HostOption = None,
     record: RecordOption = True,
     db: DbOption = None,
 ) -> None:
     """Decide every bug in a backlog and rank them: hotfixes first."""
+    origin = Origin(host=host)
     policy = policy_from(policy_path)
     context = context_from(as_of, next_release, policy, calendar)
     tally = service.Tally()
@@ -132,13 +145,13 @@ def triage(
         if fmt is TriageFormat.jsonl:
             lines = (
                 decision_json(d) + b"\n"
-                for d in service.triage_decisions(source, policy, context, tally, recorder=recorder)
+                for d in service.triage_decisions(source, policy, context, tally, origin, recorder)
             )
             _write(out_path, _tick(lines, progress))
         elif fmt is TriageFormat.json:
             decisions = sorted(
                 _tick(
-                    service.triage_decisions(source, policy, context, tally, recorder=recorder),
+                    service.triage_decisions(source, policy, context, tally, origin, recorder),
                     progress,
                 ),
                 key=lambda d: (VERDICT_RANK[d.verdict], -d.risk.cost_of_waiting, d.subject.key),
@@ -154,6 +167,7 @@ def triage(
                 policy,
                 context,
                 tally,
+                origin,
                 on_batch=lambda n: progress.advance(task, n),
                 recorder=recorder,
             )
