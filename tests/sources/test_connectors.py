@@ -292,3 +292,27 @@ def test_write_back_requests_of_each_tracker(replay: Start) -> None:
         {"keywords": {"add": ["hotfix-candidate"]}},
     ]
     assert server.unused() == []
+
+
+@pytest.mark.parametrize(
+    ("tracker", "message"),
+    [
+        ("github", "github:acme/shop: page 1 holds no list of issues"),
+        ("jira", "jira search: page 1 holds no list of issues"),
+        ("bugzilla", "bugzilla: page 1 holds no list of issues"),
+    ],
+)
+def test_a_page_without_a_list_is_a_clear_error(
+    replay: Start, sleeps: list[float], tracker: str, message: str
+) -> None:
+    server = replay("no_list")
+    connector: Connector
+    if tracker == "github":
+        connector = _github(server, sleeps)
+    elif tracker == "jira":
+        connector = _jira(server, "project = HELP", "server", sleeps)
+    else:
+        target = BugzillaConnector.parse(f"{server.base}?product=Firefox")
+        connector = BugzillaConnector(target, BugzillaSettings(page_size=2, comments=False))
+    with pytest.raises(SourceError, match=message):
+        list(connector.pull())

@@ -14,12 +14,21 @@ from hotgate.sources.connector import (
     Connector,
     ConnectorSettings,
     Item,
+    Listing,
     Page,
+    Request,
     Target,
-    read_page,
 )
-from hotgate.sources.http import ConnectorError
+from hotgate.sources.http import Answer, ConnectorError
 from hotgate.sources.reader import read_with
+
+
+def _checked(data: Any) -> Any:
+    """A Bugzilla answer, unless it reports a failure."""
+    if isinstance(data, Mapping) and data.get("error"):
+        # Bugzilla reports some failures as {"error": true, "message": …} with any status.
+        raise ConnectorError(f"bugzilla: {data.get('message') or 'the tracker reported an error'}")
+    return data
 
 
 class BugzillaSettings(ConnectorSettings):
@@ -65,13 +74,7 @@ class BugzillaConnector(Connector):
         return Origin(host=urlparse(self.target.url).hostname)
 
     def _get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        data = self.http.get(f"{self.target.url}/rest/{path}", params).data
-        if isinstance(data, Mapping) and data.get("error"):
-            # Bugzilla reports some failures as {"error": true, "message": …} with any status.
-            raise ConnectorError(
-                f"bugzilla: {data.get('message') or 'the tracker reported an error'}"
-            )
-        return data
+        return _checked(self.http.get(f"{self.target.url}/rest/{path}", params).data)
 
     def _with_comments(self, bugs: list[Any]) -> list[Any]:
         ids = [b["id"] for b in bugs if isinstance(b, Mapping) and "id" in b]
@@ -88,35 +91,35 @@ class BugzillaConnector(Connector):
 
     def pull(self, since: str | None = None) -> Iterator[Page]:
         """Bugs changed at or after the cursor, oldest change first, `limit` at a time."""
-        limit = self.settings.page_size
         params: dict[str, Any] = {
             **self.target.query,
             "order": "changeddate",
-            "limit": limit,
+            "limit": self.settings.page_size,
             "offset": 0,
         }
         if since:
             params["last_change_time"] = since
-        cursor, number = since, 0
-        while True:
-            number += 1
-            data = self._get("bug", params)
-            bugs = data.get("bugs") if isinstance(data, Mapping) else None
-            if not isinstance(bugs, list):
-                raise SourceError(f"bugzilla: page {number} has no bugs list")
-            found = read_page(
-                BugzillaFormat(),
-                self._with_comments(bugs),
-                f"bugzilla page {number}",
-                self.origin(),
-                cursor,
-                lambda bug: bug.get("last_change_time"),
-            )
-            cursor = found.cursor
-            yield found
-            if len(bugs) < limit:
-                return
-            params = {**params, "offset": params["offset"] + len(bugs)}
+        listing = Listing(
+            fmt=BugzillaFormat(),
+            records=self._bugs,
+            updated=lambda bug: bug.get("last_change_time"),
+            following=self._following,
+        )
+        return self.paged(
+            Request(f"{self.target.url}/rest/bug", params), listing, since, "bugzilla"
+        )
+
+    def _bugs(self, answer: Answer) -> Any:
+        data = _checked(answer.data)
+        bugs = data.get("bugs") if isinstance(data, Mapping) else None
+        return self._with_comments(bugs) if isinstance(bugs, list) else None
+
+    def _following(self, _answer: Answer, request: Request, bugs: list[Any]) -> Request | None:
+        # A short page is the last; offsets count bugs, so no bug is skipped or read twice.
+        params = request.params or {}
+        if len(bugs) < self.settings.page_size:
+            return None
+        return Request(request.url, {**params, "offset": params["offset"] + len(bugs)})
 
     def fetch(self, number: str) -> Item:
         """One bug by number, with its comments."""

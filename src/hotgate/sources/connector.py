@@ -22,7 +22,7 @@ from hotgate.sources.base import (
     SourceError,
     parse_time,
 )
-from hotgate.sources.http import Transport
+from hotgate.sources.http import Answer, Transport
 from hotgate.sources.reader import read_with
 
 Item = Issue | Skipped | Ignored
@@ -52,6 +52,14 @@ class Page:
     def issues(self) -> list[Issue]:
         """The items that are issues."""
         return [item for item in self.items if isinstance(item, Issue)]
+
+
+@dataclass(frozen=True)
+class Request:
+    """One page to ask a tracker for: a URL and its query parameters."""
+
+    url: str
+    params: dict[str, Any] | None = None
 
 
 class Target(BaseModel):
@@ -127,9 +135,47 @@ class Connector(ABC):
         """Where this connector's issues come from, for stable keys."""
         return Origin(project=self.target.project or None)
 
+    def paged(
+        self,
+        first: Request,
+        listing: Listing,
+        since: str | None,
+        where: str,
+    ) -> Iterator[Page]:
+        """Read pages from the first request on, as the tracker's listing says, until the last."""
+        request: Request | None = first
+        cursor, number = since, 0
+        while request is not None:
+            number += 1
+            answer = self.http.get(request.url, request.params)
+            records = listing.records(answer)
+            if not isinstance(records, list):
+                raise SourceError(f"{where}: page {number} holds no list of issues")
+            found = read_page(
+                listing.fmt,
+                records,
+                f"{where} page {number}",
+                self.origin(),
+                cursor,
+                listing.updated,
+            )
+            cursor = found.cursor
+            yield found
+            request = listing.following(answer, request, records)
+
     def close(self) -> None:
         """Release the HTTP connections."""
         self.http.close()
+
+
+@dataclass(frozen=True)
+class Listing:
+    """How one tracker lists issues: the records of an answer, their format, the next page."""
+
+    fmt: Format
+    records: Callable[[Answer], Any]
+    updated: Callable[[Mapping[str, Any]], Any]
+    following: Callable[[Answer, Request, list[Any]], Request | None]
 
 
 def read_page(

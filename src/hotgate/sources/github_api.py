@@ -13,11 +13,13 @@ from hotgate.sources.connector import (
     Connector,
     ConnectorSettings,
     Item,
+    Listing,
     Page,
+    Request,
     Target,
-    read_page,
 )
 from hotgate.sources.github import GitHubFormat
+from hotgate.sources.http import Answer
 from hotgate.sources.reader import read_with
 
 _PROJECT = re.compile(r"^([\w.-]+/[\w.-]+)(?:#(\d+))?$")
@@ -28,6 +30,20 @@ def next_link(headers: Mapping[str, str]) -> str | None:
     """The `rel="next"` URL of a Link header, or None on the last page."""
     match = _NEXT.search(headers.get("link", ""))
     return match.group(1) if match else None
+
+
+def following_link(answer: Answer, _request: Request, _records: list[Any]) -> Request | None:
+    """The next page is the Link header's `rel="next"` URL, which carries its own query."""
+    link = next_link(answer.headers)
+    return Request(link) if link else None
+
+
+LISTING = Listing(
+    fmt=GitHubFormat(),
+    records=lambda answer: answer.data,
+    updated=lambda record: record.get("updated_at"),
+    following=following_link,
+)
 
 
 class GitHubSettings(ConnectorSettings):
@@ -71,34 +87,16 @@ class GitHubConnector(Connector):
 
     def pull(self, since: str | None = None) -> Iterator[Page]:
         """Issues updated at or after `since`, oldest first; the cursor is the last update seen."""
-        params: dict[str, Any] | None = {
+        params: dict[str, Any] = {
             "state": "all",
             "sort": "updated",
             "direction": "asc",
             "per_page": self.settings.page_size,
         }
-        if since and params is not None:
+        if since:
             params["since"] = since
-        url: str | None = f"{self._base()}/issues"
-        cursor = since
-        page = 0
-        while url:
-            page += 1
-            answer = self.http.get(url, params)
-            if not isinstance(answer.data, list):
-                raise SourceError(f"github: page {page} of {self.target.project} is not a list")
-            label = f"github:{self.target.project} page {page}"
-            found = read_page(
-                GitHubFormat(),
-                answer.data,
-                label,
-                self.origin(),
-                cursor,
-                lambda r: r.get("updated_at"),
-            )
-            cursor = found.cursor
-            yield found
-            url, params = next_link(answer.headers), None
+        first = Request(f"{self._base()}/issues", params)
+        return self.paged(first, LISTING, since, f"github:{self.target.project}")
 
     def fetch(self, number: str) -> Item:
         """One issue by number."""

@@ -14,15 +14,34 @@ from hotgate.sources.connector import (
     Connector,
     ConnectorSettings,
     Item,
+    Listing,
     Page,
+    Request,
     Target,
-    read_page,
 )
-from hotgate.sources.github_api import next_link
+from hotgate.sources.github_api import following_link
 from hotgate.sources.gitlab import GitLabFormat
+from hotgate.sources.http import Answer
 from hotgate.sources.reader import read_with
 
 _PROJECT = re.compile(r"^([\w.-]+(?:/[\w.-]+)+)(?:#(\d+))?$")
+
+
+def _following(answer: Answer, request: Request, records: list[Any]) -> Request | None:
+    # The Link header when GitLab sends one; else its X-Next-Page (empty on the last page).
+    following = following_link(answer, request, records)
+    page = answer.headers.get("x-next-page", "").strip()
+    if following is None and page:
+        following = Request(request.url, {**(request.params or {}), "page": int(page)})
+    return following
+
+
+LISTING = Listing(
+    fmt=GitLabFormat(),
+    records=lambda answer: answer.data,
+    updated=lambda record: record.get("updated_at"),
+    following=_following,
+)
 
 
 class GitLabSettings(ConnectorSettings):
@@ -74,33 +93,8 @@ class GitLabConnector(Connector):
         }
         if since:
             params["updated_after"] = since
-        url: str | None = f"{self._base()}/issues"
-        cursor = since
-        number = 0
-        while url:
-            number += 1
-            answer = self.http.get(url, params)
-            if not isinstance(answer.data, list):
-                raise SourceError(f"gitlab: page {number} of {self.target.project} is not a list")
-            label = f"gitlab:{self.target.project} page {number}"
-            found = read_page(
-                GitLabFormat(),
-                answer.data,
-                label,
-                self.origin(),
-                cursor,
-                lambda r: r.get("updated_at"),
-            )
-            cursor = found.cursor
-            yield found
-            link = next_link(answer.headers)
-            following = answer.headers.get("x-next-page", "").strip()
-            if link:
-                url, params = link, {}
-            elif following:
-                params = {**params, "page": int(following)}
-            else:
-                url = None
+        first = Request(f"{self._base()}/issues", params)
+        return self.paged(first, LISTING, since, f"gitlab:{self.target.project}")
 
     def fetch(self, number: str) -> Item:
         """One issue by its project-scoped number (iid)."""

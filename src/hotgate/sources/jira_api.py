@@ -16,10 +16,12 @@ from hotgate.sources.connector import (
     Connector,
     ConnectorSettings,
     Item,
+    Listing,
     Page,
+    Request,
     Target,
-    read_page,
 )
+from hotgate.sources.http import Answer
 from hotgate.sources.jira import JiraFormat
 from hotgate.sources.reader import read_with
 
@@ -43,10 +45,33 @@ def _jql_time(when: datetime) -> str:
     return when.strftime("%Y/%m/%d %H:%M")
 
 
+def _issues(answer: Answer) -> Any:
+    return answer.data.get("issues") if isinstance(answer.data, Mapping) else None
+
+
+def _next_token(answer: Answer, request: Request, issues: list[Any]) -> Request | None:
+    token = answer.data.get("nextPageToken")
+    if not token or answer.data.get("isLast") or not issues:
+        return None
+    return Request(request.url, {**(request.params or {}), "nextPageToken": token})
+
+
+def _next_offset(answer: Answer, request: Request, issues: list[Any]) -> Request | None:
+    params = request.params or {}
+    start = int(answer.data.get("startAt", params["startAt"])) + len(issues)
+    if not issues or start >= int(answer.data.get("total", 0)):
+        return None
+    return Request(request.url, {**params, "startAt": start})
+
+
 def _updated(record: Mapping[str, Any]) -> Any:
     """When a Jira issue last changed: its fields.updated."""
     fields = record.get("fields")
     return fields.get("updated") if isinstance(fields, Mapping) else None
+
+
+CLOUD_LISTING = Listing(JiraFormat(), _issues, _updated, _next_token)
+SERVER_LISTING = Listing(JiraFormat(), _issues, _updated, _next_offset)
 
 
 class JiraSettings(ConnectorSettings):
@@ -112,37 +137,16 @@ class JiraConnector(Connector):
 
     def pull(self, since: str | None = None) -> Iterator[Page]:
         """Issues of the search updated since the cursor, in pages."""
-        jql = jql_since(self.target.query.get("jql", ""), since)
         params: dict[str, Any] = {
-            "jql": jql,
+            "jql": jql_since(self.target.query.get("jql", ""), since),
             "maxResults": self.settings.page_size,
             "fields": "*all",
         }
-        cursor, number = since, 0
-        if not self.cloud:
-            params["startAt"] = 0
-        while True:
-            number += 1
-            url = f"{self._api()}/search/jql" if self.cloud else f"{self._api()}/search"
-            data = self.http.get(url, params).data
-            issues = data.get("issues") if isinstance(data, Mapping) else None
-            if not isinstance(issues, list):
-                raise SourceError(f"jira: page {number} of the search has no issues list")
-            found = read_page(
-                JiraFormat(), issues, f"jira page {number}", self.origin(), cursor, _updated
-            )
-            cursor = found.cursor
-            yield found
-            if self.cloud:
-                token = data.get("nextPageToken")
-                if not token or data.get("isLast") or not issues:
-                    return
-                params = {**params, "nextPageToken": token}
-            else:
-                start = int(data.get("startAt", params["startAt"])) + len(issues)
-                if not issues or start >= int(data.get("total", 0)):
-                    return
-                params = {**params, "startAt": start}
+        if self.cloud:  # Cloud pages by token, Server and Data Center by offset
+            first = Request(f"{self._api()}/search/jql", params)
+            return self.paged(first, CLOUD_LISTING, since, "jira search")
+        first = Request(f"{self._api()}/search", {**params, "startAt": 0})
+        return self.paged(first, SERVER_LISTING, since, "jira search")
 
     def fetch(self, number: str) -> Item:
         """One issue by key."""
