@@ -10,7 +10,11 @@ from hotgate.policy.engine import Context, release_on
 
 AS_OF = date(2026, 11, 23)
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
+# ../shared/data beside the project root (in a worktree, beside one of its parents).
+SHARED_DATA = next(
+    (p / "shared" / "data" for p in ROOT.parents if (p / "shared" / "data").is_dir()),
+    ROOT.parent / "shared" / "data",
+)
 
 
 def far_release() -> Context:

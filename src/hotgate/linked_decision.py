@@ -13,7 +13,8 @@ from hotgate.policy.lanes import FixLane
 
 # Review states in which a hotfix decision no longer lets a pull request through.
 CLOSED_STATES = {"rejected", "rolled-back"}
-APPROVED_STATES = {"approved", "overridden", "deployed", "verified"}
+# A regressed hotfix was approved and shipped; a follow-up fix for the regression may go through.
+APPROVED_STATES = {"approved", "overridden", "deployed", "verified", "regressed"}
 
 
 class StoreUnavailableError(ValueError):

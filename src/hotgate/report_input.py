@@ -11,9 +11,7 @@ from typing import Any
 import orjson
 import polars as pl
 
-from hotgate.reports import decisions_frame
-
-TROUBLE_STATES = frozenset({"rolled-back", "regressed"})
+from hotgate.reports import TROUBLE_STATES, decisions_frame
 
 
 class ReportInputError(ValueError):

@@ -7,13 +7,14 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, case, func, inspect, select
+from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from hotgate.report_input import TROUBLE_STATES, ReportInputError, parse_time
+from hotgate.report_input import ReportInputError, parse_time
 from hotgate.reports import decisions_frame
 from hotgate.store.records import utc
+from hotgate.store.reports import TROUBLED_SUBJECT
 from hotgate.store.tables import decisions, issues
 
 
@@ -24,10 +25,7 @@ def _rows(session: Session) -> Iterator[dict[str, Any]]:
         select(
             decisions.c.subject_key,
             func.min(decisions.c.created_at).label("first_at"),
-            # a later re-assessment starts a new row; a rollback on an earlier one still counts
-            func.max(case((decisions.c.state.in_(sorted(TROUBLE_STATES)), 1), else_=0)).label(
-                "trouble"
-            ),
+            TROUBLED_SUBJECT.label("trouble"),
         )
         .group_by(decisions.c.subject_key)
         .subquery()

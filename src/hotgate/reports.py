@@ -28,7 +28,9 @@ REPORT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 }
 NO_RELEASE = "(no release known)"
 UNKNOWN = "(unknown)"
-SHIPPED_STATES = ("deployed", "verified", "rolled-back")
+SHIPPED_STATES = ("deployed", "verified", "regressed", "rolled-back")
+# Review states that mark a hotfix as troubled: rolled back, or followed by a regression.
+TROUBLE_STATES = frozenset({"rolled-back", "regressed"})
 
 
 def decisions_frame(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import polars as pl
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from hotgate import store
 from hotgate.model import ChangeRequest, Decision, Issue
@@ -19,7 +20,7 @@ from hotgate.policy.changes import (
     evaluate_changes,
     to_change_decision,
 )
-from hotgate.policy.engine import Context, decide, evaluate, rank, to_decision
+from hotgate.policy.engine import Context, evaluate, rank, to_decision
 from hotgate.policy.schema import Policy
 from hotgate.policy.signals import issues_frame
 from hotgate.sources.base import Origin, Skipped, SourceError
@@ -53,10 +54,20 @@ class Tally:
     changes: list[ChangeRequest] = field(default_factory=list)
 
 
-def assess_one(
-    path: str, policy: Policy, context: Context, origin: Origin | None = None
+def decide_one(
+    subject: Issue | ChangeRequest,
+    policy: Policy,
+    context: Context,
+    trouble: Mapping[str, int] | None = None,
 ) -> Decision:
-    """Decide the single subject in a file; an error if it holds none or several."""
+    """Decide one bug, or one change request in the content lane."""
+    if isinstance(subject, ChangeRequest):
+        return decide_change(subject, policy, context)
+    return decide_issue(subject, policy, context, trouble)
+
+
+def read_one(path: str, origin: Origin | None = None) -> Issue | ChangeRequest:
+    """The single subject in a file; an error if it holds none or several."""
     issues: list[Issue | ChangeRequest] = []
     for item in read_issues(path, origin):
         if isinstance(item, Skipped):
@@ -68,9 +79,7 @@ def assess_one(
         raise SourceError(f"{label}: holds no issue to assess")
     if len(issues) > 1:
         raise SourceError(f"{label}: holds {len(issues)} issues; use 'hotgate triage' for many")
-    if isinstance(issues[0], ChangeRequest):
-        return decide_change(issues[0], policy, context)
-    return decide_issue(issues[0], policy, context)
+    return issues[0]
 
 
 def decide_change(change: ChangeRequest, policy: Policy, context: Context) -> Decision:
@@ -110,14 +119,35 @@ def change_summary(
     return ranked.select(CHANGE_SUMMARY_COLUMNS)
 
 
-def decide_issue(issue: Issue, policy: Policy, context: Context) -> Decision:
+def with_area_trouble(frame: pl.DataFrame, trouble: Mapping[str, int] | None) -> pl.DataFrame:
+    """The frame with each bug's count of troubled past hotfixes in its component.
+
+    trouble is the store's count per component (store.troubled_hotfixes_by_component);
+    None means no store was consulted, and the column is left for the policy to fill.
+    """
+    if trouble is None:
+        return frame
+    counts = pl.col("component").replace_strict(dict(trouble), default=0, return_dtype=pl.Int64)
+    return frame.with_columns(area_hotfix_trouble=counts)
+
+
+def decide_issue(
+    issue: Issue, policy: Policy, context: Context, trouble: Mapping[str, int] | None = None
+) -> Decision:
     """Decide one issue: a batch of one."""
-    return next(decide(policy, [issue], context))
+    return decide_issues([issue], policy, context, trouble)[0]
 
 
-def decide_issues(issues: list[Issue], policy: Policy, context: Context) -> list[Decision]:
+def decide_issues(
+    issues: list[Issue],
+    policy: Policy,
+    context: Context,
+    trouble: Mapping[str, int] | None = None,
+) -> list[Decision]:
     """Decide a batch of issues as full Decisions, in the order given."""
-    return list(decide(policy, issues, context))
+    frame = with_area_trouble(issues_frame(issues), trouble)
+    evaluated = evaluate(policy, frame, context)
+    return [to_decision(policy, row, context) for row in evaluated.iter_rows(named=True)]
 
 
 def evaluated_batches(
@@ -127,6 +157,7 @@ def evaluated_batches(
     tally: Tally,
     size: int = BATCH_SIZE,
     on_batch: Callable[[int], None] | None = None,
+    trouble: Mapping[str, int] | None = None,
 ) -> Iterator[pl.DataFrame]:
     """Evaluate issues in batches, counting what was skipped or ignored on the way."""
     issues: list[Issue] = []
@@ -149,10 +180,10 @@ def evaluated_batches(
         else:
             tally.ignored += 1
         if rows >= size:
-            yield _decide_batch(frames, issues, policy, context, tally, on_batch)
+            yield _decide_batch(frames, issues, policy, context, tally, on_batch, trouble)
             issues, frames, rows = [], [], 0
     if rows:
-        yield _decide_batch(frames, issues, policy, context, tally, on_batch)
+        yield _decide_batch(frames, issues, policy, context, tally, on_batch, trouble)
 
 
 def _decide_batch(
@@ -162,13 +193,14 @@ def _decide_batch(
     context: Context,
     tally: Tally,
     on_batch: Callable[[int], None] | None,
+    trouble: Mapping[str, int] | None,
 ) -> pl.DataFrame:
     parts = [*frames, issues_frame(issues)] if issues else frames
     batch = pl.concat(parts, how="vertical", rechunk=True)
     tally.decided += batch.height
     if on_batch:
         on_batch(batch.height)
-    return evaluate(policy, batch, context)
+    return evaluate(policy, with_area_trouble(batch, trouble), context)
 
 
 def triage_summary(
@@ -181,7 +213,10 @@ def triage_summary(
     recorder: Recorder | None = None,
 ) -> pl.DataFrame:
     """Decide every issue of a file and return the ranked summary of all decisions."""
-    batches = evaluated_batches(read_items(path, origin), policy, context, tally, on_batch=on_batch)
+    trouble = recorder.area_trouble() if recorder is not None else None
+    batches = evaluated_batches(
+        read_items(path, origin), policy, context, tally, on_batch=on_batch, trouble=trouble
+    )
     if recorder is not None:
         batches = recorder.tee(batches)
     frames = [frame.select(SUMMARY_COLUMNS) for frame in batches]
@@ -199,7 +234,8 @@ def triage_decisions(
     recorder: Recorder | None = None,
 ) -> Iterator[Decision]:
     """Every issue of a file as a full Decision, streamed in input order."""
-    batches = evaluated_batches(read_items(path, origin), policy, context, tally)
+    trouble = recorder.area_trouble() if recorder is not None else None
+    batches = evaluated_batches(read_items(path, origin), policy, context, tally, trouble=trouble)
     if recorder is not None:
         batches = recorder.tee(batches)
     for frame in batches:
@@ -268,6 +304,45 @@ class Recorder:
         counts = store.record_decisions(self._session, decisions)
         self.counts.inserted += counts.inserted
         self.counts.changed += counts.changed
+
+    def area_trouble(self) -> dict[str, int]:
+        """Troubled past hotfixes per component, as the store holds them before this run."""
+        assert self._session is not None
+        return store.troubled_hotfixes_by_component(self._session)
+
+
+class AreaTrouble:
+    """Troubled past hotfixes per component for the server's assess, read at most once a minute.
+
+    POST /api/v1/assess records nothing and must stay quick, so it reuses one small query's
+    answer for max_age seconds instead of asking the store on every request.
+    """
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        max_age: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._sessions, self._max_age, self._clock = sessions, max_age, clock
+        self._lock = threading.Lock()
+        self._counts: dict[str, int] = {}
+        self._read_at: float | None = None
+
+    def counts(self) -> dict[str, int]:
+        """The counts, read again from the store when the last reading is too old."""
+        with self._lock:
+            now = self._clock()
+            if self._read_at is None or now - self._read_at >= self._max_age:
+                with self._sessions() as session:
+                    self._counts = store.troubled_hotfixes_by_component(session)
+                self._read_at = now
+            return self._counts
+
+    def clear(self) -> None:
+        """Forget the last reading, so the next one asks the store."""
+        with self._lock:
+            self._read_at = None
 
 
 def open_store(url: str, wait: float = 30) -> Engine:

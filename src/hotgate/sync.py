@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotgate import store
+from hotgate import service, store
 from hotgate.model import Decision, Issue
-from hotgate.policy.engine import Context, evaluate, to_decision
+from hotgate.policy.engine import Context
 from hotgate.policy.schema import Policy
-from hotgate.policy.signals import issues_frame
 from hotgate.sources.base import Skipped
 from hotgate.sources.connector import Connector
 from hotgate.store.tables import issues as issues_table
@@ -61,12 +60,16 @@ def changed_issues(session: Session, issues: Iterable[Issue]) -> list[Issue]:
     ]
 
 
-def decide(issues: list[Issue], policy: Policy, context: Context) -> list[Decision]:
+def decide(
+    issues: list[Issue],
+    policy: Policy,
+    context: Context,
+    trouble: Mapping[str, int] | None = None,
+) -> list[Decision]:
     """Decisions for a batch of issues, evaluated as columns in one pass."""
     if not issues:
         return []
-    frame = evaluate(policy, issues_frame(issues), context)
-    return [to_decision(policy, row, context) for row in frame.iter_rows(named=True)]
+    return service.decide_issues(issues, policy, context, trouble)
 
 
 def sync_source(
@@ -92,7 +95,10 @@ def sync_source(
             with sessions.begin() as session:
                 changed = changed_issues(session, page.issues)
                 counts = store.upsert_issues(session, changed)
-                decisions = decide(changed, policy, context)
+                # read per page, in its transaction: a review made during a long sync counts
+                # from the next page on
+                trouble = store.troubled_hotfixes_by_component(session) if changed else None
+                decisions = decide(changed, policy, context, trouble)
                 recorded = store.record_decisions(session, decisions)
                 store.set_cursor(session, config.name, page.cursor)
             report.inserted += counts.inserted

@@ -32,6 +32,7 @@ NEEDS: dict[str, str | None] = {
 }
 ORDER = ["viewer", "requester", "approver", "admin"]
 OK = {"POST /api/v1/issues": 201, "POST /api/v1/tokens": 201}
+SHIPPED = [{"action": "approve"}, {"action": "deployed"}]  # review steps to a deployed hotfix
 
 
 def _seed(client: TestClient, headers: Headers) -> int:
@@ -266,6 +267,16 @@ def test_a_decision_has_its_evidence_and_reviews(client: TestClient, headers: He
             "overridden",
         ),
         ([{"action": "approve"}, {"action": "deployed"}, {"action": "verified"}], 200, "verified"),
+        ([*SHIPPED, {"action": "regressed"}], 200, "regressed"),
+        ([*SHIPPED, {"action": "regressed"}, {"action": "rolled-back"}], 200, "rolled-back"),
+        ([{"action": "regressed"}], 409, "is proposed"),
+        ([{"action": "approve"}, {"action": "regressed"}], 409, "is approved"),
+        ([*SHIPPED, {"action": "regressed"}, {"action": "verified"}], 409, "is regressed"),
+        (
+            [*SHIPPED, {"action": "regressed", "verdict": "no-hotfix"}],
+            422,
+            "only an override names a verdict",
+        ),
         (
             [{"action": "approve"}, {"action": "reject", "version": 1}],
             409,

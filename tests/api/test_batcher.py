@@ -48,11 +48,11 @@ def test_a_failing_batch_fails_its_requests_and_the_worker_goes_on(
     real = service.decide_issues
     calls = {"n": 0}
 
-    def flaky(issues, policy, context):  # type: ignore[no-untyped-def]
+    def flaky(issues, policy, context, trouble=None):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] == 1:
             raise ValueError("the first batch fails")
-        return real(issues, policy, context)
+        return real(issues, policy, context, trouble)
 
     monkeypatch.setattr(service, "decide_issues", flaky)
 
@@ -73,3 +73,27 @@ def test_a_failing_batch_fails_its_requests_and_the_worker_goes_on(
     first, verdict = asyncio.run(run())
     assert isinstance(first, ValueError)
     assert verdict == "hotfix"
+
+
+def test_the_batcher_decides_with_the_counts_it_is_given() -> None:
+    policy = builtin_policy()
+    context = context_from_options(date(2026, 11, 1), None)
+    issue = sample_issue(1, component="checkout")
+    reads = {"n": 0}
+
+    def counts() -> dict[str, int]:
+        reads["n"] += 1
+        return {"checkout": 2}
+
+    async def run() -> object:
+        batcher = Batcher(policy, counts)
+        batcher.start()
+        try:
+            return await batcher.decide(issue, context)
+        finally:
+            await batcher.close()
+
+    decided = asyncio.run(run())
+    assert decided == service.decide_issue(issue, policy, context, {"checkout": 2})
+    assert decided != service.decide_issue(issue, policy, context)
+    assert reads["n"] == 1

@@ -56,6 +56,37 @@ def test_no_history_column_counts_none() -> None:
     assert row["_troubled_hotfixes"] == 0.0
 
 
+@pytest.mark.parametrize(
+    ("troubled", "component", "note"),
+    [
+        (None, "checkout", "no record of past hotfixes was consulted, so none counts"),
+        (2, None, "the bug names no component, so no past hotfix counts"),
+        (0, "checkout", "no past hotfix in component 'checkout' was rolled back or regressed"),
+        (
+            1,
+            "checkout",
+            "1 past hotfix in component 'checkout' was rolled back or followed by a regression; "
+            "it adds 0.5 to the multiplier",
+        ),
+        (
+            2,
+            "checkout",
+            "2 past hotfixes in component 'checkout' were rolled back or followed by a "
+            "regression; each adds 0.5 to the multiplier",
+        ),
+    ],
+)
+def test_the_history_note_says_what_was_counted(
+    troubled: int | None, component: str | None, note: str
+) -> None:
+    issue = ISSUE.model_copy(update={"component": component})
+    frame = issues_frame([issue]).with_columns(area_hotfix_trouble=pl.lit(troubled, dtype=pl.Int64))
+    context = Context(as_of=AS_OF)
+    decision = to_decision(POLICY, _evaluate(frame, context), context)
+    factors = {f.name: f for f in decision.risk.risk_factors}
+    assert factors["troubled_hotfixes_in_area"].note == note
+
+
 def test_cost_of_waiting_counts_days_until_release() -> None:
     # reach 0.6 (broad reach yes, no telemetry) × S1 weight 4 × 10 days
     context = Context(as_of=AS_OF, release=release_on("2.4", date(2026, 12, 3), AS_OF))

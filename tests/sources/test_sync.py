@@ -18,9 +18,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotgate import store
+from hotgate.model import Issue
 from hotgate.policy.engine import Context
 from hotgate.policy.schema import load_policy
+from hotgate.sources.connector import Page
 from hotgate.store.tables import decisions, issues
+from hotgate.store.testing import record_troubled_history, sample_issue
 from hotgate.sync import SyncReport, sync_source
 from hotgate.sync_config import SourceConfig, load_sources
 
@@ -167,6 +170,39 @@ def test_a_changed_verdict_is_recorded_as_such(replay: Start, database: str) -> 
     assert changed[0].subject_key == "github:acme/shop#2"
     assert changed[0].verdict == "no-hotfix"
     assert _counts(database) == (5, 6, 5, "2024-05-07T10:00:00Z")
+
+
+class _OnePage:
+    """A connector whose one page holds the given issues (the sync path, without a tracker)."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        self.issues = issues
+
+    def pull(self, since: str | None = None) -> Iterator[Page]:
+        yield Page(list(self.issues), "2026-11-02T00:00:00Z")
+
+    def close(self) -> None:
+        pass
+
+
+def test_sync_counts_the_troubled_hotfixes_in_each_component(database: str) -> None:
+    sessions = _sessions(database)
+    with sessions.begin() as session:
+        record_troubled_history(session)
+    bugs = [sample_issue(1, component="checkout"), sample_issue(2, component="search")]
+    config = SourceConfig(source="github:acme/shop")
+    report = sync_source(config, sessions, load_policy(None), CONTEXT, _OnePage(bugs))  # type: ignore[arg-type]
+    assert report.decided == 2
+    with sessions() as session:
+        records = [store.list_decisions(session, key=b.key)[0][0] for b in bugs]
+        evidence = [store.get_decision(session, r.id).evidence for r in records]  # type: ignore[union-attr]
+    factors = [
+        next(f for f in e["risk"]["risk_factors"] if f["name"] == "troubled_hotfixes_in_area")
+        for e in evidence
+    ]
+    assert [f["value"] for f in factors] == [2.0, 0.0]
+    factor = 1 + 2 * load_policy(None).risk.history_factor
+    assert records[0].risk_of_hotfix == round(records[1].risk_of_hotfix * factor, 2)
 
 
 def test_the_sources_file_is_checked(tmp_path: Path) -> None:

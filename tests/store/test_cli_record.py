@@ -13,12 +13,13 @@ import httpx
 import orjson
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from hotgate import store
 from hotgate.cli import app
 from hotgate.store.tables import decisions
-from hotgate.store.testing import sample_issue
+from hotgate.store.testing import record_troubled_history, sample_issue
 
 runner = CliRunner()
 
@@ -107,6 +108,35 @@ def test_assess_records_the_whole_decision(backlog: Path, tmp_path: Path) -> Non
     engine.dispose()
     assert record is not None
     assert record.evidence == orjson.loads(result.stdout)
+
+
+def test_assess_counts_the_troubled_hotfixes_on_record(
+    backlog: Path, tmp_path: Path, sessions: sessionmaker[Session], database_url: str
+) -> None:
+    with sessions.begin() as session:
+        record_troubled_history(session)
+    one = tmp_path / "one.json"
+    one.write_bytes(orjson.dumps(sample_issue(9, component="checkout").model_dump(mode="json")))
+    notes = {}
+    for record in ("--record", "--no-record"):
+        result = runner.invoke(
+            app, ["assess", str(one), "--format", "json", "--db", database_url, record]
+        )
+        assert result.exit_code == 0, result.output
+        factors = orjson.loads(result.stdout)["risk"]["risk_factors"]
+        notes[record] = next(f for f in factors if f["name"] == "troubled_hotfixes_in_area")
+    assert notes["--record"]["value"] == 2.0
+    assert notes["--record"]["note"].startswith("2 past hotfixes in component 'checkout'")
+    assert notes["--no-record"]["value"] == 0.0
+    assert "no record of past hotfixes was consulted" in notes["--no-record"]["note"]
+
+
+def test_bad_input_to_assess_leaves_no_database(backlog: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    result = runner.invoke(app, ["assess", str(bad)])
+    assert result.exit_code == 2
+    assert not (tmp_path / "hotgate.db").exists()
 
 
 def test_an_unusable_database_is_a_one_line_error(backlog: Path, tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ PATHS = {
     "overridden": [("override", "wait")],
     "deployed": [("approve", None), ("deployed", None)],
     "verified": [("approve", None), ("deployed", None), ("verified", None)],
+    "regressed": [("approve", None), ("deployed", None), ("regressed", None)],
     "rolled-back": [("approve", None), ("deployed", None), ("rolled-back", None)],
 }
 ALLOWED = {
@@ -38,8 +39,11 @@ ALLOWED = {
     ("approved", "deployed"): "deployed",
     ("overridden", "deployed"): "deployed",
     ("deployed", "verified"): "verified",
+    ("deployed", "regressed"): "regressed",
+    ("verified", "regressed"): "regressed",
     ("deployed", "rolled-back"): "rolled-back",
     ("verified", "rolled-back"): "rolled-back",
+    ("regressed", "rolled-back"): "rolled-back",
 }
 
 
@@ -135,6 +139,31 @@ def test_every_review_is_audited(session: Session) -> None:
         "reason": "release is Tuesday",
         "was": "hotfix",
     }
+
+
+def test_a_regression_is_audited_with_its_reason(session: Session) -> None:
+    decision_id = _recorded(session)
+    _walk(session, decision_id, "verified")
+    record = store.review(
+        session, decision_id, "regressed", "ada", reason="search broke: github:acme/shop#9"
+    )
+    assert (record.state, record.final_verdict) == ("regressed", "hotfix")
+    entries, _ = store.audit_entries(session, target=f"decision:{decision_id}")
+    assert (entries[0].actor, entries[0].action) == ("ada", "review.regressed")
+    assert entries[0].details == {
+        "from": "verified",
+        "to": "regressed",
+        "verdict": None,
+        "reason": "search broke: github:acme/shop#9",
+        "was": "hotfix",
+    }
+
+
+def test_a_regression_names_no_verdict(session: Session) -> None:
+    decision_id = _recorded(session)
+    _walk(session, decision_id, "deployed")
+    with pytest.raises(store.ReviewInvalidError, match="only an override"):
+        store.review(session, decision_id, "regressed", "ada", verdict="no-hotfix")
 
 
 @pytest.mark.parametrize(

@@ -201,6 +201,28 @@ def test_the_review_panel_offers_the_next_steps(
     assert "Approver Person" in html
 
 
+def test_a_shipped_hotfix_can_be_marked_regressed_then_rolled_back(
+    client: TestClient, recorded: dict[str, int], tokens: dict[str, str]
+) -> None:
+    _signed_in(client, tokens["approver"])
+    decision_id = recorded["1"]
+    for version, action in enumerate(["approve", "deployed"], start=1):
+        form = {"action": action, "version": str(version)}
+        client.post(f"/decisions/{decision_id}/review", data=form, headers=HX)
+    html = client.get(f"/decisions/{decision_id}").text
+    assert 'data-action="regressed"' in html
+    assert 'data-action="rolled-back"' in html
+    form = {"action": "regressed", "version": "3", "reason": "search went blank"}
+    answer = client.post(f"/decisions/{decision_id}/review", data=form, headers=HX)
+    assert answer.status_code == 200
+    assert '<span class="state state-regressed">regressed</span>' in answer.text
+    assert 'data-action="regressed"' not in answer.text
+    assert 'data-action="verified"' not in answer.text
+    assert 'data-action="rolled-back"' in answer.text
+    assert "search went blank" in answer.text
+    assert "review.regressed" in client.get("/audit").text
+
+
 @pytest.mark.parametrize(
     ("target", "landing"),
     [

@@ -77,7 +77,8 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
         engine = service.open_store(settings.url())
         app.state.engine = engine
         app.state.sessions = store.session_factory(engine)
-        batcher = app.state.batcher = Batcher(app.state.policy)
+        app.state.area_trouble = service.AreaTrouble(app.state.sessions)
+        batcher = app.state.batcher = Batcher(app.state.policy, app.state.area_trouble.counts)
         batcher.start()
         await batcher.warm_up()
         if own_process:

@@ -75,7 +75,12 @@ async def assess(
     ] = None,
     next_release: Annotated[date | None, Query(description="The next release's date.")] = None,
 ) -> Decision:
-    """Decide one bug or change request without recording it: the verdict, and why."""
+    """Decide one bug or change request without recording it: the verdict, and why.
+
+    Nothing is written. The risk of a hotfix counts the past hotfixes in the bug's component
+    that were rolled back or followed by a regression, as the server's store held them at most
+    a minute ago (one small query, reused so assessing stays quick).
+    """
     body = await request.body()
     items = read_body(body, request.headers.get("content-type", ""))
     # a change request (kind: change) is a subject too; the content lane decides it

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from datetime import date
 
 from fastapi.concurrency import run_in_threadpool
@@ -26,8 +27,12 @@ Waiting = tuple[Issue, Context, "asyncio.Future[Decision]"]
 class Batcher:
     """Collects issues to decide and decides them in batches, one batch at a time."""
 
-    def __init__(self, policy: Policy) -> None:
+    def __init__(
+        self, policy: Policy, trouble: Callable[[], Mapping[str, int]] | None = None
+    ) -> None:
         self.policy = policy
+        # troubled past hotfixes per component (the server's cached store counts), or none
+        self.trouble = trouble
         self._queue: asyncio.Queue[Waiting] | None = None
         self._worker: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -48,9 +53,9 @@ class Batcher:
         return await future
 
     async def warm_up(self) -> None:
-        """Decide one made-up bug, so the first real request does not pay for planning."""
+        """Decide one made-up bug, so the first real request pays neither planning nor counts."""
         bug = Issue(key="hotgate:warm-up", source="hotgate", title="Warm-up", labels=["bug"])
-        await run_in_threadpool(service.decide_issue, bug, self.policy, Context(as_of=date.today()))
+        await run_in_threadpool(self._decide, [bug], Context(as_of=date.today()))
 
     async def close(self) -> None:
         """Stop the worker (on server shutdown)."""
@@ -71,9 +76,7 @@ class Batcher:
                 issues = [issue for issue, _, _ in members]
                 context = members[0][1]
                 try:
-                    decisions = await run_in_threadpool(
-                        service.decide_issues, issues, self.policy, context
-                    )
+                    decisions = await run_in_threadpool(self._decide, issues, context)
                 except Exception as exc:  # handed to each waiting request
                     for _, _, future in members:
                         if not future.done():
@@ -82,6 +85,11 @@ class Batcher:
                 for (_, _, future), decision in zip(members, decisions, strict=True):
                     if not future.done():
                         future.set_result(decision)
+
+    def _decide(self, issues: list[Issue], context: Context) -> list[Decision]:
+        # in the worker thread: reading the counts may ask the store
+        trouble = self.trouble() if self.trouble is not None else None
+        return service.decide_issues(issues, self.policy, context, trouble)
 
 
 def _key(context: Context) -> tuple[object, ...]:

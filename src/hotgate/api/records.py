@@ -91,7 +91,11 @@ def list_issues(
 async def post_issues(
     request: Request, session: SessionDep, caller: Annotated[Caller, Depends(require("requester"))]
 ) -> StoredIssues:
-    """Store issues (one or a page, any format hotgate reads) and record a decision for each."""
+    """Store issues (one or a page, any format hotgate reads) and record a decision for each.
+
+    The risk of each hotfix counts the past hotfixes in the bug's component that were rolled
+    back or followed by a regression, as the store holds them now.
+    """
     items = read_body(await request.body(), request.headers.get("content-type", ""))
     issues = [item for item in items if isinstance(item, Issue)]
     skipped = [str(item) for item in items if isinstance(item, Skipped)]
@@ -99,7 +103,8 @@ async def post_issues(
         raise HTTPException(422, skipped[0] if skipped else "no issue in the request body")
     if len(issues) > MAX_ISSUES:
         raise HTTPException(413, f"send at most {MAX_ISSUES} issues at a time")
-    decisions = service.decide_issues(issues, policy_of(request), context_of(request))
+    trouble = store.troubled_hotfixes_by_component(session)
+    decisions = service.decide_issues(issues, policy_of(request), context_of(request), trouble)
     counts = store.upsert_issues(session, issues)
     store.record_decisions(session, decisions)
     store.audit(
@@ -180,7 +185,11 @@ def review(
     session: SessionDep,
     caller: Annotated[Caller, Depends(require("approver"))],
 ) -> DecisionRecord:
-    """Approve, reject or override a decision, or mark it deployed, verified or rolled back."""
+    """Approve, reject or override a decision; mark it deployed, verified, regressed, rolled back.
+
+    `regressed` (from deployed or verified) says a regression followed the shipped hotfix; like
+    `rolled-back`, it raises the risk of later hotfixes in the same component.
+    """
     return apply_review(session, decision_id, body, caller)
 
 

@@ -74,7 +74,8 @@ def _json(body: bytes) -> Mapping[str, Any]:
 def _record(request: Request, session: SessionDep, issue: Issue | Ignored, actor: str) -> Delivery:
     if isinstance(issue, Ignored):
         return Delivery(status="ignored", issue=issue.where, reason=issue.reason)
-    decision = service.decide_issue(issue, policy_of(request), context_of(request))
+    trouble = store.troubled_hotfixes_by_component(session)
+    decision = service.decide_issue(issue, policy_of(request), context_of(request), trouble)
     store.upsert_issues(session, [issue])
     store.record_decisions(session, [decision])
     record = store.list_decisions(session, key=issue.key, limit=1)[0][0]

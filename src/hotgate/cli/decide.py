@@ -92,8 +92,11 @@ def assess(
     """Decide one bug: hotfix, wait, no-hotfix or needs-info, and why."""
     policy = policy_from(policy_path)
     context = context_from(as_of, next_release, policy, calendar)
-    decision = guarded(lambda: service.assess_one(subject, policy, context, Origin(host=host)))
+    # read before the store is opened, so bad input leaves no database behind
+    item = guarded(lambda: service.read_one(subject, Origin(host=host)))
     with recording(record, db, policy_path, policy, context) as recorder:
+        trouble = recorder.area_trouble() if recorder is not None else None
+        decision = guarded(lambda: service.decide_one(item, policy, context, trouble))
         if recorder is not None:
             recorder.record([decision])
     if fmt is AssessFormat.json:

@@ -108,8 +108,9 @@ def evaluate(policy: Policy, frame: pl.DataFrame, context: Context) -> pl.DataFr
     if days_until is not None or "days_until_release" not in frame.columns:
         with_days = frame.with_columns(days_until_release=pl.lit(days_until, dtype=pl.Int64))
     if "area_hotfix_trouble" not in with_days.columns:
-        # Supplied by the caller (the store knows past hotfixes); none known means none counted.
-        with_days = with_days.with_columns(area_hotfix_trouble=pl.lit(0, dtype=pl.Int64))
+        # Supplied by the caller (the service counts past hotfixes in the store). Left empty,
+        # not 0, so the explanation can say no history was consulted; the risk counts it as 0.
+        with_days = with_days.with_columns(area_hotfix_trouble=pl.lit(None, dtype=pl.Int64))
     # One lazy query, collected once; only the label columns and the verdict are built per
     # batch, so one bug decides in a few milliseconds.
     signals = read_signals(policy, with_days.lazy(), label_vocabulary(with_days))

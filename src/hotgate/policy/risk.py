@@ -120,11 +120,28 @@ def explain_risk(policy: Policy, row: Mapping[str, Any]) -> Risk:
             RiskFactor(
                 name="troubled_hotfixes_in_area",
                 value=float(row["_troubled_hotfixes"]),
-                note=f"past hotfixes in component '{row.get('component') or 'unknown'}' rolled "
-                f"back or followed by a regression, each adding {settings.history_factor} "
-                "to the multiplier",
+                note=_history_note(row, settings.history_factor),
             ),
         ],
         cost_formula=COST_FORMULA,
         risk_formula=RISK_FORMULA,
+    )
+
+
+def _history_note(row: Mapping[str, Any], history_factor: float) -> str:
+    """Says how many past hotfixes in the component caused trouble, or why none are counted."""
+    count = row.get("area_hotfix_trouble")
+    component = row.get("component")
+    if count is None:
+        return "no record of past hotfixes was consulted, so none counts"
+    if not component:
+        return "the bug names no component, so no past hotfix counts"
+    if count == 0:
+        return f"no past hotfix in component '{component}' was rolled back or regressed"
+    hotfixes = "1 past hotfix" if count == 1 else f"{count} past hotfixes"
+    was = "was" if count == 1 else "were"
+    each = "it adds" if count == 1 else "each adds"
+    return (
+        f"{hotfixes} in component '{component}' {was} rolled back or followed by a regression; "
+        f"{each} {history_factor} to the multiplier"
     )

@@ -29,6 +29,7 @@ from hotgate.store.records import (
     State,
     TokenRecord,
 )
+from hotgate.store.reports import troubled_hotfixes_by_component
 from hotgate.store.reviews import (
     DecisionNotFoundError,
     ReviewConflictError,
@@ -100,6 +101,7 @@ __all__ = [
     "role_allows",
     "session_factory",
     "set_cursor",
+    "troubled_hotfixes_by_component",
     "upgrade",
     "upsert_change_requests",
     "upsert_issues",

@@ -8,9 +8,18 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 State = Literal[
-    "proposed", "approved", "rejected", "overridden", "deployed", "verified", "rolled-back"
+    "proposed",
+    "approved",
+    "rejected",
+    "overridden",
+    "deployed",
+    "verified",
+    "regressed",
+    "rolled-back",
 ]
-Action = Literal["approve", "reject", "override", "deployed", "verified", "rolled-back"]
+Action = Literal[
+    "approve", "reject", "override", "deployed", "verified", "regressed", "rolled-back"
+]
 Role = Literal["viewer", "requester", "approver", "admin"]
 STATES: tuple[State, ...] = (
     "proposed",
@@ -19,6 +28,7 @@ STATES: tuple[State, ...] = (
     "overridden",
     "deployed",
     "verified",
+    "regressed",
     "rolled-back",
 )
 ACTIONS: tuple[Action, ...] = (
@@ -27,6 +37,7 @@ ACTIONS: tuple[Action, ...] = (
     "override",
     "deployed",
     "verified",
+    "regressed",
     "rolled-back",
 )
 ROLES: tuple[Role, ...] = ("viewer", "requester", "approver", "admin")

@@ -1,14 +1,16 @@
-"""Figures for the dashboard: decisions by verdict over time, hotfixes per release, states."""
+"""Figures for the dashboard, and the troubled hotfixes per component that feed the risk."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Date, func, select
+from sqlalchemy import Date, case, func, select
 from sqlalchemy.orm import Session
 
-from hotgate.reports import NO_RELEASE
-from hotgate.store.tables import decisions
+from hotgate.reports import NO_RELEASE, TROUBLE_STATES
+from hotgate.store.tables import decisions, issues
 
 _FINAL = func.coalesce(decisions.c.final_verdict, decisions.c.verdict)
 # A hotfix as `hotgate report` counts it (hotgate.reports): each subject's latest decision,
@@ -18,6 +20,11 @@ _HOTFIX = (
     _FINAL == "hotfix",
     func.coalesce(decisions.c.state, "") != "rejected",
 )
+# An assessment rolled back or followed by a regression. A subject is troubled when any of its
+# assessments is: a re-assessment starts a new row, and the trouble of an earlier one still counts.
+TROUBLED_ASSESSMENT = decisions.c.state.in_(sorted(TROUBLE_STATES))
+# Per subject key (grouped): 1 when any of its assessments was troubled, else 0.
+TROUBLED_SUBJECT = func.max(case((TROUBLED_ASSESSMENT, 1), else_=0))
 
 
 def verdicts_by_day(session: Session, limit_days: int = 90) -> list[dict[str, Any]]:
@@ -69,3 +76,25 @@ def rolled_back(session: Session) -> int:
     rolled = decisions.c.state == "rolled-back"
     query = select(func.count()).select_from(decisions).where(*_HOTFIX, rolled)
     return int(session.execute(query).scalar_one())
+
+
+def troubled_hotfixes_by_component(session: Session) -> dict[str, int]:
+    """Hotfixes later rolled back or followed by a regression, counted per component.
+
+    The same hotfixes and the same trouble as the report's `by_component` figure
+    (hotgate.reports.area_trouble_counts): the component is the stored issue's. Troubled
+    hotfixes are few, so their issues are read and counted here rather than parsed in SQL.
+    """
+    troubled_keys = select(decisions.c.subject_key).where(TROUBLED_ASSESSMENT)
+    query = (
+        select(issues.c.document)
+        .select_from(decisions)
+        .join(issues, issues.c.key == decisions.c.subject_key)
+        .where(*_HOTFIX, decisions.c.subject_key.in_(troubled_keys))
+    )
+    counts: Counter[str] = Counter()
+    for document in session.execute(query).scalars():
+        component = document.get("component") if isinstance(document, Mapping) else None
+        if component:
+            counts[str(component)] += 1
+    return dict(counts)

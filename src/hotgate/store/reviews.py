@@ -1,4 +1,4 @@
-"""The review workflow: approve, reject or override; then deployed, verified, rolled back."""
+"""Reviews: approve, reject or override; then deployed, verified, regressed or rolled back."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ TRANSITIONS: dict[Action, tuple[frozenset[State], State]] = {
     "override": (frozenset({"proposed", "approved", "rejected"}), "overridden"),
     "deployed": (frozenset({"approved", "overridden"}), "deployed"),
     "verified": (frozenset({"deployed"}), "verified"),
-    "rolled-back": (frozenset({"deployed", "verified"}), "rolled-back"),
+    # a shipped hotfix followed by a regression; it may still be rolled back afterwards
+    "regressed": (frozenset({"deployed", "verified"}), "regressed"),
+    "rolled-back": (frozenset({"deployed", "verified", "regressed"}), "rolled-back"),
 }
 
 

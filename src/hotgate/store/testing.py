@@ -15,10 +15,12 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from hotgate.model import Decision, Issue
 from hotgate.policy.schema import Policy
 from hotgate.store.engine import upgrade
+from hotgate.store.records import Action
 from hotgate.store.tables import metadata
 
 POSTGRES_URL_ENV = "HOTGATE_TEST_POSTGRES_URL"
@@ -115,6 +117,12 @@ SAMPLE_BUGS: dict[str, dict[str, Any]] = {
     },
 }
 SAMPLE_DAY = date(2026, 11, 1)
+# Past hotfixes record_troubled_history leaves: key number -> (component, review steps).
+TROUBLED_HISTORY: dict[int, tuple[str, list[Action]]] = {
+    101: ("checkout", ["approve", "deployed", "rolled-back"]),
+    102: ("checkout", ["approve", "deployed", "verified", "regressed"]),
+    103: ("search", ["approve", "deployed", "verified"]),
+}
 
 
 def sample_issue(
@@ -132,6 +140,25 @@ def sample_decisions(issues: list[Issue], next_release: date | None = None) -> l
 
     context = context_from_options(SAMPLE_DAY, next_release)
     return decide_issues(issues, builtin_policy(), context)
+
+
+def record_troubled_history(session: Session) -> dict[str, int]:
+    """Store TROUBLED_HISTORY's hotfixes with their reviews; returns the troubled per component.
+
+    In checkout one hotfix was rolled back and one followed by a regression; in search one
+    was verified and caused no trouble. Nothing is committed here.
+    """
+    from hotgate import store
+
+    issues = [sample_issue(n, component=c) for n, (c, _) in TROUBLED_HISTORY.items()]
+    store.upsert_issues(session, issues)
+    store.record_decisions(session, sample_decisions(issues))
+    for n, (_, actions) in TROUBLED_HISTORY.items():
+        [decision], _ = store.list_decisions(session, key=f"github:acme/shop#{n}")
+        assert decision.verdict == "hotfix", decision
+        for action in actions:
+            store.review(session, decision.id, action, "release manager")
+    return {"checkout": 2}
 
 
 @cache
