@@ -137,9 +137,24 @@ def test_dashboard_figures_agree_with_the_report(database_url: str) -> None:
     data = figures(store_decisions(engine), budget=1)
     with store.session_factory(engine)() as session:
         per_release = dashboard.hotfixes_per_release(session)
-        rolled_back = dashboard.rolled_back(session)
+        troubled = dashboard.troubled(session)
     engine.dispose()
     assert [(r["release"], r["count"]) for r in per_release] == [
         (r["release"], r["hotfixes"]) for r in data["per_release"]
     ]
-    assert rolled_back == data["trouble"]["rolled_back"]
+    assert troubled == data["trouble"]["troubled"]
+
+
+def test_dashboard_counts_regressions_as_the_report_does(database_url: str) -> None:
+    from hotgate.store import reports as dashboard
+    from hotgate.store.testing import record_troubled_history
+
+    engine = store.make_engine(database_url)
+    with store.session_factory(engine).begin() as session:
+        record_troubled_history(session)
+    data = figures(store_decisions(engine), budget=1)
+    with store.session_factory(engine)() as session:
+        troubled = dashboard.troubled(session)
+    engine.dispose()
+    # one hotfix rolled back, one followed by a regression, one verified without trouble
+    assert (troubled, data["trouble"]["troubled"], data["trouble"]["rolled_back"]) == (2, 2, 1)

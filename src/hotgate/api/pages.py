@@ -222,7 +222,7 @@ def dashboard(request: Request, session: SessionDep) -> Response:
         charts=charts,
         counts=reports.counts_by(session, "verdict"),
         states=reports.counts_by(session, "state"),
-        rollbacks=reports.rolled_back(session),
+        troubled=reports.troubled(session),
     )
 
 

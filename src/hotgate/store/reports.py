@@ -71,10 +71,14 @@ def sources(session: Session) -> list[str]:
     return [str(value) for value in session.execute(query).scalars()]
 
 
-def rolled_back(session: Session) -> int:
-    """How many hotfixes were rolled back: the ones that later caused trouble."""
-    rolled = decisions.c.state == "rolled-back"
-    query = select(func.count()).select_from(decisions).where(*_HOTFIX, rolled)
+def troubled(session: Session) -> int:
+    """How many hotfixes were later rolled back or followed by a regression (as the report says)."""
+    troubled_keys = select(decisions.c.subject_key).where(TROUBLED_ASSESSMENT)
+    query = (
+        select(func.count())
+        .select_from(decisions)
+        .where(*_HOTFIX, decisions.c.subject_key.in_(troubled_keys))
+    )
     return int(session.execute(query).scalar_one())
 
 
