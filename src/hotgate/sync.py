@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotgate import service, store
-from hotgate.model import Decision, Issue
+from hotgate.model import Issue
 from hotgate.policy.engine import Context
 from hotgate.policy.schema import Policy
 from hotgate.sources.base import Skipped
@@ -60,18 +60,6 @@ def changed_issues(session: Session, issues: Iterable[Issue]) -> list[Issue]:
     ]
 
 
-def decide(
-    issues: list[Issue],
-    policy: Policy,
-    context: Context,
-    trouble: Mapping[str, int] | None = None,
-) -> list[Decision]:
-    """Decisions for a batch of issues, evaluated as columns in one pass."""
-    if not issues:
-        return []
-    return service.decide_issues(issues, policy, context, trouble)
-
-
 def sync_source(
     config: SourceConfig,
     sessions: sessionmaker[Session],
@@ -98,7 +86,7 @@ def sync_source(
                 # read per page, in its transaction: a review made during a long sync counts
                 # from the next page on
                 trouble = store.troubled_hotfixes_by_component(session) if changed else None
-                decisions = decide(changed, policy, context, trouble)
+                decisions = service.decide_issues(changed, policy, context, trouble)
                 recorded = store.record_decisions(session, decisions)
                 store.set_cursor(session, config.name, page.cursor)
             report.inserted += counts.inserted
