@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from hotgate.store.audit import audit
@@ -53,8 +53,12 @@ def create_token(
     role: Role,
     actor: str = "cli",
     expires_at: datetime | None = None,
+    at: datetime | None = None,
 ) -> tuple[TokenRecord, str]:
-    """Make a token, expiring at expires_at (None: never); returns its record and the secret."""
+    """Make a token at a moment (default now), expiring at expires_at (None: never).
+
+    Returns its record and the secret, which is never stored.
+    """
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}: one of {', '.join(ROLES)}")
     secret = PREFIX + secrets.token_urlsafe(32)
@@ -62,7 +66,7 @@ def create_token(
     row = (
         session.execute(
             api_tokens.insert()
-            .values(**values, created_at=now(), expires_at=expires_at)
+            .values(**values, created_at=at or now(), expires_at=expires_at)
             .returning(*_PUBLIC)
         )
         .mappings()
@@ -119,11 +123,15 @@ def note_token_use(session: Session, token: TokenRecord, at: datetime | None = N
 def _brief_lock_wait(session: Session) -> Iterator[None]:
     # A bulk triage run can hold SQLite's database-wide write lock for seconds (and a stuck
     # transaction a PostgreSQL row lock for ever): give up rather than hold the request.
+    # The caller's own wait is put back afterwards, for the rest of its transaction.
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        # SET LOCAL ends with the transaction
+        before = connection.exec_driver_sql("SHOW lock_timeout").scalar_one()
         connection.exec_driver_sql(f"SET LOCAL lock_timeout = {USE_LOCK_WAIT_MS}")
         yield
+        # not reached after a failure, which aborts the whole transaction anyway
+        restore = text("SELECT set_config('lock_timeout', :before, true)")
+        connection.execute(restore, {"before": before})
         return
     if connection.dialect.name != "sqlite":
         yield
