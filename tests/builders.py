@@ -10,7 +10,17 @@ from hotgate.policy.engine import Context, release_on
 
 AS_OF = date(2026, 11, 23)
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def _shared_data() -> Path:
+    # ../shared/data beside the project root; a worktree sits deeper, so look further up
+    for folder in ROOT.parents:
+        if (folder / "shared" / "data").is_dir():
+            return folder / "shared" / "data"
+    return ROOT.parent / "shared" / "data"
+
+
+SHARED_DATA = _shared_data()
 
 
 def far_release() -> Context:
