@@ -236,10 +236,9 @@ def test_a_second_delivery_of_a_changed_issue_is_a_new_assessment(
 def test_a_recorded_github_issue_goes_through_the_webhook(
     client: TestClient, headers: Headers
 ) -> None:
-    shared = SHARED_DATA
-    if not shared.is_dir() and not os.environ.get("CI"):
-        pytest.skip(f"the recorded data is not at {shared}")
-    data = shared / "trackers" / "github" / "webcompat_web-bugs_issues.jsonl"
+    if not SHARED_DATA.is_dir() and not os.environ.get("CI"):
+        pytest.skip(f"the recorded data is not at {SHARED_DATA}")
+    data = SHARED_DATA / "trackers" / "github" / "webcompat_web-bugs_issues.jsonl"
     first = orjson.loads(data.read_bytes().splitlines()[0])
     body = orjson.dumps(
         {"action": "opened", "issue": first, "repository": {"full_name": "webcompat/web-bugs"}}

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from hotgate import store
+from hotgate import service, store
 from hotgate.cli import app
 from hotgate.store.tables import decisions
 from hotgate.store.testing import record_troubled_history, sample_issue
@@ -164,8 +165,18 @@ def test_tokens_from_the_command_line(tmp_path: Path, monkeypatch: pytest.Monkey
     assert made.exit_code == 0, made.output
     secret = made.stdout.strip()
     assert secret.startswith("hg_")
+    assert "it never expires (--expires-in DAYS sets an expiry)" in made.stderr
     listed = runner.invoke(app, ["token", "list"])
-    assert listed.stdout.split() == ["1", "approver", "Ada", "live"]
+    assert listed.exit_code == 0, listed.output
+    row = next(line for line in listed.stdout.splitlines() if "Ada" in line)
+    assert [cell.strip() for cell in row.strip("│ ").split("│")] == [
+        "1",
+        "approver",
+        "Ada",
+        "live",
+        "never",
+        "never",
+    ]
     assert secret not in listed.stdout
     assert runner.invoke(app, ["token", "revoke", "1"]).exit_code == 0
     assert "revoked" in runner.invoke(app, ["token", "list"]).stdout
@@ -173,6 +184,55 @@ def test_tokens_from_the_command_line(tmp_path: Path, monkeypatch: pytest.Monkey
     bad = runner.invoke(app, ["token", "create", "--role", "owner"])
     assert bad.exit_code == 2
     assert "viewer, requester, approver, admin" in bad.output
+
+
+def test_token_list_shows_expiry_and_last_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(store.DATABASE_URL_ENV, raising=False)
+    made = runner.invoke(app, ["token", "create", "--role", "viewer", "--expires-in", "30"])
+    assert made.exit_code == 0, made.output
+    engine = store.make_engine(f"sqlite:///{tmp_path / 'hotgate.db'}")
+    with store.session_factory(engine).begin() as session:
+        [ci] = store.list_tokens(session)
+        assert ci.expires_at is not None
+        assert ci.expires_at - ci.created_at == timedelta(days=30)
+        store.note_token_use(session, ci, datetime(2026, 11, 23, 9, 5, 59, tzinfo=UTC))
+        store.create_token(session, "old", "admin", expires_at=datetime(2020, 1, 31, tzinfo=UTC))
+        gone, _ = store.create_token(session, "gone", "admin")
+        store.revoke_token(session, gone.id)
+    engine.dispose()
+    assert f"it expires on {ci.expires_at:%Y-%m-%d}" in made.stderr
+    listed = runner.invoke(app, ["token", "list", "--format", "json"])
+    assert listed.exit_code == 0, listed.output
+    records = orjson.loads(listed.stdout)
+    facts = [(t["name"], t["state"], t["expires_at"], t["last_used_at"]) for t in records]
+    assert facts == [
+        ("token", "live", ci.expires_at.isoformat().replace("+00:00", "Z"), "2026-11-23T09:05:59Z"),
+        ("old", "expired", "2020-01-31T00:00:00Z", None),
+        ("gone", "revoked", None, None),
+    ]
+    table = runner.invoke(app, ["token", "list"]).stdout
+    for shown in (
+        f"{ci.expires_at:%Y-%m-%d}",
+        "2026-11-23 09:05 UTC",
+        "expired",
+        "2020-01-31",
+        f"revoked {records[2]['revoked_at'][:10]}",
+    ):
+        assert shown in table
+
+
+@pytest.mark.parametrize("days", ["0", "3651", "soon"])
+def test_token_create_refuses_an_expiry_out_of_range(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, days: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(store.DATABASE_URL_ENV, raising=False)
+    bad = runner.invoke(app, ["token", "create", "--role", "viewer", "--expires-in", days])
+    assert bad.exit_code == 2
+    assert "--expires-in" in bad.output
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "::"])
@@ -184,6 +244,23 @@ def test_serve_refuses_a_public_address_without_tokens(
     result = runner.invoke(app, ["serve", "--host", host])
     assert result.exit_code == 2
     assert "hotgate token create --role" in result.output
+
+
+def test_serve_refuses_a_public_address_when_every_token_expired_or_was_revoked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(store.DATABASE_URL_ENV, raising=False)
+    engine = service.open_store(f"sqlite:///{tmp_path / 'hotgate.db'}")
+    with store.session_factory(engine).begin() as session:
+        store.create_token(session, "old", "admin", expires_at=datetime(2020, 1, 31, tzinfo=UTC))
+        revoked, _ = store.create_token(session, "gone", "admin")
+        store.revoke_token(session, revoked.id)
+    engine.dispose()
+    result = runner.invoke(app, ["serve", "--host", "0.0.0.0"])
+    assert result.exit_code == 2
+    assert "no live API tokens" in result.output
+    assert "hotgate token create --role admin" in result.output
 
 
 def test_serve_runs_the_api_and_pages_on_the_embedded_database(tmp_path: Path) -> None:

@@ -1,19 +1,28 @@
-"""The migrations build exactly the tables the code uses, and upgrading twice is harmless."""
+"""The migrations build exactly the tables the code uses, bring old databases up, run twice."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, inspect
+from typer.testing import CliRunner
 
 from hotgate import store
 from hotgate.store.engine import HEAD, alembic_config
-from hotgate.store.tables import metadata
+from hotgate.store.fixtures import BACKENDS, require_backend
+from hotgate.store.records import now
+from hotgate.store.tables import api_tokens, metadata
+from hotgate.store.testing import migrated_database
+from hotgate.store.tokens import token_hash
 
 
 def test_head_names_the_newest_migration() -> None:
@@ -68,3 +77,71 @@ def test_runs_starting_together_on_a_new_database_all_get_it(tmp_path: Path) -> 
     engine = store.make_engine(url)
     assert store.is_current(engine)
     engine.dispose()
+
+
+def _db_upgrade(url: str) -> None:
+    from hotgate.cli import app
+
+    result = CliRunner().invoke(app, ["db", "upgrade", "--db", url])
+    assert result.exit_code == 0, result.output
+
+
+def _server_start(url: str) -> None:
+    from hotgate.api import Settings, create_app
+
+    with TestClient(create_app(Settings(database_url=url))) as client:
+        assert client.get("/healthz").status_code == 200
+
+
+UPGRADES: dict[str, Callable[[str], None]] = {
+    "store.upgrade": store.upgrade,
+    "hotgate db upgrade": _db_upgrade,
+    "server start": _server_start,
+}
+
+
+@pytest.mark.parametrize("how", list(UPGRADES))
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_a_database_of_the_first_schema_gets_token_expiry(
+    kind: str, how: str, tmp_path: Path
+) -> None:
+    require_backend(kind)
+    secret = "hg_made-before-tokens-could-expire"
+    with migrated_database(kind, tmp_path, revision="0001") as url:
+        engine = store.make_engine(url)
+        with engine.begin() as connection:
+            # the columns of revision 0001 only
+            connection.execute(
+                api_tokens.insert().values(
+                    name="old", role="admin", token_sha256=token_hash(secret), created_at=now()
+                )
+            )
+        assert not store.is_current(engine)
+        assert "expires_at" not in {c["name"] for c in inspect(engine).get_columns("api_tokens")}
+        UPGRADES[how](url)
+        assert store.is_current(engine)
+        assert "expires_at" in {c["name"] for c in inspect(engine).get_columns("api_tokens")}
+        with store.session_factory(engine)() as session:
+            token = store.verify_token(session, secret)
+            assert token is not None
+            assert (token.name, token.expires_at) == ("old", None)
+            assert store.live_token_count(session) == 1
+        engine.dispose()
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_token_expiry_downgrades_and_upgrades_again(kind: str, tmp_path: Path) -> None:
+    require_backend(kind)
+    with migrated_database(kind, tmp_path) as url:
+        engine = store.make_engine(url)
+        with store.session_factory(engine).begin() as session:
+            store.create_token(session, "kept", "viewer", expires_at=now())
+        config = alembic_config(url)
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0001")
+        assert "expires_at" not in {c["name"] for c in inspect(engine).get_columns("api_tokens")}
+        store.upgrade(url)
+        with store.session_factory(engine)() as session:
+            assert [t.name for t in store.list_tokens(session)] == ["kept"]
+        engine.dispose()

@@ -1,16 +1,13 @@
-"""Issues, change requests, releases, sync cursors and tokens as the store keeps them."""
+"""Issues, change requests, releases and sync cursors as the store keeps them."""
 
 from __future__ import annotations
 
 from datetime import date
 
-import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotgate import store
 from hotgate.model import ChangeRequest, Release
-from hotgate.store.tables import api_tokens
 from hotgate.store.testing import sample_issue
 
 
@@ -69,41 +66,3 @@ def test_sync_cursors(session: Session) -> None:
     store.set_cursor(session, "github:acme/shop", "2026-11-02T00:00:00Z")
     assert store.get_cursor(session, "github:acme/shop") == "2026-11-02T00:00:00Z"
     assert store.get_cursor(session, "jira:acme") == "page-2"
-
-
-def test_tokens_are_stored_hashed_and_can_be_revoked(session: Session) -> None:
-    record, secret = store.create_token(session, "ci", "approver")
-    stored = session.execute(select(api_tokens.c.token_sha256)).scalar_one()
-    assert secret not in stored
-    assert len(stored) == 64
-    found = store.verify_token(session, secret)
-    assert found is not None
-    assert (found.name, found.role) == ("ci", "approver")
-    assert store.verify_token(session, secret + "x") is None
-    assert store.live_token_count(session) == 1
-    assert store.revoke_token(session, record.id)
-    assert not store.revoke_token(session, record.id)
-    assert store.verify_token(session, secret) is None
-    assert store.live_token_count(session) == 0
-
-
-@pytest.mark.parametrize(
-    ("role", "needed", "allowed"),
-    [
-        ("viewer", "viewer", True),
-        ("viewer", "requester", False),
-        ("requester", "viewer", True),
-        ("requester", "approver", False),
-        ("approver", "requester", True),
-        ("approver", "admin", False),
-        ("admin", "approver", True),
-        ("owner", "viewer", False),
-    ],
-)
-def test_roles_include_weaker_ones(role: str, needed: str, allowed: bool) -> None:
-    assert store.role_allows(role, needed) is allowed  # type: ignore[arg-type]
-
-
-def test_an_unknown_role_is_refused(session: Session) -> None:
-    with pytest.raises(ValueError, match="unknown role"):
-        store.create_token(session, "x", "owner")  # type: ignore[arg-type]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotgate import store
@@ -15,6 +16,8 @@ from hotgate.model import Release
 from hotgate.policy.calendar import context_from_options
 from hotgate.policy.engine import evaluate
 from hotgate.policy.signals import issues_frame
+from hotgate.store.records import now
+from hotgate.store.tables import api_tokens
 from hotgate.store.testing import builtin_policy, sample_decisions, sample_issue
 
 EVIL = '<script>alert("owned")</script> Checkout <b>broken</b>'
@@ -248,6 +251,39 @@ def test_a_wrong_token_does_not_sign_in(client: TestClient) -> None:
     assert answer.status_code == 401
     assert "unknown or revoked" in answer.text
     assert "set-cookie" not in answer.headers
+
+
+def test_an_expired_token_does_not_sign_in_and_says_when_it_expired(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    expired = datetime(2020, 1, 31, 12, 0, tzinfo=UTC)
+    with sessions.begin() as session:
+        _, secret = store.create_token(session, "Old Approver", "approver", expires_at=expired)
+    answer = client.post("/signin", data={"token": secret, "next": "/"})
+    assert answer.status_code == 401
+    assert (
+        "The token expired on 2020-01-31; make a new one with: "
+        "hotgate token create --role approver --expires-in DAYS"
+    ) in answer.text
+    assert "set-cookie" not in answer.headers
+
+
+def test_a_sign_in_whose_token_expired_is_signed_out(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    tomorrow = now() + timedelta(days=1)
+    with sessions.begin() as session:
+        made, secret = store.create_token(session, "Ada", "approver", expires_at=tomorrow)
+    _signed_in(client, secret)
+    assert '<span class="who-name">Ada</span>' in client.get("/").text
+    with sessions.begin() as session:
+        session.execute(
+            update(api_tokens).where(api_tokens.c.id == made.id).values(expires_at=now())
+        )
+    # as with a revoked token: the open loopback pages show, to nobody in particular
+    page = client.get("/")
+    assert page.status_code == 200
+    assert '<span class="who-name">' not in page.text
 
 
 def test_sign_out_forgets_the_cookie(client: TestClient, tokens: dict[str, str]) -> None:

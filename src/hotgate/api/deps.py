@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotgate import store
@@ -16,9 +18,14 @@ from hotgate.calendars.served import ServedCalendar
 from hotgate.policy.calendar import context_from_options
 from hotgate.policy.engine import Context
 from hotgate.policy.schema import Policy
-from hotgate.store.records import Role
+from hotgate.store.records import Role, TokenRecord, now
+from hotgate.store.tokens import USE_NOTED_EVERY
 
 COOKIE = "hotgate_token"
+log = logging.getLogger(__name__)
+# when noting a token's use last failed, by token (id and creation): the next try waits a
+# minute, so a read-only or locked database costs one failed write a minute, not one a request
+_failed_notes: dict[tuple[int, datetime], datetime] = {}
 
 
 @dataclass(frozen=True)
@@ -78,15 +85,50 @@ def caller_of(request: Request) -> Caller:
     secret, by_cookie = _secret(request)
     caller = Caller("anonymous", None)
     if secret:
+        at = now()
         with sessions_of(request)() as session:
-            token = store.verify_token(session, secret)
-        if token is None:
-            if not by_cookie:
-                raise HTTPException(401, "the token is unknown or revoked", _challenge())
-        else:
-            caller = Caller(token.name, token.role, by_cookie)
+            found = store.find_token(session, secret)
+            live = None if found is None or found.expired(at) else found
+            if live is not None:
+                _note_use(session, live, at)
+        if live is not None:
+            caller = Caller(live.name, live.role, by_cookie)
+        elif not by_cookie:
+            # a stale sign-in cookie only makes the caller anonymous, as an unknown one does
+            detail = expired_message(found) if found else "the token is unknown or revoked"
+            raise HTTPException(401, detail, _challenge())
     request.state.caller = caller
     return caller
+
+
+def expired_message(token: TokenRecord) -> str:
+    """Why an expired token is refused, and how to get a new one, in one line."""
+    day = f"{token.expires_at:%Y-%m-%d}" if token.expires_at else "an earlier day"
+    return (
+        f"the token expired on {day}; make a new one with: "
+        f"hotgate token create --role {token.role} --expires-in DAYS"
+    )
+
+
+def _note_use(session: Session, token: TokenRecord, at: datetime) -> None:
+    key = (token.id, token.created_at)
+    failed = _failed_notes.get(key)
+    if failed is not None and at - failed < USE_NOTED_EVERY:
+        return
+    try:
+        if store.note_token_use(session, token, at):
+            session.commit()
+    except SQLAlchemyError as exc:
+        # a read-only or busy moment of the database: the request goes on without the note
+        session.rollback()
+        _failed_notes[key] = at
+        log.warning("could not note the use of token %s: %s", token.id, _first_line(exc))
+    else:
+        _failed_notes.pop(key, None)
+
+
+def _first_line(exc: SQLAlchemyError) -> str:
+    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
 
 
 def _challenge() -> dict[str, str]:

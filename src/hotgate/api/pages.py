@@ -13,12 +13,21 @@ from jinja2 import Environment, FileSystemLoader
 from pydantic import ValidationError
 
 from hotgate import store
-from hotgate.api.deps import COOKIE, Caller, SessionDep, caller_of, policy_of, require, settings_of
+from hotgate.api.deps import (
+    COOKIE,
+    Caller,
+    SessionDep,
+    caller_of,
+    expired_message,
+    policy_of,
+    require,
+    settings_of,
+)
 from hotgate.api.records import DecisionId, ReviewIn, apply_review
 from hotgate.model import VERDICTS
 from hotgate.policy.schema import Policy
 from hotgate.store import reports
-from hotgate.store.records import STATES
+from hotgate.store.records import STATES, now
 
 router = APIRouter(include_in_schema=False)
 # autoescape everywhere: every title, label and excerpt comes from a tracker
@@ -242,17 +251,14 @@ def signin(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     """Check a token and keep it in an HttpOnly cookie for the pages."""
-    record = store.verify_token(session, token.strip())
-    if record is None:
-        return _render(
-            request,
-            "signin.html",
-            None,
-            status=401,
-            target=_safe(next),
-            error="That token is unknown or revoked. "
-            "Make one with: hotgate token create --role approver",
+    record = store.find_token(session, token.strip())
+    if record is None or record.expired(now()):
+        error = (
+            "That token is unknown or revoked. Make one with: hotgate token create --role approver"
+            if record is None
+            else "T" + expired_message(record)[1:]
         )
+        return _render(request, "signin.html", None, status=401, target=_safe(next), error=error)
     response = RedirectResponse(_safe(next), status_code=303)
     response.set_cookie(
         COOKIE,

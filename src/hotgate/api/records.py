@@ -22,6 +22,7 @@ from hotgate.store.records import (
     Role,
     State,
     TokenRecord,
+    now,
 )
 
 router = APIRouter(prefix="/api/v1")
@@ -63,8 +64,15 @@ class ReviewIn(BaseModel):
 class TokenIn(BaseModel):
     """A token to make."""
 
-    name: str = Field(min_length=1, max_length=200)
+    # no control characters: PostgreSQL refuses NUL in text, and a name is shown on one line
+    name: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
     role: Role
+    expires_in_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=store.MAX_EXPIRY_DAYS,
+        description="Days until the token stops working; leave it out and it never expires.",
+    )
 
 
 class NewToken(BaseModel):
@@ -237,7 +245,7 @@ def audit_log(
 def list_tokens(
     session: SessionDep, _caller: Annotated[Caller, Depends(require("admin"))]
 ) -> list[TokenRecord]:
-    """Every API token (never its secret)."""
+    """Every API token (never its secret), with when it was last used and when it expires."""
     return store.list_tokens(session)
 
 
@@ -246,7 +254,12 @@ def create_token(
     body: TokenIn, session: SessionDep, caller: Annotated[Caller, Depends(require("admin"))]
 ) -> NewToken:
     """Make a token; its secret is in this answer only."""
-    record, secret = store.create_token(session, body.name, body.role, actor=caller.name)
+    at = now()
+    days = body.expires_in_days
+    expires_at = None if days is None else store.expiry_after(days, at)
+    record, secret = store.create_token(
+        session, body.name, body.role, actor=caller.name, expires_at=expires_at, at=at
+    )
     session.commit()
     return NewToken(token=record, secret=secret)
 

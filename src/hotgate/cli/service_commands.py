@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import orjson
 import typer
+from rich.markup import escape
+from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -25,6 +29,7 @@ from hotgate.cli.app import (
 )
 from hotgate.policy.engine import Context
 from hotgate.policy.schema import Policy
+from hotgate.store.records import now
 
 db_app = typer.Typer(
     help="Look after the database that keeps decisions on record.", no_args_is_help=True
@@ -111,30 +116,82 @@ def db_upgrade(
 def token_create(
     role: Annotated[str, typer.Option("--role", help="viewer, requester, approver or admin.")],
     name: Annotated[str, typer.Option("--name", help="Who or what the token is for.")] = "token",
+    expires_in: Annotated[
+        int | None,
+        typer.Option(
+            "--expires-in",
+            help="Days until the token stops working (default: it never expires).",
+            min=1,
+            max=store.MAX_EXPIRY_DAYS,
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Make an API token with a role; the token is shown once and stored only as a hash."""
     if role not in store.ROLES:
         fail(f"--role: {role!r} is not one of {', '.join(store.ROLES)}")
+    at = now()
+    expires_at = None if expires_in is None else store.expiry_after(expires_in, at)
     url = database_url(db)
     engine = _engine(url)
     with store.session_factory(engine).begin() as session:
-        record, secret = store.create_token(session, name, role, actor="cli")
+        record, secret = store.create_token(
+            session, name, role, actor="cli", expires_at=expires_at, at=at
+        )
     engine.dispose()
-    err.print(f"Token {record.id} ({name}, {role}) made. Keep it now: it is not shown again.")
+    expiry = (
+        f"it expires on {expires_at:%Y-%m-%d}"
+        if expires_at
+        else "it never expires (--expires-in DAYS sets an expiry)"
+    )
+    err.print(
+        f"Token {record.id} ({name}, {role}) made; {expiry}. Keep it now: it is not shown again.",
+        markup=False,
+    )
     out.print(secret, markup=False)
 
 
+class TokenFormat(StrEnum):
+    """Output formats of token list."""
+
+    text = "text"
+    json = "json"
+
+
 @token_app.command("list")
-def token_list(db: DbOption = None) -> None:
-    """List the tokens (never their secrets)."""
+def token_list(
+    db: DbOption = None,
+    fmt: Annotated[
+        TokenFormat,
+        typer.Option("--format", help="text: a table; json: the records, one list."),
+    ] = TokenFormat.text,
+) -> None:
+    """List the tokens (never their secrets): role, state, expiry and last use."""
     engine = _engine(database_url(db))
     with store.session_factory(engine)() as session:
         tokens = store.list_tokens(session)
     engine.dispose()
+    at = now()
+    if fmt is TokenFormat.json:
+        records = [{**t.model_dump(mode="json"), "state": token_state(t, at)} for t in tokens]
+        out.file.write(orjson.dumps(records, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    table = Table("id", "role", "name", "state", "expires", "last used", title="API tokens")
     for token in tokens:
-        state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "live"
-        out.print(f"{token.id}\t{token.role}\t{token.name}\t{state}", markup=False)
+        expires = f"{token.expires_at:%Y-%m-%d}" if token.expires_at else "never"
+        used = f"{token.last_used_at:%Y-%m-%d %H:%M} UTC" if token.last_used_at else "never"
+        state = token_state(token, at)
+        if token.revoked_at:
+            state += f" {token.revoked_at:%Y-%m-%d}"
+        table.add_row(str(token.id), token.role, escape(token.name), state, expires, used)
+    out.print(table)
+
+
+def token_state(token: store.TokenRecord, at: datetime) -> str:
+    """Whether a token works at a moment: live, expired or revoked."""
+    if token.revoked_at:
+        return "revoked"
+    return "expired" if token.expired(at) else "live"
 
 
 @token_app.command("revoke")
@@ -196,8 +253,9 @@ def serve(
     engine.dispose()
     if not is_loopback(host) and tokens == 0:
         fail(
-            f"refusing to listen on {host} with no API tokens: anyone could read the decisions. "
-            "Make one first with: hotgate token create --role admin --name you"
+            f"refusing to listen on {host} with no live API tokens (revoked and expired ones "
+            "do not count): anyone could read the decisions. "
+            "Make one first with: hotgate token create --role admin --name you --expires-in 90"
         )
     settings = Settings(
         database_url=url,

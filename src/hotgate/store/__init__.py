@@ -48,9 +48,13 @@ from hotgate.store.subjects import (
 )
 from hotgate.store.sync import get_cursor, set_cursor
 from hotgate.store.tokens import (
+    MAX_EXPIRY_DAYS,
     create_token,
+    expiry_after,
+    find_token,
     list_tokens,
     live_token_count,
+    note_token_use,
     revoke_token,
     role_allows,
     verify_token,
@@ -59,6 +63,7 @@ from hotgate.store.tokens import (
 __all__ = [
     "ACTIONS",
     "DATABASE_URL_ENV",
+    "MAX_EXPIRY_DAYS",
     "ROLES",
     "STATES",
     "Action",
@@ -80,6 +85,8 @@ __all__ = [
     "create_token",
     "decision_row",
     "default_database_url",
+    "expiry_after",
+    "find_token",
     "frame_rows",
     "get_change_request",
     "get_cursor",
@@ -93,6 +100,7 @@ __all__ = [
     "list_tokens",
     "live_token_count",
     "make_engine",
+    "note_token_use",
     "record_decisions",
     "record_frames",
     "record_rows",

@@ -147,13 +147,20 @@ class TokenRecord(_Record):
     name: str
     role: Role
     created_at: datetime
-    last_used_at: datetime | None
+    last_used_at: datetime | None = Field(
+        description="When it last authenticated a request (kept to the minute)."
+    )
     revoked_at: datetime | None
+    expires_at: datetime | None = Field(description="When it stops working; null: never.")
 
-    @field_validator("created_at", "last_used_at", "revoked_at", mode="after")
+    @field_validator("created_at", "last_used_at", "revoked_at", "expires_at", mode="after")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
         return utc(value)
+
+    def expired(self, at: datetime) -> bool:
+        """Whether the token's expiry has passed at a moment."""
+        return self.expires_at is not None and self.expires_at <= at
 
 
 class Counts(BaseModel):

@@ -151,8 +151,11 @@ api_tokens = Table(
     Column("role", String(20), nullable=False),
     Column("token_sha256", String(64), nullable=False, unique=True),
     _at(),
+    # written at most once a minute per token, so a busy API does not write on every request
     Column("last_used_at", DateTime(timezone=True)),
     Column("revoked_at", DateTime(timezone=True)),
+    # null: the token never expires
+    Column("expires_at", DateTime(timezone=True)),
 )
 
 audit_log = Table(

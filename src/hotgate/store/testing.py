@@ -46,15 +46,16 @@ def postgres_problem(url: str | None = None) -> str | None:
 
 
 @contextmanager
-def migrated_database(kind: str, folder: Path) -> Iterator[str]:
-    """A migrated, empty database of this kind (sqlite or postgres), dropped afterwards.
+def migrated_database(kind: str, folder: Path, revision: str = "head") -> Iterator[str]:
+    """A database of this kind (sqlite or postgres) migrated up to revision, dropped afterwards.
 
     On PostgreSQL it is a schema of its own (chosen through the connection's search_path),
-    so parallel test processes never see each other's rows.
+    so parallel test processes never see each other's rows. An older revision makes a
+    database as an earlier hotgate left it, to test the migrations that follow.
     """
     if kind == "sqlite":
         url = f"sqlite:///{folder / f'hotgate-{uuid.uuid4().hex[:8]}.db'}"
-        upgrade(url)
+        upgrade(url, revision)
         yield url
         return
     base = make_url(postgres_url())
@@ -65,7 +66,7 @@ def migrated_database(kind: str, folder: Path) -> Iterator[str]:
     with_schema = base.update_query_dict({"options": f"-csearch_path={schema}"})
     rendered = with_schema.render_as_string(hide_password=False)
     try:
-        upgrade(rendered)
+        upgrade(rendered, revision)
         yield rendered
     finally:
         with admin.begin() as connection:
