@@ -246,3 +246,33 @@ def test_a_recorded_github_issue_goes_through_the_webhook(
     answer = client.post("/api/v1/webhooks/github", content=body, headers=_github(body))
     assert answer.status_code == 202, answer.text
     assert answer.json()["issue"] == f"github:webcompat/web-bugs#{first['number']}"
+
+
+def test_a_gitlab_hook_reads_as_the_same_issue_from_the_rest_api() -> None:
+    from hotgate.api.webhooks import gitlab_issue
+    from hotgate.sources.base import Origin
+    from hotgate.sources.gitlab import GitLabFormat
+
+    hook = gitlab_event()
+    hook["object_attributes"] |= {"severity": "high", "type": "INCIDENT", "project_id": 7}
+    rest = {
+        "iid": 5,
+        "project_id": 7,
+        "title": hook["object_attributes"]["title"],
+        "description": hook["object_attributes"]["description"],
+        "state": "opened",
+        "web_url": "https://gitlab.com/acme/web/-/issues/5",
+        "created_at": "2026-10-30T10:00:00Z",
+        "updated_at": "2026-10-30T11:00:00Z",
+        "labels": ["bug", "critical"],
+        "severity": "HIGH",
+        "type": "INCIDENT",
+    }
+    from_hook = gitlab_issue(hook)
+    from_rest = GitLabFormat().to_issue(rest, Origin())
+    assert from_hook == from_rest.model_copy(update={"severity_raw": "high"})  # as each sends it
+    assert (from_hook.key, from_hook.type, from_hook.labels) == (
+        "gitlab:acme/web#5",
+        "incident",
+        ["bug", "critical"],
+    )

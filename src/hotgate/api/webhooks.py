@@ -7,6 +7,7 @@ import hmac
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlparse
 
 import orjson
 from dateutil import parser as dateutil_parser
@@ -22,7 +23,6 @@ from hotgate.sources.base import (
     Origin,
     SourceError,
     format_named,
-    make_issue,
     names,
     parse_time,
 )
@@ -138,28 +138,31 @@ async def gitlab(
     )
 
 
-def gitlab_issue(payload: Mapping[str, Any]) -> Issue:
-    """The issue of a GitLab Issue Hook payload."""
+def gitlab_issue(payload: Mapping[str, Any]) -> Issue | Ignored:
+    """The issue of a GitLab Issue Hook payload, read as hotgate reads GitLab's REST issues."""
     attributes = payload.get("object_attributes")
     project = payload.get("project")
     if not isinstance(attributes, Mapping) or not isinstance(project, Mapping):
         raise HTTPException(422, "the GitLab delivery has no object_attributes or project")
-    key = f"gitlab:{project.get('path_with_namespace')}#{attributes.get('iid')}"
-    try:
-        return make_issue(
-            f"record {key}",
-            key=key,
-            source="gitlab",
-            title=attributes.get("title") or "",
-            body=attributes.get("description") or "",
-            labels=names(payload.get("labels") or attributes.get("labels"), "title"),
-            status=attributes.get("state"),
-            created=gitlab_time(attributes.get("created_at")),
-            updated=gitlab_time(attributes.get("updated_at")),
-            url=attributes.get("url"),
-        )
-    except (SourceError, ValueError, TypeError) as exc:
-        raise HTTPException(422, f"the GitLab issue cannot be read: {exc}") from None
+    # The hook sends the REST issue's fields under other names, its times in another form,
+    # and the labels beside the attributes.
+    times = {
+        name: moment.isoformat()
+        for name in ("created_at", "updated_at")
+        if (moment := gitlab_time(attributes.get(name))) is not None
+    }
+    record = {
+        **attributes,
+        **times,
+        "web_url": attributes.get("url"),
+        "project_id": attributes.get("project_id", project.get("id")),
+        "labels": names(payload.get("labels") or attributes.get("labels"), "title"),
+    }
+    origin = Origin(
+        host=urlparse(str(attributes.get("url") or "")).hostname,
+        project=project.get("path_with_namespace"),
+    )
+    return _read("gitlab", record, origin)
 
 
 def gitlab_time(value: Any) -> datetime | None:
