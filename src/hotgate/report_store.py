@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from hotgate.report_input import ReportInputError, parse_time
 from hotgate.reports import decisions_frame
 from hotgate.store.records import utc
-from hotgate.store.reports import TROUBLED_SUBJECT
+from hotgate.store.reports import TROUBLED_SUBJECT, component_of
 from hotgate.store.tables import decisions, issues
 
 
@@ -38,6 +38,7 @@ def _rows(session: Session) -> Iterator[dict[str, Any]]:
             decisions.c.state,
             decisions.c.release_name,
             decisions.c.release_date,
+            decisions.c.component,
             first.c.first_at,
             first.c.trouble,
             issues.c.document,
@@ -53,7 +54,7 @@ def _rows(session: Session) -> Iterator[dict[str, Any]]:
         yield {
             "key": row["subject_key"],
             "source": row["source"],
-            "component": document.get("component"),
+            "component": component_of(row["component"], document),
             "verdict": row["verdict"],
             "state": row["state"],
             "troubled": bool(row["trouble"]),

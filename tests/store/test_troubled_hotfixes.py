@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotgate import service, store
 from hotgate.model import Decision, Issue
 from hotgate.policy.calendar import context_from_options
+from hotgate.policy.engine import evaluate
+from hotgate.policy.signals import issues_frame
 from hotgate.report_store import store_decisions
 from hotgate.reports import area_trouble_counts, trouble
 from hotgate.store.testing import (
@@ -162,3 +164,20 @@ def test_the_servers_counts_are_read_again_once_they_are_old(
     assert cached.counts() == {"checkout": 2}
     cached.clear()
     assert cached.counts() == {"checkout": 2, "search": 1}
+
+
+def test_hotfixes_decided_from_files_count_by_the_component_they_were_decided_with(
+    session: Session, engine: Engine
+) -> None:
+    # `hotgate triage` records decisions, and both its paths (Decision objects and evaluated
+    # batches) keep the component, though no issue is stored.
+    one, two = sample_issue(301, component="payments"), sample_issue(302, component="payments")
+    store.record_decisions(session, sample_decisions([one]))
+    evaluated = evaluate(POLICY, issues_frame([two]), CONTEXT)
+    store.record_frames(session, [evaluated], POLICY, CONTEXT.as_of, CONTEXT.release)
+    for number in (301, 302):
+        _review(session, number, "approve", "deployed", "rolled-back")
+    assert store.troubled_hotfixes_by_component(session) == {"payments": 2}
+    session.commit()
+    figures = area_trouble_counts(store_decisions(engine))
+    assert figures == {"payments": 2}

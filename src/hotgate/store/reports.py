@@ -86,19 +86,28 @@ def troubled_hotfixes_by_component(session: Session) -> dict[str, int]:
     """Hotfixes later rolled back or followed by a regression, counted per component.
 
     The same hotfixes and the same trouble as the report's `by_component` figure
-    (hotgate.reports.area_trouble_counts): the component is the stored issue's. Troubled
-    hotfixes are few, so their issues are read and counted here rather than parsed in SQL.
+    (hotgate.reports.area_trouble_counts): the decision's component, or for one recorded
+    before decisions kept it, the stored issue's. Troubled hotfixes are few, so they are
+    counted here rather than in SQL.
     """
     troubled_keys = select(decisions.c.subject_key).where(TROUBLED_ASSESSMENT)
     query = (
-        select(issues.c.document)
+        select(decisions.c.component, issues.c.document)
         .select_from(decisions)
-        .join(issues, issues.c.key == decisions.c.subject_key)
+        .outerjoin(issues, issues.c.key == decisions.c.subject_key)
         .where(*_HOTFIX, decisions.c.subject_key.in_(troubled_keys))
     )
     counts: Counter[str] = Counter()
-    for document in session.execute(query).scalars():
-        component = document.get("component") if isinstance(document, Mapping) else None
-        if component:
-            counts[str(component)] += 1
+    for component, document in session.execute(query):
+        known = component_of(component, document)
+        if known:
+            counts[known] += 1
     return dict(counts)
+
+
+def component_of(recorded: str | None, document: Any) -> str | None:
+    """A decision's component: as recorded with it, else its stored issue's."""
+    if recorded:
+        return recorded
+    found = document.get("component") if isinstance(document, Mapping) else None
+    return str(found) if found else None

@@ -81,6 +81,7 @@ decisions = Table(
     Column("source", String(50), nullable=False),
     Column("title", Text, nullable=False),
     Column("url", Text),
+    Column("component", String(200)),
     Column("verdict", String(20), nullable=False),
     Column("override", String(100)),
     # the verdict of the previous assessment of the same key, to spot a changed verdict
@@ -105,6 +106,8 @@ decisions = Table(
     Index("ix_decisions_key_latest", "subject_key", "latest"),
     Index("ix_decisions_queue", "latest", "rank", "cost_of_waiting"),
     Index("ix_decisions_created_at", "created_at"),
+    Index("ix_decisions_latest_state", "latest", "state"),
+    Index("ix_decisions_latest_source", "latest", "source"),
 )
 
 reviews = Table(
