@@ -15,7 +15,7 @@ from hotgate.report_input import ReportInputError, parse_time
 from hotgate.reports import decisions_frame
 from hotgate.store.records import utc
 from hotgate.store.reports import TROUBLED_SUBJECT, component_of
-from hotgate.store.tables import decisions, issues
+from hotgate.store.tables import FINAL_VERDICT, decisions, issues
 
 
 def _rows(session: Session) -> Iterator[dict[str, Any]]:
@@ -34,7 +34,7 @@ def _rows(session: Session) -> Iterator[dict[str, Any]]:
         select(
             decisions.c.subject_key,
             decisions.c.source,
-            func.coalesce(decisions.c.final_verdict, decisions.c.verdict).label("verdict"),
+            FINAL_VERDICT.label("verdict"),
             decisions.c.state,
             decisions.c.release_name,
             decisions.c.release_date,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from hotgate.store._sql import KEYS_PER_QUERY, chunks
 from hotgate.store.records import Counts, DecisionRecord, DecisionSummary, ReviewRecord, now
-from hotgate.store.tables import decisions, reviews
+from hotgate.store.tables import FINAL_VERDICT, QUEUE_ORDER, decisions, reviews
 
 ROW_BATCH = 5_000
 SUMMARY_COLUMNS = [c for c in decisions.c if c.name not in {"evidence", "rank"}]
@@ -75,7 +75,7 @@ def list_decisions(
     if latest_only:
         conditions.append(decisions.c.latest.is_(True))
     if verdict:
-        conditions.append(func.coalesce(decisions.c.final_verdict, decisions.c.verdict) == verdict)
+        conditions.append(FINAL_VERDICT.op("=")(verdict))  # "==" here types as a plain bool
     if state:
         conditions.append(decisions.c.state == state)
     if source:
@@ -90,7 +90,7 @@ def list_decisions(
     query = (
         select(*SUMMARY_COLUMNS)
         .where(*conditions)
-        .order_by(decisions.c.rank, decisions.c.cost_of_waiting.desc(), decisions.c.id.desc())
+        .order_by(*QUEUE_ORDER)
         .limit(limit)
         .offset(offset)
     )

@@ -10,9 +10,9 @@ from sqlalchemy import Date, case, func, select
 from sqlalchemy.orm import Session
 
 from hotgate.reports import NO_RELEASE, TROUBLE_STATES
-from hotgate.store.tables import decisions, issues
+from hotgate.store.tables import FINAL_VERDICT, decisions, issues
 
-_FINAL = func.coalesce(decisions.c.final_verdict, decisions.c.verdict)
+_FINAL = FINAL_VERDICT
 # A hotfix as `hotgate report` counts it (hotgate.reports): each subject's latest decision,
 # verdict hotfix after review, not rejected by a person.
 _HOTFIX = (

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    func,
 )
 from sqlalchemy.engine import Dialect
 
@@ -104,11 +105,23 @@ decisions = Table(
     _at(),
     Column("updated_at", DateTime(timezone=True)),
     Index("ix_decisions_key_latest", "subject_key", "latest"),
-    Index("ix_decisions_queue", "latest", "rank", "cost_of_waiting"),
-    Index("ix_decisions_created_at", "created_at"),
+    # the dashboard's decisions per day, read from the index alone
+    Index("ix_decisions_created_verdict", "created_at", "final_verdict", "verdict"),
     Index("ix_decisions_latest_state", "latest", "state"),
+    # the subjects whose hotfix was rolled back or regressed (any assessment, not only latest)
+    Index("ix_decisions_state_key", "state", "subject_key"),
     Index("ix_decisions_latest_source", "latest", "source"),
 )
+# The queue's order, so a page of it is read from the index without sorting every decision;
+# and the same per verdict after review, for the queue's verdict filter and its counts.
+QUEUE_ORDER = (
+    decisions.c.rank,
+    decisions.c.cost_of_waiting.desc(),
+    decisions.c.id.desc(),
+)
+FINAL_VERDICT = func.coalesce(decisions.c.final_verdict, decisions.c.verdict)
+Index("ix_decisions_queue_order", decisions.c.latest, *QUEUE_ORDER)
+Index("ix_decisions_latest_verdict", decisions.c.latest, FINAL_VERDICT, *QUEUE_ORDER)
 
 reviews = Table(
     "reviews",
