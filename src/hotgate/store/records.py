@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -21,26 +21,10 @@ Action = Literal[
     "approve", "reject", "override", "deployed", "verified", "regressed", "rolled-back"
 ]
 Role = Literal["viewer", "requester", "approver", "admin"]
-STATES: tuple[State, ...] = (
-    "proposed",
-    "approved",
-    "rejected",
-    "overridden",
-    "deployed",
-    "verified",
-    "regressed",
-    "rolled-back",
-)
-ACTIONS: tuple[Action, ...] = (
-    "approve",
-    "reject",
-    "override",
-    "deployed",
-    "verified",
-    "regressed",
-    "rolled-back",
-)
-ROLES: tuple[Role, ...] = ("viewer", "requester", "approver", "admin")
+# the same values as tuples, in workflow order, for loops and checks
+STATES: tuple[State, ...] = get_args(State)
+ACTIONS: tuple[Action, ...] = get_args(Action)
+ROLES: tuple[Role, ...] = get_args(Role)
 
 
 def utc(value: datetime | None) -> datetime | None:
