@@ -224,6 +224,25 @@ def test_token_list_shows_expiry_and_last_use(
         assert shown in table
 
 
+def test_token_list_warns_of_tokens_that_expire_soon(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(store.DATABASE_URL_ENV, raising=False)
+    for name, days in (("deploy bot", "3"), ("dashboard", "90")):
+        made = runner.invoke(
+            app, ["token", "create", "--role", "viewer", "--name", name, "--expires-in", days]
+        )
+        assert made.exit_code == 0, made.output
+    listed = runner.invoke(app, ["token", "list"])
+    assert listed.exit_code == 0
+    assert "(in 3 days)" in listed.stdout
+    assert "(in 90 days)" not in listed.stdout
+    [warning] = listed.stderr.strip().splitlines()
+    assert warning.startswith("hotgate: token 1 (deploy bot) stops working on ")
+    assert warning.endswith("hotgate token create --role viewer --expires-in DAYS")
+
+
 @pytest.mark.parametrize("days", ["0", "3651", "soon"])
 def test_token_create_refuses_an_expiry_out_of_range(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, days: str

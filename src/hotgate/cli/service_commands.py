@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -26,6 +26,7 @@ from hotgate.cli.app import (
     guarded,
     out,
     parse_day,
+    say,
 )
 from hotgate.policy.engine import Context
 from hotgate.policy.schema import Policy
@@ -177,14 +178,28 @@ def token_list(
         out.file.write(orjson.dumps(records, option=orjson.OPT_INDENT_2).decode() + "\n")
         return
     table = Table("id", "role", "name", "state", "expires", "last used", title="API tokens")
+    soon = []
     for token in tokens:
         expires = f"{token.expires_at:%Y-%m-%d}" if token.expires_at else "never"
         used = f"{token.last_used_at:%Y-%m-%d %H:%M} UTC" if token.last_used_at else "never"
         state = token_state(token, at)
         if token.revoked_at:
             state += f" {token.revoked_at:%Y-%m-%d}"
+        if state == "live" and token.expires_at and token.expires_at - at <= EXPIRY_NOTICE:
+            soon.append(token)
+            left = -(-(token.expires_at - at) // timedelta(days=1))  # whole days, rounded up
+            expires += f" (in {left} days)"
         table.add_row(str(token.id), token.role, escape(token.name), state, expires, used)
     out.print(table)
+    for token in soon:
+        say(
+            f"token {token.id} ({token.name}) stops working on "
+            f"{token.expires_at:%Y-%m-%d}: make its successor with "
+            f"hotgate token create --role {token.role} --expires-in DAYS"
+        )
+
+
+EXPIRY_NOTICE = timedelta(days=14)
 
 
 def token_state(token: store.TokenRecord, at: datetime) -> str:
