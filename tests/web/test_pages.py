@@ -340,3 +340,21 @@ def test_the_dashboard_carries_its_chart_data_safely(
     assert 'id="chart-data"' in html
     assert '<script src="/static/vendor/chart.umd.min.js"' in html
     assert "Hotfixes per release" in html
+
+
+@pytest.mark.parametrize("state", store.STATES)
+def test_the_review_panel_offers_exactly_the_steps_the_workflow_allows(state: str) -> None:
+    from types import SimpleNamespace
+
+    from hotgate.api.pages import VERDICT_WORDS, templates
+    from hotgate.model import VERDICTS
+
+    decision = SimpleNamespace(
+        id=1, version=1, state=state, verdict="hotfix", final_verdict=None, reviews=[]
+    )
+    approver = SimpleNamespace(may=lambda role: True)
+    html = templates.get_template("_review_panel.html").render(
+        d=decision, caller=approver, verdict_words=VERDICT_WORDS, verdicts=VERDICTS, oob=False
+    )
+    offered = set(re.findall(r'data-action="([^"]+)"', html))
+    assert offered == set(store.next_actions(state))  # type: ignore[arg-type]

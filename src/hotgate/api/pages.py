@@ -34,6 +34,8 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(
     env=Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
 )
+# The panel offers exactly the steps the store's review workflow allows from a state.
+templates.env.globals["next_actions"] = store.next_actions
 PAGE_SIZE = 50
 VERDICT_WORDS = {
     "hotfix": "Hotfix now",

@@ -35,6 +35,7 @@ from hotgate.store.reviews import (
     ReviewConflictError,
     ReviewError,
     ReviewInvalidError,
+    next_actions,
     review,
 )
 from hotgate.store.subjects import (
@@ -100,6 +101,7 @@ __all__ = [
     "list_tokens",
     "live_token_count",
     "make_engine",
+    "next_actions",
     "note_token_use",
     "record_decisions",
     "record_frames",

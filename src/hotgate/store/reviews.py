@@ -26,6 +26,11 @@ TRANSITIONS: dict[Action, tuple[frozenset[State], State]] = {
 }
 
 
+def next_actions(state: State) -> list[Action]:
+    """The review steps a decision in this state allows, in workflow order."""
+    return [action for action, (allowed, _) in TRANSITIONS.items() if state in allowed]
+
+
 class ReviewError(Exception):
     """A review that cannot be applied; the message says why in plain words."""
 
