@@ -254,3 +254,42 @@ def test_any_quoted_text_survives_the_jira_csv_reader(
         assert issue.title == (summary.strip() or "(no summary)")
         # A cell of only blanks counts as empty, as Jira writes no value there.
         assert issue.body == (description.strip() if description.strip() else "")
+
+
+def _adf(*nodes: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "doc", "version": 1, "content": list(nodes)}
+
+
+def _para(*runs: str, bold: int | None = None) -> dict[str, Any]:
+    content: list[dict[str, Any]] = [{"type": "text", "text": run} for run in runs]
+    if bold is not None:
+        content[bold]["marks"] = [{"type": "strong"}]
+    return {"type": "paragraph", "content": content}
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        (None, ""),
+        ("plain text", "plain text"),
+        (_adf(_para("Crash when ", "saving", " a file", bold=1)), "Crash when saving a file"),
+        (_adf(_para("First."), _para("Second.")), "First.\nSecond."),
+        (
+            _adf(
+                {
+                    "type": "bulletList",
+                    "content": [
+                        {"type": "listItem", "content": [_para("one ", "step")]},
+                        {"type": "listItem", "content": [_para("two")]},
+                    ],
+                }
+            ),
+            "one step\ntwo",
+        ),
+        (_adf({"type": "heading", "content": [{"type": "text", "text": "Steps"}]}), "Steps"),
+    ],
+)
+def test_jira_rich_text_keeps_runs_of_one_line_together(document: Any, expected: str) -> None:
+    from hotgate.sources.base import text_of
+
+    assert text_of(document) == expected

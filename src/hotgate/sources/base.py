@@ -136,6 +136,10 @@ def summary_of(value: Any) -> str:
     return text or NO_SUMMARY
 
 
+# Atlassian document nodes whose children are runs of one line of text.
+_INLINE_BLOCKS = {"paragraph", "heading", "codeBlock"}
+
+
 def text_of(value: Any) -> str:
     """Plain text from a string, None, or an Atlassian document (Jira Cloud's rich text)."""
     if value is None:
@@ -146,8 +150,9 @@ def text_of(value: Any) -> str:
         if value.get("type") == "text":
             return str(value.get("text", ""))
         parts = [text_of(child) for child in value.get("content", []) or []]
-        block = value.get("type") in {"paragraph", "heading", "listItem", "codeBlock"}
-        return ("\n" if block else "").join(parts) if block else "\n".join(p for p in parts if p)
+        if value.get("type") in _INLINE_BLOCKS:  # runs of text (plain, bold, a link) in one line
+            return "".join(parts)
+        return "\n".join(p for p in parts if p)
     if isinstance(value, list):
         return "\n".join(text_of(v) for v in value)
     return str(value)
