@@ -100,16 +100,19 @@ def test_an_unreadable_calendar_is_a_clear_422(tmp_path: Path) -> None:
     assert "gone.ics: cannot read the calendar" in answer.json()["detail"]
 
 
-def test_a_served_calendar_is_read_once_per_day_until_it_is_stale(tmp_path: Path) -> None:
+def test_a_served_calendar_reads_its_files_once_an_hour_whatever_the_day(tmp_path: Path) -> None:
     ics = tmp_path / "releases.ics"
     ics.write_text(ICS)
-    served = ServedCalendar(load_policy(), [str(ics)])
+    clock = [0.0]
+    served = ServedCalendar(load_policy(), [str(ics)], clock=lambda: clock[0])
     first = served.on(date(2026, 12, 1))
     ics.write_text(ICS.replace("Release 3.1", "Release 3.2"))
-    assert served.on(date(2026, 12, 1)) is first  # kept: no re-read within the hour
-    assert (
-        served.on(date(2026, 12, 2)).releases()[0].name == "Release 3.2"
-    )  # another day: read anew
+    clock[0] = 3599.0
+    assert served.on(date(2026, 12, 1)) is first  # kept within the hour
+    assert served.on(date(2026, 12, 2)).releases()[0].name == "Release 3.1"  # the same text
+    clock[0] = 3600.0
+    assert served.on(date(2026, 12, 2)).releases()[0].name == "Release 3.2"  # read again
+    assert served.on(date(2026, 12, 1)).releases()[0].name == "Release 3.2"
 
 
 def test_serve_refuses_a_calendar_it_cannot_read(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -93,14 +93,21 @@ def parse_calendar(text: str, settings: CalendarSettings, as_of: date, label: st
     )
 
 
-def read_calendar(spec: str, settings: CalendarSettings, as_of: date) -> Calendar:
+def read_calendar(
+    spec: str, settings: CalendarSettings, as_of: date, read: Callable[[str], str] = read_text
+) -> Calendar:
     """Read one calendar file or URL."""
-    return parse_calendar(read_text(spec), settings, as_of, spec)
+    return parse_calendar(read(spec), settings, as_of, spec)
 
 
-def calendar_for(policy: Policy, specs: Iterable[str], as_of: date) -> Calendar:
-    """The policy's own calendar joined with every file or URL given, freezes filled in."""
+def calendar_for(
+    policy: Policy, specs: Iterable[str], as_of: date, read: Callable[[str], str] = read_text
+) -> Calendar:
+    """The policy's own calendar joined with every file or URL given, freezes filled in.
+
+    read fetches a file's or URL's text; a server passes one that keeps what it fetched.
+    """
     settings = policy.calendar
     calendars = [policy_calendar(settings, as_of)]
-    calendars.extend(read_calendar(spec, settings, as_of) for spec in specs)
+    calendars.extend(read_calendar(spec, settings, as_of, read) for spec in specs)
     return with_freezes(merge(calendars), settings.freeze_days_before)
