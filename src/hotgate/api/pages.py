@@ -27,7 +27,7 @@ from hotgate.api.records import DecisionId, ReviewIn, apply_review
 from hotgate.model import VERDICTS
 from hotgate.policy.schema import Policy
 from hotgate.store import reports
-from hotgate.store.records import STATES, now
+from hotgate.store.records import STATES, DecisionRecord, now
 
 router = APIRouter(include_in_schema=False)
 # autoescape everywhere: every title, label and excerpt comes from a tracker
@@ -116,8 +116,6 @@ def queue(
         "page": page,
         "filters": filters,
         "pages": max(1, -(-total // PAGE_SIZE)),
-        "counts": reports.counts_by(session, "verdict"),
-        "sources": reports.sources(session),
         "offset": (page - 1) * PAGE_SIZE,
         "query": lambda **changes: urlencode(
             {k: v for k, v in {**filters, **changes}.items() if v}
@@ -125,7 +123,9 @@ def queue(
     }
     if request.headers.get("hx-request") == "true" and request.headers.get("hx-target") == "queue":
         return _render(request, "_queue_table.html", caller, **context)
-    return _render(request, "queue.html", caller, **context)
+    # the tiles and the source filter are only on the whole page, not on a filtered table
+    counts, sources = reports.counts_by(session, "verdict"), reports.sources(session)
+    return _render(request, "queue.html", caller, counts=counts, sources=sources, **context)
 
 
 @router.get("/decisions/{decision_id}", response_class=HTMLResponse)
@@ -177,14 +177,15 @@ def review_from_page(
                 "verdict": verdict or None,
             }
         )
-        apply_review(session, decision_id, body, caller)
+        record: DecisionRecord | None = apply_review(session, decision_id, body, caller)
     except HTTPException as exc:
         error, status = str(exc.detail), exc.status_code
         caller = _who(request)
+        record = store.get_decision(session, decision_id)  # refused: show it as it stands
     except ValidationError as exc:  # an action or verdict the form does not offer
         error, status = f"that review is not valid: {exc.errors()[0]['msg']}", 422
         caller = _who(request)
-    record = store.get_decision(session, decision_id)
+        record = store.get_decision(session, decision_id)
     if record is None:
         return _render(request, "missing.html", caller, status=404, what=f"decision {decision_id}")
     return _render(
@@ -218,13 +219,14 @@ def dashboard(request: Request, session: SessionDep) -> Response:
     caller = _caller(request)
     if caller is None:
         return _signin(request)
+    states = reports.counts_by(session, "state")
     charts = {
         "by_day": [
             {"day": row["day"].isoformat(), "verdict": row["verdict"], "count": row["count"]}
             for row in reports.verdicts_by_day(session)
         ],
         "per_release": reports.hotfixes_per_release(session),
-        "states": reports.counts_by(session, "state"),
+        "states": states,
     }
     return _render(
         request,
@@ -232,7 +234,7 @@ def dashboard(request: Request, session: SessionDep) -> Response:
         caller,
         charts=charts,
         counts=reports.counts_by(session, "verdict"),
-        states=reports.counts_by(session, "state"),
+        states=states,
         troubled=reports.troubled(session),
     )
 
