@@ -38,7 +38,7 @@ def issue_refusals(fix: FixLane, key: str, url: str) -> list[Refusal]:
         if not inspect(engine).has_table("decisions"):
             raise StoreUnavailableError(f"{_shown(url)} holds no decisions table")
         with store.session_factory(engine)() as session:
-            found, _ = store.list_decisions(session, key=key, limit=1)
+            latest = store.latest_decisions(session, [key]).get(key)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         raise StoreUnavailableError(
@@ -46,9 +46,8 @@ def issue_refusals(fix: FixLane, key: str, url: str) -> list[Refusal]:
         ) from None
     finally:
         engine.dispose()
-    if not found:
+    if latest is None:
         return [Refusal(f"{key} has no stored decision; decide it first (hotgate assess/triage)")]
-    latest = found[0]
     verdict = latest.final_verdict or latest.verdict
     if verdict != "hotfix":
         return [Refusal(f"{key} was decided '{verdict}', not 'hotfix' (decision {latest.id})")]

@@ -122,10 +122,9 @@ async def post_issues(
         "issues",
         {"keys": [i.key for i in issues][:50], "count": len(issues)},
     )
-    keys = [issue.key for issue in issues]
-    summaries = [
-        store.list_decisions(session, key=key, limit=1)[0][0] for key in dict.fromkeys(keys)
-    ]
+    keys = list(dict.fromkeys(issue.key for issue in issues))
+    latest = store.latest_decisions(session, keys)
+    summaries = [latest[key] for key in keys]  # in the order the body gave them
     session.commit()
     return StoredIssues(issues=counts, decisions=summaries, skipped=skipped)
 

@@ -78,7 +78,7 @@ def _record(request: Request, session: SessionDep, issue: Issue | Ignored, actor
     decision = service.decide_issue(issue, policy_of(request), context_of(request), trouble)
     store.upsert_issues(session, [issue])
     store.record_decisions(session, [decision])
-    record = store.list_decisions(session, key=issue.key, limit=1)[0][0]
+    record = store.latest_decisions(session, [issue.key])[issue.key]
     store.audit(
         session,
         actor,

@@ -5,7 +5,14 @@ transaction, so a batch is written whole or not at all.
 """
 
 from hotgate.store.audit import audit, audit_entries
-from hotgate.store.decisions import answers_for, get_decision, history, list_decisions, record_rows
+from hotgate.store.decisions import (
+    answers_for,
+    get_decision,
+    history,
+    latest_decisions,
+    list_decisions,
+    record_rows,
+)
 from hotgate.store.engine import (
     DATABASE_URL_ENV,
     default_database_url,
@@ -95,6 +102,7 @@ __all__ = [
     "get_issue",
     "history",
     "is_current",
+    "latest_decisions",
     "list_decisions",
     "list_issues",
     "list_releases",

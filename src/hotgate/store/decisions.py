@@ -26,6 +26,18 @@ def _previous_verdicts(session: Session, keys: Sequence[str]) -> dict[str, str]:
     return found
 
 
+def latest_decisions(session: Session, keys: Sequence[str]) -> dict[str, DecisionSummary]:
+    """Each key's latest decision, read in a few queries however many keys there are."""
+    found: dict[str, DecisionSummary] = {}
+    for part in chunks(list(dict.fromkeys(keys)), KEYS_PER_QUERY):
+        query = select(*SUMMARY_COLUMNS).where(
+            decisions.c.latest.is_(True), decisions.c.subject_key.in_(part)
+        )
+        for row in session.execute(query).mappings():
+            found[row["subject_key"]] = DecisionSummary.model_validate(dict(row))
+    return found
+
+
 def record_rows(session: Session, rows: Iterable[dict[str, Any]]) -> Counts:
     """Record prepared decision rows (see recording.py) in batches; returns what was written.
 
