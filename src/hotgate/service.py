@@ -295,15 +295,12 @@ class Recorder:
         counts = store.record_frames(
             self._session, [frame], self.policy, context.as_of, context.release
         )
-        self.counts.inserted += counts.inserted
-        self.counts.changed += counts.changed
+        self.counts.add(counts)
 
     def record(self, decisions: Iterable[Decision]) -> None:
         """Record whole Decision objects (their full evidence is kept)."""
         assert self._session is not None
-        counts = store.record_decisions(self._session, decisions)
-        self.counts.inserted += counts.inserted
-        self.counts.changed += counts.changed
+        self.counts.add(store.record_decisions(self._session, decisions))
 
     def area_trouble(self) -> dict[str, int]:
         """Troubled past hotfixes per component, as the store holds them before this run."""

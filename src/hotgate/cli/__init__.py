@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import hotgate.cli.check_diff  # noqa: F401 -- registers check-diff
+# Each module adds its commands to `app` when imported.
+import hotgate.cli.check_diff  # noqa: F401
 from hotgate.cli import (  # noqa: F401
     backtest_commands,
     calendar_commands,
@@ -15,9 +16,6 @@ from hotgate.cli import (  # noqa: F401
 from hotgate.cli.app import app
 
 __all__ = ["app", "main"]
-
-# Each module adds its commands to `app` when imported.
-_COMMAND_MODULES = (decide, policy_commands, service_commands, sync_commands)
 
 
 def main() -> None:

@@ -83,12 +83,17 @@ def input_errors() -> Iterator[None]:
         fail(str(exc))
 
 
+def policy_file(path: Path | None) -> Path | None:
+    """The policy file named on the command line, else ./hotgate.yaml if there is one."""
+    if path is None and Path("hotgate.yaml").is_file():
+        return Path("hotgate.yaml")
+    return path
+
+
 def policy_from(path: Path | None) -> Policy:
     """Load the policy named on the command line, ./hotgate.yaml, or the built-in default."""
-    if path is None and Path("hotgate.yaml").is_file():
-        path = Path("hotgate.yaml")
     with input_errors():
-        return load_policy(path)
+        return load_policy(policy_file(path))
     raise AssertionError("unreachable")
 
 

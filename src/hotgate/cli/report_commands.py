@@ -9,7 +9,7 @@ from typing import Annotated
 import polars as pl
 import typer
 
-from hotgate.cli.app import PolicyOption, app, err, fail, out, policy_from
+from hotgate.cli.app import PolicyOption, app, err, fail, out, policy_from, say
 from hotgate.report_input import ReadTally, ReportInputError, read_decisions
 from hotgate.reports import figures
 
@@ -61,7 +61,7 @@ def report(
         except ReportInputError as exc:
             fail(str(exc))
     for reason in tally.skipped[:20]:
-        err.print(f"hotgate: skipped {reason}", markup=False)
+        say(f"skipped {reason}")
     if frame.is_empty():
         fail(f"{source}: no decisions to report on")
     budget = policy.reports.hotfix_budget_per_release

@@ -20,12 +20,14 @@ from hotgate import service, store
 from hotgate.cli.app import (
     CalendarOption,
     NextReleaseOption,
+    PolicyOption,
     app,
     err,
     fail,
     guarded,
     out,
     parse_day,
+    policy_file,
     say,
 )
 from hotgate.policy.engine import Context
@@ -60,11 +62,7 @@ DbOption = Annotated[
 
 def database_url(db: str | None, policy_path: Path | None = None) -> str:
     """The database URL from --db, the environment, or the default file."""
-    if db:
-        return db
-    if policy_path is None and Path("hotgate.yaml").is_file():
-        policy_path = Path("hotgate.yaml")
-    return store.default_database_url(policy_path)
+    return db or store.default_database_url(policy_path)
 
 
 @contextmanager
@@ -239,13 +237,7 @@ def serve(
         int, typer.Option("--port", help="Port to listen on.", min=1, max=65535)
     ] = 8000,
     db: DbOption = None,
-    policy_path: Annotated[
-        Path | None,
-        typer.Option(
-            "--policy",
-            help="Policy file (default: ./hotgate.yaml if present, else the built-in one).",
-        ),
-    ] = None,
+    policy_path: PolicyOption = None,
     next_release: NextReleaseOption = None,
     calendar: CalendarOption = None,
 ) -> None:
@@ -259,8 +251,7 @@ def serve(
     from hotgate.api import Settings, create_app
     from hotgate.api.settings import is_loopback
 
-    if policy_path is None and Path("hotgate.yaml").is_file():
-        policy_path = Path("hotgate.yaml")
+    policy_path = policy_file(policy_path)
     url = database_url(db, policy_path)
     engine = _engine(url)
     with store.session_factory(engine)() as session:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hotgate import store
+from hotgate import service, store
 from hotgate.cli.app import (
     AsOfOption,
     CalendarOption,
@@ -15,11 +15,11 @@ from hotgate.cli.app import (
     PolicyOption,
     app,
     context_from,
-    err,
     fail,
     input_errors,
     out,
     policy_from,
+    say,
 )
 from hotgate.cli.service_commands import DbOption, database_url
 from hotgate.sources.base import SourceError
@@ -57,20 +57,22 @@ def sync(
             fail("the sources file lists no sources to sync")
         # Every source's settings are checked before the database is touched.
         connectors = [source.connector() for source in sources]
-        url = database_url(db, policy_path)
-        engine = store.make_engine(url)
-        store.upgrade(engine)
+        # migrated once, as every command that records does (waiting for a concurrent run)
+        engine = service.open_store(database_url(db, policy_path))
         sessions = store.session_factory(engine)
         reports, failed = [], 0
-        for source, connector in zip(sources, connectors, strict=True):
-            try:
-                reports.append(sync_source(source, sessions, policy, context, connector))
-            except SourceError as exc:
-                # What was committed stays, with its cursor; the other sources still sync.
-                err.print(f"hotgate: {source.name}: {exc}", markup=False)
-                failed += 1
-                continue
-            _print(reports[-1])
+        try:
+            for source, connector in zip(sources, connectors, strict=True):
+                try:
+                    reports.append(sync_source(source, sessions, policy, context, connector))
+                except SourceError as exc:
+                    # What was committed stays, with its cursor; the other sources still sync.
+                    say(f"{source.name}: {exc}")
+                    failed += 1
+                    continue
+                _print(reports[-1])
+        finally:
+            engine.dispose()
     if failed or any(r.skipped or r.posted.failed for r in reports):
         raise typer.Exit(2)
 
@@ -90,6 +92,6 @@ def _print(report: SyncReport) -> None:
             markup=False,
         )
     for skipped in report.skipped[:20]:
-        err.print(f"hotgate: skipped {skipped}", markup=False)
+        say(f"skipped {skipped}")
     for failure in report.posted.failed[:20]:
-        err.print(f"hotgate: could not write back {failure}", markup=False)
+        say(f"could not write back {failure}")

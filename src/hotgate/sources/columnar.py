@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 
 import polars as pl
 
 from hotgate.policy.signals import ISSUE_SCHEMA
 
-# A columnar mapping from a chunk of raw tracker records to hotgate's issue columns.
-FrameMapper = Callable[[pl.DataFrame], pl.DataFrame | None]
 IGNORED = "_ignored"
 COUNTS = ("duplicates", "votes", "reactions", "watchers", "comment_count")
 

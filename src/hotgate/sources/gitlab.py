@@ -35,11 +35,6 @@ def project_path(record: Mapping[str, Any], origin: Origin) -> str:
     return origin.project or f"project-{record.get('project_id', 'unknown')}"
 
 
-def _label_names(labels: Any) -> list[str]:
-    # Labels are strings, or objects when asked for `with_labels_details`.
-    return names(labels)
-
-
 class GitLabFormat(Format):
     """An issue object as the GitLab REST API (v4) sends it."""
 
@@ -72,7 +67,8 @@ class GitLabFormat(Format):
                 for n in notes
                 if isinstance(n, Mapping) and not n.get("system")
             ],
-            labels=_label_names(record.get("labels")),
+            # strings, or objects when asked for `with_labels_details`
+            labels=names(record.get("labels")),
             type=str(issue_type).lower() if issue_type else None,
             severity_raw=None if severity.lower() in _UNSET_SEVERITY else severity,
             status=record.get("state"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -53,7 +53,6 @@ class Transport:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
     client: httpx.Client | None = None
-    waits: list[float] = field(default_factory=list)
     # Set when an answer said the quota is spent: the next request first waits for the reset.
     pause: float = 0.0
 
@@ -101,7 +100,6 @@ class Transport:
         return self.request("GET", url, params=params)
 
     def _sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
         self.sleep(seconds)
 
     def _wait(self, state: RetryCallState) -> float:

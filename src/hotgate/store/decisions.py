@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from hotgate.store._sql import KEYS_PER_QUERY, chunks
-from hotgate.store.records import Counts, DecisionRecord, DecisionSummary, ReviewRecord, now
+from hotgate.store.records import Counts, DecisionRecord, DecisionSummary, ReviewRecord
 from hotgate.store.tables import FINAL_VERDICT, QUEUE_ORDER, decisions, reviews
 
 ROW_BATCH = 5_000
@@ -131,11 +131,6 @@ def history(session: Session, key: str) -> list[DecisionSummary]:
         .order_by(decisions.c.id.desc())
     )
     return [DecisionSummary.model_validate(dict(row)) for row in session.execute(query).mappings()]
-
-
-def touch(values: dict[str, Any]) -> dict[str, Any]:
-    """Values of an update with its time stamped."""
-    return {**values, "updated_at": now()}
 
 
 def answers_for(session: Session, ids: Sequence[int]) -> dict[int, dict[str, str]]:

@@ -135,7 +135,5 @@ def record_frames(
     at = now()
     total = Counts()
     for frame in frames:
-        counts = record_rows(session, frame_rows(frame, policy, as_of, release, at))
-        total.inserted += counts.inserted
-        total.changed += counts.changed
+        total.add(record_rows(session, frame_rows(frame, policy, as_of, release, at)))
     return total

@@ -153,3 +153,9 @@ class Counts(BaseModel):
     inserted: int = 0
     updated: int = 0
     changed: int = 0
+
+    def add(self, other: Counts) -> None:
+        """Count another write's rows too."""
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.changed += other.changed

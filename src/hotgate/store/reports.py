@@ -12,12 +12,11 @@ from sqlalchemy.orm import Session
 from hotgate.reports import NO_RELEASE, TROUBLE_STATES
 from hotgate.store.tables import FINAL_VERDICT, decisions, issues
 
-_FINAL = FINAL_VERDICT
 # A hotfix as `hotgate report` counts it (hotgate.reports): each subject's latest decision,
 # verdict hotfix after review, not rejected by a person.
 _HOTFIX = (
     decisions.c.latest.is_(True),
-    _FINAL == "hotfix",
+    FINAL_VERDICT == "hotfix",
     func.coalesce(decisions.c.state, "") != "rejected",
 )
 # An assessment rolled back or followed by a regression. A subject is troubled when any of its
@@ -32,8 +31,8 @@ def verdicts_by_day(session: Session, limit_days: int = 90) -> list[dict[str, An
     # date() exists on SQLite and PostgreSQL alike, unlike a CAST that SQLite reads as a number
     day = func.date(decisions.c.created_at, type_=Date).label("day")
     query = (
-        select(day, _FINAL.label("verdict"), func.count().label("count"))
-        .group_by(day, _FINAL)
+        select(day, FINAL_VERDICT.label("verdict"), func.count().label("count"))
+        .group_by(day, FINAL_VERDICT)
         .order_by(day)
     )
     rows = [dict(row) for row in session.execute(query).mappings()]
@@ -55,7 +54,7 @@ def hotfixes_per_release(session: Session) -> list[dict[str, Any]]:
 
 def counts_by(session: Session, column: str) -> dict[str, int]:
     """Latest decisions counted by verdict (after review) or by state."""
-    expr = _FINAL if column == "verdict" else decisions.c[column]
+    expr = FINAL_VERDICT if column == "verdict" else decisions.c[column]
     query = select(expr, func.count()).where(decisions.c.latest.is_(True)).group_by(expr)
     return {str(value): int(count) for value, count in session.execute(query)}
 
