@@ -203,6 +203,33 @@ def test_timing_waits_when_the_release_comes_before_the_date(
 
 
 @pytest.mark.parametrize(
+    ("needed_by", "verdict"),
+    [
+        (date(2026, 12, 2), "hotfix"),  # needed between the freeze and the release: too late
+        (date(2026, 12, 4), "wait"),  # the release (not its freeze) comes first
+    ],
+)
+def test_content_weighs_the_release_day_not_its_freeze(
+    policy: Policy, needed_by: date, verdict: str
+) -> None:
+    from hotgate.policy.calendar import Calendar, Milestone, context_from_options
+
+    calendar = Calendar(
+        milestones=(
+            Milestone(date(2026, 12, 1), "freeze", "freeze for 2026.12", "2026.12"),
+            Milestone(RELEASE, "release", "2026.12"),
+        )
+    )
+    context = context_from_options(AS_OF, None, calendar)
+    assert context.release is not None and context.release.kind == "freeze"  # what bugs weigh
+    fields = {**GOOD, "needed_by": needed_by, "reason": "The Black Friday promotion starts"}
+    decision = next(decide_changes(policy, [ChangeRequest(id="T-2", **fields)], context))
+    assert decision.verdict == verdict
+    assert decision.release is not None and decision.release.date == RELEASE
+    assert RELEASE.isoformat() in decision.reasons[-1]
+
+
+@pytest.mark.parametrize(
     ("fields", "verdict"),
     [
         (GOOD, "hotfix"),

@@ -184,19 +184,20 @@ def upcoming(calendar: Calendar, as_of: date, limit: int | None = None) -> list[
 
 
 def context_from_options(
-    as_of: date, next_release: date | None, calendar: Calendar | None = None
+    as_of: date, given: date | None, calendar: Calendar | None = None
 ) -> Context:
-    """The decision context from an as-of day, an optional next release and a calendar.
+    """The decision context from an as-of day, a given next release (--next-release) and a calendar.
 
     --next-release wins over the calendar for the release date; blackouts still apply.
     """
     blackout = blackout_on(calendar, as_of) if calendar is not None else None
-    if next_release is not None:
-        if next_release < as_of:
+    if given is not None:
+        if given < as_of:
             raise CalendarError(
-                f"--next-release {next_release.isoformat()} is before --as-of {as_of.isoformat()}"
+                f"--next-release {given.isoformat()} is before --as-of {as_of.isoformat()}"
             )
-        given = release_on("next release", next_release, as_of)
-        return Context(as_of=as_of, release=given, blackout=blackout)
-    timing = timing_release(calendar, as_of) if calendar is not None else None
-    return Context(as_of=as_of, release=timing, blackout=blackout)
+        return Context(as_of, release_on("next release", given, as_of), blackout)
+    if calendar is None:
+        return Context(as_of=as_of, blackout=blackout)
+    ships = next_release(calendar, as_of)
+    return Context(as_of, timing_release(calendar, as_of), blackout, ships=ships)

@@ -55,7 +55,8 @@ def changes_frame(
 ) -> tuple[pl.DataFrame, list[Facts]]:
     """One row of facts per change request, and the facts with their evidence."""
     lane = lane_of(policy)
-    facts = [read_change(lane, policy.negation, c, context.as_of, context.release) for c in changes]
+    shipping = context.shipping
+    facts = [read_change(lane, policy.negation, c, context.as_of, shipping) for c in changes]
     rows = [
         {
             "key": c.key,
@@ -136,7 +137,7 @@ def _evidence(lane: ChangeLane, crit: str, row: Mapping[str, Any], facts: Facts)
 
 
 def _timing_reason(row: Mapping[str, Any], context: Context, verdict: str) -> str:
-    release = context.release
+    release = context.shipping
     if release is None:
         return "No release date is known, so nothing argues for waiting; --next-release weighs it."
     when = f"{release.name} ships on {release.date.isoformat()}, in {release.days_until} day(s)"
@@ -212,7 +213,7 @@ def to_change_decision(
         verdict=verdict,
         criteria=criteria,
         questions=questions,
-        release=context.release,
+        release=context.shipping,
         risk=_risk(row, lane),
         reasons=reasons,
         override=None,

@@ -43,6 +43,14 @@ class Context:
     as_of: date
     release: Release | None = None
     blackout: Blackout | None = None
+    # The release itself when `release` is its freeze (what the timing rule weighs for bugs);
+    # content goes live on the release day, so the content lane weighs this one.
+    ships: Release | None = None
+
+    @property
+    def shipping(self) -> Release | None:
+        """The release a change would go live with: the release, never its freeze."""
+        return self.ships or self.release
 
 
 def release_on(name: str, day: date, as_of: date) -> Release:
