@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotgate import service, store
@@ -15,11 +13,8 @@ from hotgate.policy.engine import Context
 from hotgate.policy.schema import Policy
 from hotgate.sources.base import Skipped
 from hotgate.sources.connector import Connector
-from hotgate.store.tables import issues as issues_table
 from hotgate.sync_config import SourceConfig
 from hotgate.write_back import WriteBackReport, write_back
-
-KEYS_PER_QUERY = 500
 
 
 @dataclass
@@ -38,26 +33,6 @@ class SyncReport:
     skipped: list[Skipped] = field(default_factory=list)
     cursor: str | None = None
     posted: WriteBackReport = field(default_factory=WriteBackReport)
-
-
-def _stored_documents(session: Session, keys: list[str]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for start in range(0, len(keys), KEYS_PER_QUERY):
-        part = keys[start : start + KEYS_PER_QUERY]
-        query = select(issues_table.c.key, issues_table.c.document).where(
-            issues_table.c.key.in_(part)
-        )
-        found.update((row[0], row[1]) for row in session.execute(query))
-    return found
-
-
-def changed_issues(session: Session, issues: Iterable[Issue]) -> list[Issue]:
-    """The issues that are new or differ from what the store holds (the last of a key wins)."""
-    latest = {issue.key: issue for issue in issues}
-    stored = _stored_documents(session, list(latest))
-    return [
-        issue for key, issue in latest.items() if stored.get(key) != issue.model_dump(mode="json")
-    ]
 
 
 def sync_source(
@@ -81,7 +56,7 @@ def sync_source(
             report.skipped.extend(i for i in page.items if isinstance(i, Skipped))
             report.ignored += sum(1 for i in page.items if not isinstance(i, Issue | Skipped))
             with sessions.begin() as session:
-                changed = changed_issues(session, page.issues)
+                changed = store.changed_issues(session, page.issues)
                 counts = store.upsert_issues(session, changed)
                 # read per page, in its transaction: a review made during a long sync counts
                 # from the next page on

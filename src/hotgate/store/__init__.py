@@ -46,6 +46,7 @@ from hotgate.store.reviews import (
     review,
 )
 from hotgate.store.subjects import (
+    changed_issues,
     get_change_request,
     get_issue,
     list_issues,
@@ -90,6 +91,7 @@ __all__ = [
     "answers_for",
     "audit",
     "audit_entries",
+    "changed_issues",
     "create_token",
     "decision_row",
     "default_database_url",

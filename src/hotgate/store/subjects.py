@@ -62,6 +62,18 @@ def upsert_issues(session: Session, items: Iterable[Issue]) -> Counts:
     return _upsert_documents(session, issues, batches, keep="first_seen")
 
 
+def changed_issues(session: Session, items: Iterable[Issue]) -> list[Issue]:
+    """The issues that are new or differ from what the store holds (the last of a key wins)."""
+    latest = {issue.key: issue for issue in items}
+    stored: dict[str, Any] = {}
+    for part in chunks(list(latest), KEYS_PER_QUERY):
+        query = select(issues.c.key, issues.c.document).where(issues.c.key.in_(part))
+        stored.update((row[0], row[1]) for row in session.execute(query))
+    return [
+        issue for key, issue in latest.items() if stored.get(key) != issue.model_dump(mode="json")
+    ]
+
+
 def get_issue(session: Session, key: str) -> Issue | None:
     """The stored issue with this key, or None."""
     document = session.execute(
