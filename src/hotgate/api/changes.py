@@ -238,9 +238,7 @@ def change_list(request: Request, session: SessionDep) -> Response:
             return _signin(request)
         raise
     items, total = store.list_decisions(session, source="change", limit=100)
-    asked = {
-        item.subject_key: store.get_change_request(session, item.subject_key) for item in items
-    }
+    asked = store.get_change_requests(session, [item.subject_key for item in items])
     return _render(request, "change_list.html", caller, items=items, total=total, asked=asked)
 
 

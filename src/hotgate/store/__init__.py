@@ -48,6 +48,7 @@ from hotgate.store.reviews import (
 from hotgate.store.subjects import (
     changed_issues,
     get_change_request,
+    get_change_requests,
     get_issue,
     list_issues,
     list_releases,
@@ -99,6 +100,7 @@ __all__ = [
     "find_token",
     "frame_rows",
     "get_change_request",
+    "get_change_requests",
     "get_cursor",
     "get_decision",
     "get_issue",

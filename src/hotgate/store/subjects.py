@@ -122,9 +122,18 @@ def upsert_change_requests(session: Session, items: Iterable[ChangeRequest]) -> 
 
 def get_change_request(session: Session, key: str) -> ChangeRequest | None:
     """The stored change request with this key (change:ID), or None."""
-    query = select(change_requests.c.document).where(change_requests.c.key == key)
-    document = session.execute(query).scalar_one_or_none()
-    return None if document is None else ChangeRequest.model_validate(document)
+    return get_change_requests(session, [key]).get(key)
+
+
+def get_change_requests(session: Session, keys: list[str]) -> dict[str, ChangeRequest]:
+    """The stored change requests of these keys, read in a few queries."""
+    found: dict[str, ChangeRequest] = {}
+    for part in chunks(keys, KEYS_PER_QUERY):
+        query = select(change_requests.c.key, change_requests.c.document).where(
+            change_requests.c.key.in_(part)
+        )
+        found.update((k, ChangeRequest.model_validate(d)) for k, d in session.execute(query))
+    return found
 
 
 def upsert_releases(session: Session, items: Iterable[Release]) -> None:
