@@ -11,6 +11,7 @@ from identify import identify
 
 from hotgate.model import CHANGE_KINDS, ChangeRequest, Release, Signal
 from hotgate.policy.lanes import ChangeLane, FileKinds, spec_of
+from hotgate.policy.signals import excerpt
 
 Fact = bool | int | None
 
@@ -65,12 +66,6 @@ def _matchers(patterns: tuple[str, ...], negation: str) -> tuple[re.Pattern[str]
     return re.compile(joined), re.compile(f"(?:{negation})(?:{joined})$")
 
 
-def _excerpt(text: str, start: int, end: int, width: int = 60) -> str:
-    left, right = max(0, start - width), min(len(text), end + width)
-    snippet = " ".join(text[left:right].split())
-    return ("…" if left else "") + snippet + ("…" if right < len(text) else "")
-
-
 def find_unnegated(patterns: list[str], text: str, negation: str) -> str | None:
     """The excerpt around the first match no negation reaches ("no script or code" negates both)."""
     if not patterns or not text:
@@ -80,7 +75,7 @@ def find_unnegated(patterns: list[str], text: str, negation: str) -> str | None:
     for match in pattern.finditer(lowered):
         clause = max(lowered.rfind(mark, 0, match.start()) for mark in ".;:!?,\n")
         if not negated.search(lowered[clause + 1 : match.end()]):
-            return _excerpt(text, match.start(), match.end())
+            return excerpt(text, match.start(), match.end())
     return None
 
 

@@ -236,7 +236,8 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-def _excerpt(text: str, start: int, end: int, width: int = 60) -> str:
+def excerpt(text: str, start: int, end: int, width: int = 60) -> str:
+    """The words around a match, with … where the text goes on."""
     left = max(0, start - width)
     right = min(len(text), end + width)
     snippet = " ".join(text[left:right].split())
@@ -252,7 +253,7 @@ def find_in_text(patterns: list[str], text: str, negated: str | None) -> str | N
     if negated:
         lowered = _compiled(negated).sub(lambda m: " " * len(m.group()), lowered)
     match = _compiled(_any_of(patterns)).search(lowered)
-    return _excerpt(text, match.start(), match.end()) if match else None
+    return excerpt(text, match.start(), match.end()) if match else None
 
 
 def explain_signal(policy: Policy, name: str, row: Mapping[str, Any]) -> list[Signal]:

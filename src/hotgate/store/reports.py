@@ -70,14 +70,16 @@ def sources(session: Session) -> list[str]:
     return [str(value) for value in session.execute(query).scalars()]
 
 
+# A hotfix (as above) whose subject any assessment marked rolled back or regressed.
+_TROUBLED_HOTFIX = (
+    *_HOTFIX,
+    decisions.c.subject_key.in_(select(decisions.c.subject_key).where(TROUBLED_ASSESSMENT)),
+)
+
+
 def troubled(session: Session) -> int:
     """How many hotfixes were later rolled back or followed by a regression (as the report says)."""
-    troubled_keys = select(decisions.c.subject_key).where(TROUBLED_ASSESSMENT)
-    query = (
-        select(func.count())
-        .select_from(decisions)
-        .where(*_HOTFIX, decisions.c.subject_key.in_(troubled_keys))
-    )
+    query = select(func.count()).select_from(decisions).where(*_TROUBLED_HOTFIX)
     return int(session.execute(query).scalar_one())
 
 
@@ -89,12 +91,11 @@ def troubled_hotfixes_by_component(session: Session) -> dict[str, int]:
     before decisions kept it, the stored issue's. Troubled hotfixes are few, so they are
     counted here rather than in SQL.
     """
-    troubled_keys = select(decisions.c.subject_key).where(TROUBLED_ASSESSMENT)
     query = (
         select(decisions.c.component, issues.c.document)
         .select_from(decisions)
         .outerjoin(issues, issues.c.key == decisions.c.subject_key)
-        .where(*_HOTFIX, decisions.c.subject_key.in_(troubled_keys))
+        .where(*_TROUBLED_HOTFIX)
     )
     counts: Counter[str] = Counter()
     for component, document in session.execute(query):
