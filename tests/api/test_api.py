@@ -365,12 +365,15 @@ def test_security_headers_and_vendored_assets(client: TestClient) -> None:
     answer = client.get("/healthz")
     assert "script-src 'self'" in answer.headers["content-security-policy"]
     assert answer.headers["x-content-type-options"] == "nosniff"
-    for asset in (
-        "/static/vendor/htmx.min.js",
-        "/static/vendor/chart.umd.min.js",
-        "/static/hotgate.css",
+    for asset, kind, marker in (
+        ("/static/vendor/htmx.min.js", "javascript", b"htmx"),
+        ("/static/vendor/chart.umd.min.js", "javascript", b"Chart"),
+        ("/static/hotgate.css", "text/css", b"--"),
     ):
-        assert client.get(asset).status_code == 200
+        served = client.get(asset)
+        assert served.status_code == 200
+        assert kind in served.headers["content-type"]
+        assert marker in served.content
 
 
 def test_every_answer_carries_the_security_headers(client: TestClient) -> None:

@@ -135,6 +135,7 @@ def test_each_rule_answers_its_criterion(
     ("title", "description", "kinds", "protected", "code"),
     [
         ("Add a tracking pixel script to the cart page", "", {"script"}, True, True),
+        ("Add a tracking script to the homepage banner", "", {"script"}, False, True),
         ("Update the banner text on the homepage", "", {"text"}, False, False),
         ("New hero image for the winter sale", "", {"image"}, False, False),
         ("Winter boots are sold out", "Set the stock level to zero.", {"stock"}, False, False),
