@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hotgate.policy.engine import Context, evaluate
+from hotgate.policy.rules import first_error
 from hotgate.policy.schema import Policy
 from hotgate.policy.signals import ISSUE_SCHEMA
 
@@ -56,9 +57,8 @@ def load_mapping(path: Path | None) -> Mapping:
     except (OSError, yaml.YAMLError) as exc:
         raise BacktestError(f"{path}: cannot read the mapping: {exc}".splitlines()[0]) from None
     except ValidationError as exc:
-        error = exc.errors()[0]
-        place = ".".join(str(p) for p in error["loc"])
-        raise BacktestError(f"{path}: {place}: {error['msg']}") from None
+        place, message = first_error(exc)
+        raise BacktestError(f"{path}: {place}: {message}") from None
 
 
 def read_history(path: Path) -> pl.DataFrame:

@@ -16,6 +16,7 @@ from hotgate.calendars.ical import ical_calendar
 from hotgate.calendars.schedules import firefox_calendar, kubernetes_calendar
 from hotgate.calendars.trackers import github_milestones, jira_issue_fix_versions, jira_versions
 from hotgate.policy.calendar import Calendar, CalendarError, merge, policy_calendar, with_freezes
+from hotgate.policy.rules import first_error
 from hotgate.policy.schema import CalendarSettings, Policy
 
 __all__ = [
@@ -76,9 +77,8 @@ def parse_calendar(text: str, settings: CalendarSettings, as_of: date, label: st
             try:
                 own = CalendarSettings.model_validate({**settings.model_dump(), **data})
             except ValidationError as exc:
-                error = exc.errors()[0]
-                place = ".".join(str(part) for part in error["loc"])
-                raise CalendarError(f"{label}: {place}: {error['msg']}") from None
+                place, message = first_error(exc)
+                raise CalendarError(f"{label}: {place}: {message}") from None
             return policy_calendar(own, as_of)
     if isinstance(data, list) and data and isinstance(data[0], dict):
         if "due_on" in data[0] or ("html_url" in data[0] and "title" in data[0]):

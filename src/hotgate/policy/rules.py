@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hotgate.model import Evidence, Signal
 from hotgate.policy.condition import Node, to_polars
@@ -16,6 +16,13 @@ class Strict(BaseModel):
     """A policy model: unknown keys are errors, and a loaded policy never changes."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def first_error(exc: ValidationError) -> tuple[str, str]:
+    """Where a pydantic error is (dotted, empty for the whole) and what it says, in words."""
+    error = exc.errors()[0]
+    place = ".".join(str(part) for part in error["loc"])
+    return place, str(error["msg"]).removeprefix("Value error, ")
 
 
 def yes_no(value: Any) -> Any:

@@ -18,7 +18,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from hotgate.policy.condition import ConditionError, Kind, Node, parse
 from hotgate.policy.lanes import ChangeLane, FixLane
-from hotgate.policy.rules import Criterion, Strict, yes_no
+from hotgate.policy.rules import Criterion, Strict, first_error, yes_no
 
 NUMERIC_FIELDS = (
     "severity",
@@ -304,9 +304,7 @@ def parse_policy(text: str, label: str = "policy") -> Policy:
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        place = ".".join(str(part) for part in error["loc"])
-        message = error["msg"].removeprefix("Value error, ")
+        place, message = first_error(exc)
         raise PolicyError(f"{label}: {place + ': ' if place else ''}{message}") from None
 
 

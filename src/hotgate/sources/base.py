@@ -14,6 +14,7 @@ import polars as pl
 from pydantic import ValidationError
 
 from hotgate.model import Issue
+from hotgate.policy.rules import first_error
 
 ENTRY_POINT_GROUP = "hotgate.sources"
 
@@ -114,9 +115,8 @@ def detect(record: Mapping[str, Any]) -> Format | None:
 
 def validation_message(exc: ValidationError) -> str:
     """One line from a pydantic error, naming the field."""
-    error = exc.errors()[0]
-    place = ".".join(str(part) for part in error["loc"]) or "record"
-    return f"field {place!r}: {error['msg']}"
+    place, message = first_error(exc)
+    return f"field {place or 'record'!r}: {message}"
 
 
 def make_issue(where: str, **fields: Any) -> Issue:
