@@ -81,6 +81,17 @@ class FileFormat(Format):
         """File formats are chosen by sniffing the file, never by a single JSON record."""
         return False
 
+    def guarded(
+        self, record: Mapping[str, Any], origin: Origin, where: str
+    ) -> Issue | Skipped | Ignored:
+        """One record as an Issue, or Skipped naming where it stands and what is wrong."""
+        try:
+            return self.to_issue(record, origin)
+        except SourceError as exc:
+            return Skipped(where, str(exc).removeprefix("record "))
+        except ValueError as exc:
+            return Skipped(where, str(exc))
+
 
 @dataclass(frozen=True)
 class Origin:

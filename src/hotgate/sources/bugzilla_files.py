@@ -88,7 +88,7 @@ class BugzillaCsvFormat(FileFormat):
     def read(self, path: str, origin: Origin) -> Iterator[Issue | Skipped | Ignored]:
         """Every row as an Issue; a bad row is skipped with its line number."""
         for line, row in rows(path):
-            yield _guarded(self, {"row": row}, origin, f"{path} line {line}")
+            yield self.guarded({"row": row}, origin, f"{path} line {line}")
 
     def to_issue(self, record: Mapping[str, Any], origin: Origin) -> Issue | Ignored:
         """One row, renamed to REST fields, read as a REST bug."""
@@ -144,7 +144,7 @@ class BugzillaXmlFormat(FileFormat):
                             reason = f"Bugzilla could not export this bug ({bug['error']})"
                             yield Ignored(where, reason)
                         else:
-                            yield _guarded(self, bug, origin, where)
+                            yield self.guarded(bug, origin, where)
 
     def to_issue(self, record: Mapping[str, Any], origin: Origin) -> Issue | Ignored:
         """A <bug>, already turned into REST fields, read as a REST bug."""
@@ -171,17 +171,6 @@ def xml_bug(element: ET.Element) -> dict[str, Any]:
     for field in ("creation_time", "last_change_time"):
         bug[field] = bugzilla_time(bug.get(field))
     return bug
-
-
-def _guarded(
-    fmt: FileFormat, record: Mapping[str, Any], origin: Origin, where: str
-) -> Issue | Skipped | Ignored:
-    try:
-        return fmt.to_issue(record, origin)
-    except SourceError as exc:
-        return Skipped(where, str(exc).removeprefix("record "))
-    except ValueError as exc:
-        return Skipped(where, str(exc))
 
 
 def _clean_chunks(handle: IO[bytes]) -> Iterator[bytes]:

@@ -67,13 +67,7 @@ class JiraCsvFormat(FileFormat):
         tracker: str | None = None
         for line, row in rows(path):
             tracker = tracker or ("bugzilla" if is_bugzilla_row(row) else "jira")
-            where = f"{path} line {line}"
-            try:
-                yield self.to_issue({"row": row, "tracker": tracker}, origin)
-            except SourceError as exc:
-                yield Skipped(where, str(exc).removeprefix("record "))
-            except ValueError as exc:
-                yield Skipped(where, str(exc))
+            yield self.guarded({"row": row, "tracker": tracker}, origin, f"{path} line {line}")
 
     def to_issue(self, record: Mapping[str, Any], origin: Origin) -> Issue | Ignored:
         """One row (with the tracker it belongs to) into an Issue."""
