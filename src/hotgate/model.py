@@ -25,6 +25,21 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+CommentRole = Literal["maintainer", "reporter", "other"]
+
+
+class Comment(_Model):
+    """One comment on a bug, with who wrote it: a maintainer's word weighs more than others'."""
+
+    text: str
+    author: str | None = None
+    role: CommentRole = Field(
+        default="other",
+        description="maintainer (member, owner, collaborator, assignee), reporter, or other.",
+    )
+    created: datetime | None = None
+
+
 class Issue(_Model):
     """A bug as hotgate reads it, whatever tracker it came from."""
 
@@ -32,7 +47,9 @@ class Issue(_Model):
     source: str = Field(min_length=1, description="Tracker or format the issue came from.")
     title: str = Field(min_length=1)
     body: str = ""
-    comments: list[str] = Field(default_factory=list)
+    comments: list[Comment] = Field(
+        default_factory=list, description="Comments after the description; plain text is allowed."
+    )
     labels: list[str] = Field(default_factory=list)
     type: str | None = None
     severity: Severity | None = None
@@ -66,6 +83,14 @@ class Issue(_Model):
     @classmethod
     def _none_is_empty(cls, value: Any) -> Any:
         return [] if value is None else value
+
+    @field_validator("comments", mode="before")
+    @classmethod
+    def _plain_comments(cls, value: Any) -> Any:
+        # A comment given as plain text is a comment whose author is unknown.
+        if isinstance(value, list):
+            return [{"text": c} if isinstance(c, str) else c for c in value]
+        return value
 
 
 class ChangeRequest(_Model):

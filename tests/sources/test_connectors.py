@@ -269,7 +269,10 @@ def test_jira_and_bugzilla_fetch_one_issue(replay: Start, sleeps: list[float]) -
     )
     bug = bugzilla.fetch("947945")
     assert isinstance(bug, Issue)
-    assert (bug.body, bug.comments) == ("First comment is the description.", ["A second one."])
+    assert (bug.body, [c.text for c in bug.comments]) == (
+        "First comment is the description.",
+        ["A second one."],
+    )
     with pytest.raises(ConnectorError, match=r"not found \(404\)"):
         bugzilla.fetch("1")
     assert server.unused() == []

@@ -165,7 +165,10 @@ def test_every_record_is_read(name: str, issues: int, ignored: int, skipped: int
 def test_fields_are_read(name: str, index: int, expected: dict[str, Any]) -> None:
     item = _read(name)[index]
     assert isinstance(item, Issue)
-    assert {k: getattr(item, k) for k in expected} == expected
+    read = {k: getattr(item, k) for k in expected}
+    if "comments" in read:
+        read["comments"] = [c.text for c in item.comments]
+    assert read == expected
 
 
 def test_native_format_still_rejects_a_missing_title(tmp_path: Path) -> None:

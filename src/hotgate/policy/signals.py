@@ -55,7 +55,7 @@ _SHARE = (
 def issue_row(issue: Issue) -> dict[str, Any]:
     """Flatten an issue into one row of the evaluation frame."""
     row = issue.model_dump(include=set(ISSUE_SCHEMA) - {"comment_text", "answers"})
-    row["comment_text"] = "\n\n".join(issue.comments)
+    row["comment_text"] = "\n\n".join(c.text for c in issue.comments)
     row["answers"] = ",".join(f"{k}={v}" for k, v in issue.answers.items())
     return row
 
