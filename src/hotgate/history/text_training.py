@@ -119,14 +119,20 @@ def stratum_weights(strata: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return np.asarray(weight / weight.mean(), dtype=np.float64)
 
 
-def fit_texts(texts: Sequence[str], labels: np.ndarray, settings: Settings) -> Fitted:
+def fit_texts(
+    texts: Sequence[str],
+    labels: np.ndarray,
+    settings: Settings,
+    strata: np.ndarray | None = None,
+) -> Fitted:
     """Fit on report texts (title + newline + body) and their 1/0 labels."""
     counter = vectoriser(min_df=settings.min_df)
     try:
         binary = counter.fit_transform(texts).tocsr()
     except ValueError as exc:  # no term reaches min_df, or no words at all
-        raise TrainingError(f"no usable words in the training texts ({exc})") from None
-    return fit_matrix(binary, labels, counter.get_feature_names_out(), settings)
+        reason = str(exc).splitlines()[0]
+        raise TrainingError(f"no usable words in the training texts ({reason})") from None
+    return fit_matrix(binary, labels, counter.get_feature_names_out(), settings, strata)
 
 
 def model_document(name: str, fitted: Fitted, card: dict[str, Any]) -> dict[str, Any]:
@@ -228,13 +234,55 @@ def text_expr(frame: pl.DataFrame, columns: Sequence[str] = ()) -> pl.Expr:
 
 
 def rated_rows(
-    frame: pl.DataFrame, label_column: str, text_columns: Sequence[str] = ()
+    frame: pl.DataFrame,
+    label_column: str,
+    text_columns: Sequence[str] = (),
+    group_column: str | None = None,
 ) -> pl.DataFrame:
-    """The rows with a label, as columns text (str) and label (1.0/0.0); TrainingError if none."""
-    if label_column not in frame.columns:
-        raise TrainingError(f"no label column {label_column!r}; name it with --label-column")
-    rated = frame.select(text=text_expr(frame, text_columns), label=label_expr(label_column))
+    """Rows with a label and words: text (str), label (1.0/0.0), group; TrainingError if none."""
+    for column, option in ((label_column, "--label-column"), (group_column, "--group-column")):
+        if column is not None and column not in frame.columns:
+            raise TrainingError(
+                f"no column {column!r} (have: {', '.join(frame.columns)}); {option}"
+            )
+    group = pl.col(group_column).cast(pl.String).fill_null("") if group_column else pl.lit("")
+    rated = frame.select(
+        text=text_expr(frame, text_columns), label=label_expr(label_column), group=group
+    )
     rated = rated.filter(pl.col("label").is_not_null() & (pl.col("text").str.strip_chars() != ""))
     if rated.is_empty():
         raise TrainingError(f"no rows with a label in {label_column!r} (1/0, severe/minor, levels)")
     return rated
+
+
+def train_file(
+    data: Path,
+    out: Path,
+    *,
+    label_column: str = "label",
+    text_columns: Sequence[str] = (),
+    group_column: str | None = None,
+    settings: Settings = Settings(),
+    name: str | None = None,
+) -> TextModel:
+    """Train on a Parquet/CSV file of rated reports and write the model file; returns it loaded.
+
+    TrainingError (one line) when the file, its columns or its labels cannot be used.
+    """
+    rated = rated_rows(read_table(data), label_column, text_columns, group_column)
+    labels = rated["label"].to_numpy().astype(int)
+    strata = rated["group"].to_numpy() if group_column is not None else None
+    fitted = fit_texts(rated["text"].to_list(), labels, settings, strata)
+    card = {
+        "trained_on": {
+            "file": data.name,
+            "rows": rated.height,
+            "severe": int(labels.sum()),
+            "label_column": label_column,
+            "text_columns": list(text_columns) or "auto (summary/description, title/body or text)",
+            "group_column": group_column,
+        },
+        "settings": {**settings.__dict__, "solver": "liblinear"},
+        "label_mapping": {"severe": sorted(SEVERE), "minor": sorted(MINOR), "unused": "others"},
+    }
+    return write_model(out, model_document(name or out.name.split(".")[0], fitted, card))

@@ -114,59 +114,46 @@ class TextModel:
             card=dict(doc.get("card") or {}),
         )
 
-    def _matches(self, texts: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """Each report's distinct known terms with their weights, and which reports had words."""
-        tokens = (
+    def _per_report(self, texts: pl.Series) -> pl.LazyFrame:
+        """Per report, in order: whether it has words, and the sum and count of its known terms."""
+        words = (
             pl.DataFrame({"text": texts.cast(pl.String)})
+            .lazy()
             .with_row_index("doc")
             .select(
                 "doc", tok=pl.col("text").str.to_lowercase().str.extract_all(self.token_pattern)
             )
-            .explode("tok")
-            .drop_nulls("tok")
         )
-        read = tokens.select(pl.col("doc").unique())
         # Stop words leave the sequence (phrases form across them); unknown words stay as null
         # and break phrases, as in scikit-learn's analyser.
         ids = (
-            tokens.lazy()
+            words.explode("tok")
+            .drop_nulls("tok")
             .join(self._words.lazy(), on="tok", how="left", maintain_order="left")
             .filter(pl.col("id").ne_missing(_STOP))
             .select("doc", "id")
         )
         same_doc = pl.col("doc").shift(-1) == pl.col("doc")
-        # A word's key is its id (< 2**32), a phrase's is first * 2**32 + second: one table.
-        keys = pl.concat(
-            [
-                ids.select("doc", key=pl.col("id")),
-                ids.select(
-                    "doc", key=pl.when(same_doc).then(pl.col("id") * _BASE + pl.col("id").shift(-1))
-                ),
-            ]
-        ).drop_nulls("key")
-        matched = (
-            keys.join(self._table.lazy(), on="key")
+        phrase = pl.when(same_doc).then(pl.col("id") * _BASE + pl.col("id").shift(-1))
+        # A word's key is its id (< 2**32), a phrase's first * 2**32 + second: one table.
+        keys = pl.concat([ids.select("doc", key="id"), ids.select("doc", key=phrase)])
+        sums = (
+            keys.drop_nulls("key")
+            .join(self._table.lazy(), on="key")
             .unique(["doc", "key"])  # binary features: a term counts once per report
-            .collect()
+            .group_by("doc")
+            .agg(s=pl.col("w").sum(), n=pl.len())
         )
-        return matched, read
+        return words.select("doc", has=pl.col("tok").list.len() > 0).join(
+            sums, on="doc", how="left", maintain_order="left"
+        )
 
     def scores(self, texts: pl.Series) -> pl.Series:
         """Log-odds that each report is severe: Float64, one per row, in order; null if no words."""
-        matched, read = self._matches(texts)
-        per_doc = matched.group_by("doc").agg(s=pl.col("w").sum(), n=pl.len())
-        frame = (
-            pl.DataFrame({"doc": pl.arange(0, len(texts), dtype=pl.UInt32, eager=True)})
-            .join(read.with_columns(has=pl.lit(True)), on="doc", how="left")
-            .join(per_doc, on="doc", how="left")
-            .sort("doc")
-        )
-        score = (
-            pl.when(pl.col("has"))
-            .then(self.intercept + (pl.col("s") / pl.col("n").cast(pl.Float64).sqrt()).fill_null(0))
-            .cast(pl.Float64)
-        )
-        return frame.select(score.alias(texts.name or "score")).to_series()
+        mean = (pl.col("s") / pl.col("n").cast(pl.Float64).sqrt()).fill_null(0.0)
+        score = pl.when(pl.col("has")).then(self.intercept + mean).cast(pl.Float64)
+        frame = self._per_report(texts).select(score.alias(texts.name or "score")).collect()
+        return frame.to_series()
 
     def terms_of(self, text: str) -> list[tuple[str, float]]:
         """The known terms of one text with their contribution to its score (log-odds)."""
