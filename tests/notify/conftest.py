@@ -37,7 +37,7 @@ def endpoint() -> Iterator[Endpoint]:
     found = Endpoint()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body: dict[str, Any] = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             if found.refused < found.refuse:
                 found.refused += 1
