@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from hotgate.jobs.lease import next_slot, retry_slot
-from hotgate.jobs.schedule import cron_of, parse_every, planned_jobs
+from hotgate.jobs.schedule import RecheckConfig, cron_of, parse_every, planned_jobs
+from hotgate.notify.routes import EVENTS, Notifications, Route
 from hotgate.sync_config import SourcesFile
 
 
@@ -95,3 +97,26 @@ def test_the_sources_file_plans_its_jobs() -> None:
 def test_a_bad_schedule_or_route_is_refused(data: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         SourcesFile.model_validate(data)
+
+
+DOCS = (Path(__file__).resolve().parents[2] / "docs" / "service.md").read_text()
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        *Notifications.model_fields,
+        *Route.model_fields,
+        *RecheckConfig.model_fields,
+        *EVENTS,
+        "HOTGATE_SOURCES",
+        "HOTGATE_JOB_TICK_SECONDS",
+        "HOTGATE_JOB_LEASE_SECONDS",
+        "--heartbeat",
+        "--stalled-after",
+        "--concurrency",
+        "GET /api/v1/jobs",
+    ],
+)
+def test_every_key_event_and_option_of_the_service_is_documented(key: str) -> None:
+    assert f"`{key}`" in DOCS or f"{key}:" in DOCS, key
