@@ -17,6 +17,7 @@ from hotgate import store
 from hotgate.notify.events import Event, collect
 from hotgate.notify.routes import REQUESTER, Notifications, Route
 from hotgate.policy.schema import Policy
+from hotgate.sources.base import SourceError
 from hotgate.store import notifications as outbox
 from hotgate.store.notifications import NotificationRecord
 
@@ -62,7 +63,10 @@ def rows_for(events: list[Event], routes: list[Route]) -> list[dict[str, object]
 
 def send(route: Route, title: str, body: str, recipient: str | None = None) -> str | None:
     """Send one message to a route; None when it was accepted, else apprise's reason."""
-    address = route.address()
+    try:
+        address = route.address()
+    except SourceError as exc:  # an unset environment variable: recorded, tried again later
+        return str(exc)
     if recipient is not None:
         address = address.replace(REQUESTER, recipient)
     sender = apprise.Apprise()
