@@ -194,8 +194,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     options = parser.parse_args()
     print(f"{options.repos} repositories × {options.issues} issues, pages of {PAGE}")
-    print("| workers | new issues synced and decided per minute | changed issues synced and "
-          "re-decided per minute |")
+    print(
+        "| workers | new issues synced and decided per minute | changed issues synced and "
+        "re-decided per minute |"
+    )
     print("|---|---|---|")
     for count in options.workers:
         tracker = Tracker(options.repos, options.issues)

@@ -36,13 +36,26 @@ def empty_pages(since: str, copies: int) -> list[dict[str, Any]]:
     return [{"request": f"{FIRST_PAGE}&since={since}", "body": []} for _ in range(copies)]
 
 
-def tracker(*recordings: str, then_empty_since: str | None = None, copies: int = 400) -> Replay:
-    """A replay server answering these recordings in turn, then empty pages since a cursor."""
+def tracker(
+    *recordings: str,
+    then_empty_since: str | None = None,
+    copies: int = 400,
+    no_workaround: tuple[int, ...] = (),
+) -> Replay:
+    """A replay server answering these recordings in turn, then empty pages since a cursor.
+
+    The reports of the issue numbers in no_workaround also say there is no workaround (the
+    recordings' bugs otherwise leave it unknown, so none is a hotfix).
+    """
     import json
 
     interactions: list[dict[str, Any]] = []
     for name in recordings:
         interactions += json.loads((RECORDINGS / f"{name}.json").read_text())["interactions"]
+    for interaction in interactions:
+        for record in interaction.get("body") or []:
+            if isinstance(record, dict) and record.get("number") in no_workaround:
+                record["body"] += " There is no workaround."
     if then_empty_since:
         interactions += empty_pages(then_empty_since, copies)
     replay = Replay(interactions=interactions)

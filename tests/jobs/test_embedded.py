@@ -8,6 +8,7 @@ from urllib.parse import unquote
 
 from hotgate import store
 from hotgate.jobs.lease import next_slot
+from notify.endpoint import serving
 
 from .processes import (
     SOURCE,
@@ -16,6 +17,7 @@ from .processes import (
     environment,
     free_port,
     job_state,
+    logs,
     running,
     sources_file,
     start,
@@ -135,3 +137,68 @@ def test_a_server_killed_mid_sync_leaves_the_job_to_the_other(
     assert (detail["pulled"], detail["inserted"], detail["unchanged"]) == (3, 2, 1)
     assert counts(sqlite_database) == (6, 6, 6, LAST)
     assert [i for i in replay.unused() if "since=2024-05-06" not in i] == []
+
+
+def test_a_running_server_tells_the_team_about_what_its_sync_decided(
+    sqlite_database: str, tmp_path: Path
+) -> None:
+    replay = tracker("github_sync_from_page_1", then_empty_since=LAST, no_workaround=(3, 5))
+    _from_page_one(sqlite_database)
+    with serving() as endpoint:
+        route = (
+            "notifications:\n  every: 1s\n  routes:\n    - name: releases\n"
+            "      url_env: HOTGATE_TEST_RELEASES_HOOK\n      events: [hotfix-candidate]\n"
+        )
+        sources_file(tmp_path, replay, every="1h", extra=route)
+        hook = f"json://{endpoint.base}/hooks/{SECRET}"
+        env = environment(sqlite_database, HOTGATE_TEST_RELEASES_HOOK=hook)
+        try:
+            with running([start(_serve(tmp_path, env), tmp_path, env)]):
+                wait_for(
+                    lambda: (
+                        job_state(sqlite_database)[0] is not None
+                        and (job_state(sqlite_database)[0].runs or 0) >= 1
+                    ),  # type: ignore[union-attr]
+                    "the sync",
+                    tmp_path,
+                )
+                hotfixes = _hotfix_titles(sqlite_database)
+                wait_for(lambda: len(endpoint.received) >= len(hotfixes), "the messages", tmp_path)
+                _, notify_runs = job_state(sqlite_database, "notify")
+                settled = len(notify_runs)
+                wait_for(
+                    lambda: len(job_state(sqlite_database, "notify")[1]) >= settled + 2,
+                    "two more notify passes",
+                    tmp_path,
+                )
+        finally:
+            stop_tracker(replay)
+    assert sorted(title for title, _ in hotfixes) == ["Checkout bug 3", "Checkout bug 5"]
+    assert sorted(endpoint.received) == sorted(
+        (f"/hooks/{SECRET}", f"Hotfix candidate: {title}", body) for title, body in hotfixes
+    )
+    database_file = Path(sqlite_database.removeprefix("sqlite:///"))
+    kept = b"".join(p.read_bytes() for p in database_file.parent.glob(database_file.name + "*"))
+    assert SECRET.encode() not in kept  # the file, its WAL and shared memory
+    assert SECRET not in logs(tmp_path)
+
+
+SECRET = "t0ken-in-the-hook"
+
+
+def _hotfix_titles(database: str) -> list[tuple[str, str]]:
+    """Title and expected message text of every hotfix the sync recorded."""
+    engine = store.make_engine(database)
+    try:
+        with store.session_factory(engine)() as session:
+            summaries, _ = store.list_decisions(session, verdict="hotfix")
+            found = []
+            for summary in summaries:
+                record = store.get_decision(session, summary.id)
+                assert record is not None
+                reasons = record.evidence["reasons"][:2]
+                lines = [f"{summary.subject_key} qualifies as a hotfix.", *reasons]
+                found.append((summary.title, "\n".join([*lines, summary.url or ""]).strip()))
+            return found
+    finally:
+        engine.dispose()

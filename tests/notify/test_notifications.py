@@ -18,7 +18,7 @@ from hotgate.store import notifications as outbox
 from hotgate.store.tables import notifications
 from hotgate.store.testing import builtin_policy, sample_issue
 
-from .conftest import Endpoint
+from .endpoint import Endpoint
 
 DAY = date(2026, 11, 1)
 AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
