@@ -36,11 +36,11 @@ import psycopg
 from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generate import issue  # noqa: E402
+from generate import issue
 
-from hotgate import store  # noqa: E402
-from hotgate.store.jobs import list_runs  # noqa: E402
-from hotgate.store.tables import decisions  # noqa: E402
+from hotgate import store
+from hotgate.store.jobs import list_runs
+from hotgate.store.tables import decisions
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
 PAGE = 100
@@ -104,7 +104,7 @@ def serve(tracker: Tracker) -> str:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: ARG002
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
