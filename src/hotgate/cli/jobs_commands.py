@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -23,20 +24,26 @@ from hotgate.sync_config import DEFAULT_FILE
 if TYPE_CHECKING:
     from hotgate.api.settings import Settings
 
+SOURCES_ENV = "HOTGATE_SOURCES"
 SourcesOption = Annotated[
     Path | None,
     typer.Option(
         "--sources",
-        help=f"Sources file with the scheduled jobs (default: ./{DEFAULT_FILE} if present).",
+        help=(
+            f"Sources file with the scheduled jobs (default: ${SOURCES_ENV}, else "
+            f"./{DEFAULT_FILE} if present)."
+        ),
     ),
 ]
 
 
 def sources_file(path: Path | None) -> Path | None:
-    """The sources file named on the command line, else ./hotgate-sources.yaml if there is one."""
-    if path is None and Path(DEFAULT_FILE).is_file():
-        return Path(DEFAULT_FILE)
-    return path
+    """The sources file: --sources, else $HOTGATE_SOURCES, else ./hotgate-sources.yaml if present."""
+    if path is not None:
+        return path
+    if os.environ.get(SOURCES_ENV):
+        return Path(os.environ[SOURCES_ENV])
+    return Path(DEFAULT_FILE) if Path(DEFAULT_FILE).is_file() else None
 
 
 def announce_jobs(settings: Settings) -> None:
@@ -92,7 +99,7 @@ def worker(
         )
     path = sources_file(sources)
     if path is None:
-        fail(f"no sources file: give --sources FILE or write ./{DEFAULT_FILE}")
+        fail(f"no sources file: give --sources FILE, set {SOURCES_ENV} or write ./{DEFAULT_FILE}")
     day = parse_day(next_release, "--next-release")
     runtime = guarded(lambda: runtime_for(url, policy_file(policy_path), path, calendar, day))
     jobs = planned_jobs(runtime.sources)
