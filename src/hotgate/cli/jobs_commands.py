@@ -38,7 +38,7 @@ SourcesOption = Annotated[
 
 
 def sources_file(path: Path | None) -> Path | None:
-    """The sources file: --sources, else $HOTGATE_SOURCES, else ./hotgate-sources.yaml if present."""
+    """The sources file: --sources, else $HOTGATE_SOURCES, else ./hotgate-sources.yaml if any."""
     if path is not None:
         return path
     if os.environ.get(SOURCES_ENV):
