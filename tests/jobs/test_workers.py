@@ -57,15 +57,24 @@ def test_two_workers_run_each_scheduled_sync_once(postgres_database: str, tmp_pa
     assert counts(postgres_database) == (5, 5, 5, LAST)
 
 
+@pytest.mark.parametrize(
+    "every",
+    [
+        # the next slot is queued while the killed run stalls: that run takes over
+        "1s",
+        # nothing else queued: the stalled run itself is handed to the other worker
+        "10m",
+    ],
+)
 def test_a_worker_killed_mid_job_leaves_it_to_another(
-    postgres_database: str, tmp_path: Path
+    postgres_database: str, tmp_path: Path, every: str
 ) -> None:
     # page 3 of github_sync is held unanswered; github_sync_resume answers the resumed sync
     replay = tracker("github_sync", "github_sync_resume", then_empty_since=LAST)
-    sources_file(tmp_path, replay, every="30s")
+    sources_file(tmp_path, replay, every=every)
     env = environment(postgres_database)
     try:
-        workers = [start([*WORKER, "--stalled-after", "3"], tmp_path, env) for _ in range(2)]
+        workers = [start([*WORKER, "--stalled-after", "10"], tmp_path, env) for _ in range(2)]
         with running(workers):
             wait_for(lambda: any("page=3" in s.target for s in replay.seen), "page 3", tmp_path)
             job, _ = job_state(postgres_database)
@@ -89,9 +98,13 @@ def test_a_worker_killed_mid_job_leaves_it_to_another(
     resumed = runs[1]
     assert resumed.status == "succeeded"
     assert int(resumed.owner.split(":")[1]) != holder_pid
-    assert resumed.slot == runs[0].slot  # the same queued job, handed on
+    if every == "10m":
+        assert resumed.slot == runs[0].slot  # the same queued job, handed on
+    else:
+        assert resumed.slot > runs[0].slot  # type: ignore[operator]  # the next slot's job
     detail = resumed.detail or {}
     assert (detail["pulled"], detail["inserted"], detail["unchanged"]) == (3, 2, 1)
     assert all(run.status == "succeeded" for run in runs[1:])
+    assert all((run.detail or {})["pulled"] <= 1 for run in runs[2:])  # nothing new after
     assert counts(postgres_database) == (6, 6, 6, LAST)
     assert [i for i in replay.unused() if "since=2024-05-06" not in i] == []

@@ -3,8 +3,9 @@
 procrastinate defers each scheduled job once per slot whichever workers are running (its
 periodic-defer table refuses a second), queues at most one per job (queueing lock) and runs
 one at a time per job (lock). A failed job is retried with backoff. A worker killed mid-job
-stops sending its heartbeat; a check every few seconds hands that job to another worker,
-which resumes it from the job's cursor.
+stops sending its heartbeat; a check every few seconds hands that job to another worker (or,
+when the job's next slot is already queued, lets that one run), which resumes it from the
+job's cursor.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import procrastinate
+import procrastinate.exceptions
+import procrastinate.jobs
+import psycopg.errors
 from sqlalchemy.engine import make_url
 
 from hotgate.jobs.lease import record_run, runner_name
@@ -74,7 +78,14 @@ class Queue:
         manager = self.app.job_manager
         for stalled in await manager.get_stalled_jobs(seconds_since_heartbeat=self.stalled_after):
             log.warning("job %s of a stopped worker is handed on", stalled.id)
-            await manager.retry_job(stalled)
+            try:
+                await manager.retry_job(stalled)
+            except (procrastinate.exceptions.UniqueViolation, psycopg.errors.UniqueViolation):
+                # The job's next slot is already queued (one waits at a time): that run resumes
+                # from the cursor instead. Closing the stalled run frees the job's lock for it.
+                await manager.finish_job(
+                    stalled, status=procrastinate.jobs.Status.FAILED, delete_job=False
+                )
 
     def run_worker(self, heartbeat: float, concurrency: int = 1) -> None:
         """Run a worker until it is stopped (Ctrl+C or SIGTERM finish the job in hand first)."""
