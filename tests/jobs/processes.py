@@ -182,8 +182,9 @@ def counts(database: str) -> tuple[int, int, int, str | None]:
 
 
 def assert_once_per_slot(runs: list[RunRecord]) -> None:
-    """Every run succeeded, no slot ran twice, and no run began before the one before ended."""
+    """Every run succeeded, none began before its slot, no slot ran twice, none overlapped."""
     assert all(run.status == "succeeded" for run in runs), runs
+    assert all(run.slot is not None and run.started_at >= run.slot for run in runs), runs
     slots = [run.slot for run in runs]
     assert len(set(slots)) == len(slots), f"a slot ran twice: {slots}"
     for before, after in itertools.pairwise(runs):
