@@ -116,6 +116,13 @@ def test_scores_keep_the_order_of_a_large_batch(model: TextModel) -> None:
     assert batch == pytest.approx(reversed_batch[::-1], abs=1e-12)
 
 
+def test_a_batch_large_enough_to_stream_scores_as_small_batches_do(model: TextModel) -> None:
+    texts, _ = _corpus(seed=5, size=20_500)
+    whole = model.scores(pl.Series(texts)).to_list()
+    parts = [*model.scores(pl.Series(texts[:10_000])), *model.scores(pl.Series(texts[10_000:]))]
+    assert whole == pytest.approx(parts, abs=1e-12)
+
+
 @pytest.mark.parametrize(
     ("text", "term", "sign"),
     [

@@ -26,7 +26,7 @@ import polars as pl
 
 FORMAT = "hotgate-text-model/1"
 BUNDLED = "text_model.json.gz"
-_STOP = 0  # the id a stop word maps to: dropped before phrases are formed
+_STREAMING_FROM = 20_000  # reports in a batch
 _BASE = 1 << 32  # a two-word phrase is keyed by first id * 2**32 + second id
 
 
@@ -50,13 +50,9 @@ class TextModel:
 
     def __post_init__(self) -> None:
         words = sorted({w for term in self.weights for w in term.split(" ")} - set(self.stop_words))
-        ids = {w: i + 1 for i, w in enumerate(words)}  # 0 is kept for stop words
+        ids = {w: i + 1 for i, w in enumerate(words)}  # from 1: a phrase's key is >= 2**32
         vocab = pl.DataFrame(
-            {
-                "tok": [*self.stop_words, *words],
-                "id": [_STOP] * len(self.stop_words) + list(range(1, len(words) + 1)),
-            },
-            schema={"tok": pl.String, "id": pl.UInt64},
+            {"tok": words, "id": list(ids.values())}, schema={"tok": pl.String, "id": pl.UInt64}
         )
         keys = [_key(term, ids) for term in self.weights]
         table = pl.DataFrame({"key": keys, "w": list(self.weights.values())}, schema=_TABLE)
@@ -124,17 +120,20 @@ class TextModel:
                 "doc", tok=pl.col("text").str.to_lowercase().str.extract_all(self.token_pattern)
             )
         )
-        # Stop words leave the sequence (phrases form across them); unknown words stay as null
-        # and break phrases, as in scikit-learn's analyser.
+        # Stop words leave the sequence (phrases form across them); a word outside the table
+        # breaks a phrase, as in scikit-learn's analyser, so positions are kept to see gaps.
         ids = (
             words.explode("tok")
             .drop_nulls("tok")
-            .join(self._words.lazy(), on="tok", how="left", maintain_order="left")
-            .filter(pl.col("id").ne_missing(_STOP))
-            .select("doc", "id")
+            .filter(~pl.col("tok").is_in(list(self.stop_words)))
+            .with_row_index("pos")
+            .join(self._words.lazy(), on="tok", how="inner", maintain_order="left")
+            .select("doc", "pos", "id")
         )
-        same_doc = pl.col("doc").shift(-1) == pl.col("doc")
-        phrase = pl.when(same_doc).then(pl.col("id") * _BASE + pl.col("id").shift(-1))
+        next_word = (pl.col("doc").shift(-1) == pl.col("doc")) & (
+            pl.col("pos").shift(-1) == pl.col("pos") + 1
+        )
+        phrase = pl.when(next_word).then(pl.col("id") * _BASE + pl.col("id").shift(-1))
         # A word's key is its id (< 2**32), a phrase's first * 2**32 + second: one table.
         keys = pl.concat([ids.select("doc", key="id"), ids.select("doc", key=phrase)])
         sums = (
@@ -152,8 +151,12 @@ class TextModel:
         """Log-odds that each report is severe: Float64, one per row, in order; null if no words."""
         mean = (pl.col("s") / pl.col("n").cast(pl.Float64).sqrt()).fill_null(0.0)
         score = pl.when(pl.col("has")).then(self.intercept + mean).cast(pl.Float64)
-        frame = self._per_report(texts).select(score.alias(texts.name or "score")).collect()
-        return frame.to_series()
+        query = self._per_report(texts).select(score.alias(texts.name or "score"))
+        # The streaming engine pays off on large batches; a small one (one bug being assessed)
+        # decides in a few milliseconds in memory.
+        if texts.len() >= _STREAMING_FROM:
+            return query.collect(engine="streaming").to_series()
+        return query.collect(engine="in-memory").to_series()
 
     def terms_of(self, text: str) -> list[tuple[str, float]]:
         """The known terms of one text with their contribution to its score (log-odds)."""
