@@ -49,13 +49,30 @@ class TextModel:
     _table: pl.DataFrame = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        words = sorted({w for term in self.weights for w in term.split(" ")} - set(self.stop_words))
-        ids = {w: i + 1 for i, w in enumerate(words)}  # from 1: a phrase's key is >= 2**32
-        vocab = pl.DataFrame(
-            {"tok": words, "id": list(ids.values())}, schema={"tok": pl.String, "id": pl.UInt64}
+        terms = (
+            pl.DataFrame(
+                {"term": list(self.weights), "w": list(self.weights.values())},
+                schema={"term": pl.String, "w": pl.Float64},
+            )
+            .with_columns(
+                pl.col("term").str.split_exact(" ", 1).struct.rename_fields(["first", "second"])
+            )
+            .unnest("term")
         )
-        keys = [_key(term, ids) for term in self.weights]
-        table = pl.DataFrame({"key": keys, "w": list(self.weights.values())}, schema=_TABLE)
+        words = (
+            pl.concat([terms["first"], terms["second"]])
+            .drop_nulls()
+            .unique()
+            .sort()
+            .to_frame("tok")
+        )
+        # Ids from 1, so a phrase's key (first * 2**32 + second) never equals a word's.
+        vocab = words.with_row_index("id", offset=1).select("tok", pl.col("id").cast(pl.UInt64))
+        table = (
+            terms.join(vocab.rename({"tok": "first", "id": "a"}), on="first", how="left")
+            .join(vocab.rename({"tok": "second", "id": "b"}), on="second", how="left")
+            .select(key=pl.coalesce(pl.col("a") * _BASE + pl.col("b"), pl.col("a")), w="w")
+        )
         object.__setattr__(self, "_words", vocab)
         object.__setattr__(self, "_table", table)
 
@@ -98,14 +115,14 @@ class TextModel:
         weights = {str(term): float(weight) for term, weight in doc["terms"]}
         if not weights or not all(math.isfinite(w) for w in weights.values()):
             raise ValueError("terms are empty or not finite numbers")
-        if any(len(t.split(" ")) > 2 or not t for t in weights):
-            raise ValueError("a term has more than two words")
+        stop_words = tuple(str(w) for w in doc.get("stop_words", []))
+        _check_terms(list(weights), pattern, stop_words)
         return cls(
             name=str(doc["name"]),
             sha256=sha256,
             intercept=float(doc["intercept"]),
             token_pattern=pattern,
-            stop_words=tuple(str(w) for w in doc.get("stop_words", [])),
+            stop_words=stop_words,
             weights=weights,
             card=dict(doc.get("card") or {}),
         )
@@ -160,9 +177,8 @@ class TextModel:
 
     def terms_of(self, text: str) -> list[tuple[str, float]]:
         """The known terms of one text with their contribution to its score (log-odds)."""
-        tokens = [
-            t for t in re.findall(self.token_pattern, text.lower()) if t not in set(self.stop_words)
-        ]
+        stop = set(self.stop_words)
+        tokens = [t for t in re.findall(self.token_pattern, text.lower()) if t not in stop]
         found = {t for t in tokens if t in self.weights}
         found |= {f"{a} {b}" for a, b in pairwise(tokens)} & self.weights.keys()
         if not found:
@@ -179,10 +195,15 @@ class TextModel:
 _TABLE = {"key": pl.UInt64, "w": pl.Float64}
 
 
-def _key(term: str, ids: dict[str, int]) -> int:
-    """A term's join key: a word's id, or first id * 2**32 + second id for a phrase."""
-    first, _, second = term.partition(" ")
-    return ids[first] * _BASE + ids[second] if second else ids[first]
+def _check_terms(terms: list[str], pattern: str, stop_words: tuple[str, ...]) -> None:
+    """ValueError unless every term is one or two words that tokenising would give back."""
+    words = [word for term in terms for word in term.split(" ")]
+    if len(words) > 2 * len(terms) or any(term.count(" ") > 1 for term in terms):
+        raise ValueError("a term has more than two words")
+    if re.findall(pattern, "\n".join(words).lower()) != words:
+        raise ValueError("a term is not lower-case words of token_pattern")
+    if set(words) & set(stop_words):
+        raise ValueError(f"a term has a stop word ({sorted(set(words) & set(stop_words))[0]})")
 
 
 @cache
