@@ -140,6 +140,17 @@ def test_top_terms_name_real_terms_with_the_right_sign(
     assert all(t in model.weights for t in top)
 
 
+def test_top_terms_leave_out_function_words(tmp_path: Path) -> None:
+    path = tmp_path / "m.json.gz"
+    path.write_bytes(
+        _gz({**_good(), "terms": [["the", 5.0], ["in the", 4.0], ["crash", 1.0], ["not", 0.5]]})
+    )
+    model = TextModel.load(path)
+    text = "crash in the editor: not saved"
+    assert {term for term, _ in model.terms_of(text)} == {"the", "in the", "crash", "not"}
+    assert [term for term, _ in model.top_terms(text)] == ["crash", "not"]
+
+
 def test_term_contributions_add_up_to_the_score(model: TextModel) -> None:
     text = "The editor crashes when saving; data loss in the file view"
     total = model.intercept + sum(value for _, value in model.terms_of(text))

@@ -187,12 +187,28 @@ class TextModel:
         return [(term, self.weights[term] / norm) for term in sorted(found)]
 
     def top_terms(self, text: str, k: int = 3) -> list[tuple[str, float]]:
-        """The k words or phrases that moved one report's score most, with their log-odds."""
-        ranked = sorted(self.terms_of(text), key=lambda item: (-abs(item[1]), item[0]))
-        return ranked[:k]
+        """The k words or phrases that moved one report's score most, with their log-odds.
+
+        Terms made only of function words ("we", "in the") count in the score but explain
+        nothing to a person, so they are not among them.
+        """
+        shown = [
+            (term, value)
+            for term, value in self.terms_of(text)
+            if not set(term.split(" ")) <= FUNCTION_WORDS
+        ]
+        return sorted(shown, key=lambda item: (-abs(item[1]), item[0]))[:k]
 
 
 _TABLE = {"key": pl.UInt64, "w": pl.Float64}
+# Articles, pronouns, prepositions and auxiliaries; negations and modals (not, no, cannot,
+# should, must) stay, since they say something about a bug.
+_FUNCTION_TEXT = """a an the this that these those it its it's we our us you your they them their
+he she his her i me my in on at of to for from with by as into onto about over under than then
+and or if so but also too very just there here is are was were be been being am has have had do
+does did can could would will may might shall what which who when where how why all any some
+such only other more most each one two up out off again"""
+FUNCTION_WORDS = frozenset(_FUNCTION_TEXT.split())
 
 
 def _check_terms(terms: list[str], pattern: str, stop_words: tuple[str, ...]) -> None:
