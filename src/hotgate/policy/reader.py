@@ -52,9 +52,15 @@ def _loaded(path: str, changed: int) -> TextModel:
     return TextModel.load(Path(path))
 
 
+# The reader was trained on descriptions cut to their first 2,000 characters; reading the same
+# part keeps its scores comparable and a pasted megabyte of log from costing a megabyte of work.
+READ_CHARACTERS = 2_000
+
+
 def _report_text(frame: pl.DataFrame) -> pl.Series:
+    body = pl.col("body").str.slice(0, READ_CHARACTERS)
     return frame.select(
-        pl.concat_str([pl.col("title"), pl.col("body")], separator="\n", ignore_nulls=True)
+        pl.concat_str([pl.col("title"), body], separator="\n", ignore_nulls=True)
     ).to_series()
 
 
@@ -71,6 +77,6 @@ def with_text_terms(policy: Policy, row: Mapping[str, Any], k: int = 3) -> Mappi
     """One evaluated row with `text_terms`: the words that moved the reader most, quoted."""
     if row.get("text_score") is None or not uses_reader(policy):
         return row
-    text = "\n".join(str(row.get(part) or "") for part in ("title", "body"))
+    text = f"{row.get('title') or ''}\n{str(row.get('body') or '')[:READ_CHARACTERS]}"
     terms = model_of(policy).top_terms(text, k)
     return {**row, "text_terms": ", ".join(f"'{term}'" for term, _ in terms)}

@@ -50,10 +50,8 @@ def _any(patterns: tuple[str, ...]) -> str:
 
 def prose(raw: pl.Expr) -> pl.Expr:
     """The report's own words: raw text with blocks, log lines and template noise taken out."""
-    cleaned = raw
-    for pattern in (*BLOCKS, *LOG_LINES, *NOISE_LINES):
-        cleaned = cleaned.str.replace_all(pattern, "\n")
-    return cleaned
+    # One pass over the text: the alternatives are tried left to right at each position.
+    return raw.str.replace_all(_any((*BLOCKS, *LOG_LINES, *NOISE_LINES)), "\n")
 
 
 def logs(raw: pl.Expr) -> pl.Expr:
