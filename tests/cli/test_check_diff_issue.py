@@ -18,6 +18,7 @@ from hotgate.model import Issue
 from hotgate.policy.engine import Context, release_on
 from hotgate.policy.schema import load_policy
 from hotgate.service import decide_issue
+from hotgate.store.fixtures import require_backend
 
 runner = CliRunner()
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/"
@@ -31,6 +32,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         store.upgrade(url)
         yield url
         return
+    require_backend("postgres")  # skips when the server is down, fails under CI
     name = f"hotgate_gate_{uuid.uuid4().hex[:10]}"
     with psycopg.connect("host=127.0.0.1 user=postgres dbname=test", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
