@@ -72,6 +72,9 @@ def test_a_requesters_own_answers_do_not_open_the_fix_lane(
         f"ops:INC-3: its hotfix decision {decision['id']} rests on answers given by requester "
         "person (requester); an approver must approve it first"
     ]
+    page = client.get(f"/decisions/{decision['id']}").text
+    assert "given by <strong>requester person</strong> (requester)." in page
+    assert "only once an approver approves it" in page
     _review(client, headers, decision, action="approve")
     assert _gate(settings, "ops:INC-3") == []
 
@@ -97,6 +100,7 @@ def test_a_rejection_stands_until_an_approver_changes_it(
     again = _post(client, github_issue(12), headers["approver"])  # the same document again
     assert (again["verdict"], again["state"]) == ("hotfix", "rejected")
     assert _gate(settings, key) == [f"{key}: its hotfix decision {again['id']} is rejected"]
+    assert 'id="rejection-kept"' in client.get(f"/decisions/{again['id']}").text
     # only an approver lifts it, with an override and a reason
     _review(client, headers, again, action="override", verdict="hotfix", reason="checked again")
     assert _gate(settings, key) == []

@@ -266,3 +266,4 @@ def test_a_huge_title_is_stored_cut_with_its_length(client: TestClient, headers:
     assert page.status_code == 200
     assert len(page.text) < 100_000
     assert "cut: 1,500,000 characters in all" in page.text
+    assert "was cut: subject.title (1,500,000 characters)." in page.text
