@@ -61,10 +61,10 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+def pytest_runtest_makereport(item: pytest.Item) -> Any:
     """Under CI a browser or PostgreSQL test may not skip, whatever skipped it: it fails."""
     report = yield
-    if report.skipped and _in_ci() and call.when == "setup":
+    if report.skipped and _in_ci():
         needs = {mark.name for mark in item.iter_markers()} & {"browser", "postgres"}
         if needs:
             report.outcome = "failed"
