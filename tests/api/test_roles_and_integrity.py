@@ -212,6 +212,26 @@ def test_the_audit_does_not_take_a_stated_name_for_the_caller(
     }
 
 
+def test_a_change_request_is_sent_again_only_by_who_asked_or_an_approver(
+    client: TestClient, headers: Headers
+) -> None:
+    first = client.post("/api/v1/changes", json=CHANGE, headers=headers["viewer"])
+    assert first.status_code == 201, first.text
+    again = client.post("/api/v1/changes", json=CHANGE, headers=headers["viewer"])
+    assert again.status_code == 201, again.text
+    other = client.post("/api/v1/changes", json=CHANGE, headers=headers["requester"])
+    assert other.status_code == 403
+    assert other.json()["detail"] == (
+        "change:MKT-1 was asked for by viewer person; only they or an approver may send it "
+        "again (use another id)"
+    )
+    stated = client.post("/api/v1/changes", json={**CHANGE, "requested_by": "someone"})
+    assert stated.status_code == 403
+    assert (
+        client.post("/api/v1/changes", json=CHANGE, headers=headers["approver"]).status_code == 201
+    )
+
+
 # --- webhook replays --------------------------------------------------------------------------
 
 

@@ -286,6 +286,22 @@ async def submit_change(request: Request, session: SessionDep) -> Decision:
     elif not change.requested_by:
         raise HTTPException(422, "requested_by: say who is asking")
     try:
-        return await run_in_threadpool(_decide_and_keep, request, session, change, caller)
+        return await run_in_threadpool(_ask_again_or_anew, request, session, change, caller)
     except PolicyError as exc:
         raise HTTPException(503, str(exc)) from None
+
+
+def _ask_again_or_anew(
+    request: Request, session: Any, change: ChangeRequest, caller: Caller
+) -> Decision:
+    """Keep a change request; one already asked for by someone else is theirs (or an approver's)."""
+    known = store.get_change_request(session, change.key)
+    theirs = known is not None and known.requested_by != change.requested_by
+    if theirs and not caller.may("approver"):
+        asked = known.requested_by if known is not None and known.requested_by else "someone else"
+        raise HTTPException(
+            403,
+            f"{change.key} was asked for by {asked}; "
+            "only they or an approver may send it again (use another id)",
+        )
+    return _decide_and_keep(request, session, change, caller)
