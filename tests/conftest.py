@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from hotgate.api.testing import CHROMIUM_ARGS, chromium_path, chromium_problem
 from hotgate.policy.engine import Context
 from hotgate.policy.schema import Policy, load_policy
 
@@ -29,3 +33,41 @@ def context() -> Context:
 def _own_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test records into its own SQLite file, never a hotgate.db in the working folder."""
     monkeypatch.setenv("HOTGATE_DATABASE_URL", f"sqlite:///{tmp_path / 'hotgate.db'}")
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright (never a downloaded browser).
+
+    Without Chromium the test is skipped with a one-line reason; under CI it fails instead.
+    """
+    problem = chromium_problem()
+    if problem is not None:
+        if _in_ci():
+            pytest.fail(f"{problem}; CI needs the browser tests")
+        pytest.skip(problem)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(chromium_path()), args=CHROMIUM_ARGS, headless=True
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item) -> Any:
+    """Under CI a browser or PostgreSQL test may not skip, whatever skipped it: it fails."""
+    report = yield
+    if report.skipped and _in_ci():
+        needs = {mark.name for mark in item.iter_markers()} & {"browser", "postgres"}
+        if needs:
+            report.outcome = "failed"
+            what = "/".join(sorted(needs))
+            report.longrepr = f"CI needs the {what} tests, but: {report.longrepr}"
+    return report

@@ -10,11 +10,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from hotgate import store
 from hotgate.gate import Refusal
 from hotgate.policy.lanes import FixLane
+from hotgate.policy.rules import PERSON
 
 # Review states in which a hotfix decision no longer lets a pull request through.
 CLOSED_STATES = {"rejected", "rolled-back"}
 # A regressed hotfix was approved and shipped; a follow-up fix for the regression may go through.
 APPROVED_STATES = {"approved", "overridden", "deployed", "verified", "regressed"}
+# Roles whose own answers need no one else's approval.
+APPROVING_ROLES = {"approver", "admin"}
 
 
 class StoreUnavailableError(ValueError):
@@ -39,6 +42,7 @@ def issue_refusals(fix: FixLane, key: str, url: str) -> list[Refusal]:
             raise StoreUnavailableError(f"{_shown(url)} holds no decisions table")
         with store.session_factory(engine)() as session:
             latest = store.latest_decisions(session, [key]).get(key)
+            record = store.get_decision(session, latest.id) if latest is not None else None
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         raise StoreUnavailableError(
@@ -53,6 +57,20 @@ def issue_refusals(fix: FixLane, key: str, url: str) -> list[Refusal]:
         return [Refusal(f"{key} was decided '{verdict}', not 'hotfix' (decision {latest.id})")]
     if latest.state in CLOSED_STATES:
         return [Refusal(f"{key}: its hotfix decision {latest.id} is {latest.state}")]
+    assert record is not None
+    if (
+        rests_on_answers(record)
+        and record.answered_role not in APPROVING_ROLES
+        and latest.state not in APPROVED_STATES
+    ):
+        by = record.answered_by or "someone on the command line"
+        role = f" ({record.answered_role})" if record.answered_role else ""
+        return [
+            Refusal(
+                f"{key}: its hotfix decision {latest.id} rests on answers given by {by}{role}; "
+                "an approver must approve it first"
+            )
+        ]
     if fix.require_approval and latest.state not in APPROVED_STATES:
         return [
             Refusal(
@@ -61,3 +79,11 @@ def issue_refusals(fix: FixLane, key: str, url: str) -> list[Refusal]:
             )
         ]
     return []
+
+
+def rests_on_answers(record: store.DecisionRecord) -> bool:
+    """Whether a person's answer decided any criterion of a recorded decision."""
+    criteria = record.evidence.get("criteria") or []
+    return any(
+        isinstance(c, dict) and (c.get("evidence") or {}).get("rule") == PERSON for c in criteria
+    )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Answer = Literal["yes", "no", "unknown"]
 Verdict = Literal["hotfix", "wait", "no-hotfix", "needs-info"]
@@ -25,6 +26,44 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class _Input(_Model):
+    """A subject as it arrives from a tracker, a file or a person."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL cannot store NUL in text, and no tracker field means one: refuse it here
+        # with the field's name rather than fail when the store writes it
+        try:  # one fast pass over the whole input; the place is looked for only when needed
+            if b"\\u0000" not in orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS):
+                return value
+        except TypeError:  # not plain data (a model instance): look at it the slow way
+            pass
+        place = nul_place(value)
+        if place is not None:
+            raise ValueError(f"{place}: contains a NUL character (\\0), which hotgate refuses")
+        return value
+
+
+def nul_place(value: Any, place: str = "") -> str | None:
+    """Where the first NUL character is in a JSON-like value ("title", "labels.2"), or None."""
+    if isinstance(value, str):
+        return (place or "value") if "\x00" in value else None
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list | tuple):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        if isinstance(key, str) and "\x00" in key:
+            return place or "a field name"
+        found = nul_place(item, f"{place}.{key}" if place else str(key))
+        if found is not None:
+            return found
+    return None
+
+
 CommentRole = Literal["maintainer", "reporter", "other"]
 
 
@@ -40,11 +79,15 @@ class Comment(_Model):
     created: datetime | None = None
 
 
-class Issue(_Model):
+class Issue(_Input):
     """A bug as hotgate reads it, whatever tracker it came from."""
 
-    key: str = Field(min_length=1, description="Stable key such as github:OWNER/REPO#N.")
-    source: str = Field(min_length=1, description="Tracker or format the issue came from.")
+    key: str = Field(
+        min_length=1, max_length=300, description="Stable key such as github:OWNER/REPO#N."
+    )
+    source: str = Field(
+        min_length=1, max_length=50, description="Tracker or format the issue came from."
+    )
     title: str = Field(min_length=1)
     body: str = ""
     comments: list[Comment] = Field(
@@ -93,7 +136,7 @@ class Issue(_Model):
         return value
 
 
-class ChangeRequest(_Model):
+class ChangeRequest(_Input):
     """A quick site change asked for by a marketer or content owner."""
 
     kind: Literal["change"] = "change"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -260,6 +261,8 @@ class Recorder:
 
     def __init__(self, url: str, policy: Policy, context: Context) -> None:
         self.url, self.policy, self.context = url, policy, context
+        # who runs the command: the decisions a person's answers decided are kept with it
+        self.answered_by = f"cli:{_user()}"
         self.counts = store.Counts()
         self._engine: Engine | None = None
         self._session: Session | None = None
@@ -293,19 +296,28 @@ class Recorder:
         assert self._session is not None
         context = self.context
         counts = store.record_frames(
-            self._session, [frame], self.policy, context.as_of, context.release
+            self._session, [frame], self.policy, context.as_of, context.release, self.answered_by
         )
         self.counts.add(counts)
 
     def record(self, decisions: Iterable[Decision]) -> None:
         """Record whole Decision objects (their full evidence is kept)."""
         assert self._session is not None
-        self.counts.add(store.record_decisions(self._session, decisions))
+        self.counts.add(
+            store.record_decisions(self._session, decisions, answered_by=self.answered_by)
+        )
 
     def area_trouble(self) -> dict[str, int]:
         """Troubled past hotfixes per component, as the store holds them before this run."""
         assert self._session is not None
         return store.troubled_hotfixes_by_component(self._session)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in this environment
+        return "unknown"
 
 
 class AreaTrouble:

@@ -55,6 +55,17 @@ def hotgate_issue(number: int, kind: str = "typo") -> dict[str, Any]:
     }
 
 
+def own_issue(number: int, **fields: Any) -> dict[str, Any]:
+    """An issue in hotgate's own format under a key of its writer's own (not a tracker's)."""
+    return {
+        "key": f"ops:INC-{number}",
+        "source": "hotgate",
+        "title": "Checkout crashes for every user",
+        "body": "The app crashes on checkout for every user, on every page.",
+        **fields,
+    }
+
+
 def github_event(action: str = "opened", **issue: Any) -> dict[str, Any]:
     """A GitHub `issues` webhook delivery."""
     return {

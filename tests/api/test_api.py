@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import pytest
 import yaml
-from api_payloads import github_issue, hotgate_issue
+from api_payloads import github_issue, hotgate_issue, own_issue
 from fastapi.testclient import TestClient
 
 from hotgate.api import Settings, create_app
@@ -36,7 +36,7 @@ SHIPPED = [{"action": "approve"}, {"action": "deployed"}]  # review steps to a d
 
 
 def _seed(client: TestClient, headers: Headers) -> int:
-    answer = client.post("/api/v1/issues", json=github_issue(1), headers=headers["requester"])
+    answer = client.post("/api/v1/issues", json=github_issue(1), headers=headers["approver"])
     assert answer.status_code == 201, answer.text
     return int(answer.json()["decisions"][0]["id"])
 
@@ -46,7 +46,7 @@ def _call(client: TestClient, endpoint: str, decision_id: int, headers: dict[str
     path = path.replace("{id}", str(decision_id))
     bodies: dict[str, Any] = {
         "POST /api/v1/assess": github_issue(2),
-        "POST /api/v1/issues": github_issue(3),
+        "POST /api/v1/issues": own_issue(3),
         "POST /api/v1/decisions/{id}/review": {"action": "approve"},
         "POST /api/v1/tokens": {"name": "robot", "role": "viewer"},
     }
@@ -170,14 +170,14 @@ def test_issues_are_stored_and_decided(client: TestClient, headers: Headers) -> 
             {"kind": "issue", "title": ""},
         ],
     }
-    answer = client.post("/api/v1/issues", json=page, headers=headers["requester"])
+    answer = client.post("/api/v1/issues", json=page, headers=headers["approver"])
     assert answer.status_code == 201, answer.text
     stored = answer.json()
     assert stored["issues"] == {"inserted": 2, "updated": 0, "changed": 0}
     assert sorted(d["verdict"] for d in stored["decisions"]) == ["hotfix", "no-hotfix"]
     assert len(stored["skipped"]) == 1
     again = client.post(
-        "/api/v1/issues", json=hotgate_issue(1, "typo"), headers=headers["requester"]
+        "/api/v1/issues", json=hotgate_issue(1, "typo"), headers=headers["approver"]
     ).json()
     assert again["issues"] == {"inserted": 0, "updated": 1, "changed": 0}
     issues = client.get("/api/v1/issues?source=jira", headers=headers["viewer"]).json()
@@ -227,7 +227,7 @@ def test_decisions_are_filtered_and_paged(
         "kind": "issues",
         "issues": [hotgate_issue(1, "typo"), hotgate_issue(2, "crash"), hotgate_issue(3, "crash")],
     }
-    decided = client.post("/api/v1/issues", json=page, headers=headers["requester"]).json()[
+    decided = client.post("/api/v1/issues", json=page, headers=headers["approver"]).json()[
         "decisions"
     ]
     third = next(d for d in decided if d["subject_key"].endswith("SHOP-3"))

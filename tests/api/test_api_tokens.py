@@ -62,7 +62,7 @@ def _call(
     endpoint: str,
     caller: dict[str, str],
 ) -> httpx.Response:
-    seeded = client.post("/api/v1/issues", json=github_issue(1), headers=headers["requester"])
+    seeded = client.post("/api/v1/issues", json=github_issue(1), headers=headers["approver"])
     with sessions.begin() as session:
         target, _ = store.create_token(session, "to revoke", "viewer")
     method, path = endpoint.split(" ")
@@ -130,7 +130,7 @@ def test_a_token_name_is_one_printable_line(
         "/api/v1/tokens", json={"name": name, "role": "viewer"}, headers=headers["admin"]
     )
     assert answer.status_code == 422
-    assert answer.json()["detail"][0]["loc"] == ["body", "name"]
+    assert answer.json()["detail"].startswith("name: ")
 
 
 @pytest.mark.parametrize("days", [0, -1, 3651, "soon", 1.5])
@@ -141,7 +141,7 @@ def test_an_expiry_out_of_range_is_refused(client: TestClient, headers: Headers,
         headers=headers["admin"],
     )
     assert answer.status_code == 422
-    assert answer.json()["detail"][0]["loc"] == ["body", "expires_in_days"]
+    assert answer.json()["detail"].startswith("expires_in_days: ")
 
 
 def test_the_first_use_is_noted_and_not_rewritten_within_the_minute(
@@ -217,7 +217,7 @@ def test_reads_go_on_on_a_read_only_database(
     client: TestClient,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    client.post("/api/v1/issues", json=github_issue(1), headers=headers["requester"])
+    client.post("/api/v1/issues", json=github_issue(1), headers=headers["approver"])
     mine = _bearer(_token(sessions, "ci", "viewer"))
     read_only = settings.model_copy(update={"database_url": _read_only(settings.url())})
     with TestClient(create_app(read_only)) as replica:

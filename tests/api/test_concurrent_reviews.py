@@ -38,7 +38,7 @@ def test_exactly_one_concurrent_review_wins(
     server: str, headers: Headers, bodies: list[dict[str, object]]
 ) -> None:
     with httpx.Client(base_url=server, timeout=30) as client:
-        made = client.post("/api/v1/issues", json=github_issue(77), headers=headers["requester"])
+        made = client.post("/api/v1/issues", json=github_issue(77), headers=headers["approver"])
         decision_id = made.json()["decisions"][0]["id"]
     barrier = threading.Barrier(len(bodies))
     statuses: list[int] = []

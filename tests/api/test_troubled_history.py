@@ -37,7 +37,7 @@ def _bug(number: int, component: str) -> dict[str, Any]:
 
 def _stored(client: TestClient, headers: Headers, number: int, component: str) -> dict[str, Any]:
     answer = client.post(
-        "/api/v1/issues", json=_bug(number, component), headers=headers["requester"]
+        "/api/v1/issues", json=_bug(number, component), headers=headers["approver"]
     )
     assert answer.status_code == 201, answer.text
     decision_id = answer.json()["decisions"][0]["id"]

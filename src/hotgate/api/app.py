@@ -8,19 +8,28 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hotgate import service, store
+from hotgate.api import problems
+from hotgate.api.assess import MAX_BODY
 from hotgate.api.batcher import Batcher
 from hotgate.api.jobs import start_jobs
+from hotgate.api.limits import BodyLimit
 from hotgate.api.settings import Settings
+from hotgate.api.webhooks import MAX_BODY as WEBHOOK_BODY
 from hotgate.calendars.served import ServedCalendar
 from hotgate.policy.schema import load_policy
 
 STATIC = Path(__file__).parent / "static"
+# The largest request body, by path (longest prefix first), else the default: refused by its
+# Content-Length, or as soon as the bytes received pass it (see limits.BodyLimit).
+BODY_LIMITS = (("/api/v1/webhooks/", WEBHOOK_BODY),)
 # Every router of the app, as "module:attribute"; a new page or API is one more line here.
 ROUTERS = (
     "hotgate.api.assess:router",
@@ -100,6 +109,9 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
         summary="Should this fix ship now as a hotfix, or wait for the next release?",
         version="1",
         lifespan=lifespan,
+        # the interactive docs are served from the package's own files (no CDN): see api_docs
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.policy = load_policy(settings.policy)
@@ -108,6 +120,14 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
     for spec in ROUTERS:
         module, _, attribute = spec.partition(":")
         app.include_router(getattr(importlib.import_module(module), attribute))
+    problems.install(app)
+    docs = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
+    @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
+    def api_docs(request: Request) -> HTMLResponse:
+        """The interactive API docs: Swagger UI, vendored, on /openapi.json."""
+        return docs.TemplateResponse(request, "api_docs.html", {"openapi_url": app.openapi_url})
+
+    app.add_middleware(BodyLimit, default=MAX_BODY, limits=BODY_LIMITS)
     app.add_middleware(SecurityHeaders)
     return app

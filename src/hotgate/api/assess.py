@@ -6,10 +6,12 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 
 from hotgate import service
 from hotgate.api.batcher import Batcher
 from hotgate.api.deps import Caller, context_of, policy_of, require
+from hotgate.api.problems import ANY, answers
 from hotgate.model import ChangeRequest, Decision, Issue
 from hotgate.policy.calendar import CalendarError
 from hotgate.policy.schema import PolicyError
@@ -17,6 +19,7 @@ from hotgate.sources.base import Ignored, Skipped, SourceError
 from hotgate.sources.reader import Item, read_bytes
 
 router = APIRouter()
+# The largest subject document the API reads; refused by Content-Length or while it streams in.
 MAX_BODY = 2_000_000
 DOCUMENT_BODY: dict[str, Any] = {
     "requestBody": {
@@ -34,15 +37,23 @@ DOCUMENT_BODY: dict[str, Any] = {
 
 
 @router.get("/healthz", tags=["service"])
-def healthz() -> dict[str, str]:
-    """Whether the server is up."""
+async def healthz() -> dict[str, str]:
+    """Whether the server is up; answered on the event loop, never behind busy threads."""
     return {"status": "ok"}
+
+
+async def body_items(request: Request, label: str = "request body") -> list[Item]:
+    """Every record of a request's body, parsed in a worker thread so the server stays responsive.
+
+    The body's size is bounded by the route's max_body_size before any of it is parsed.
+    """
+    body = await request.body()
+    content_type = request.headers.get("content-type", "")
+    return await run_in_threadpool(read_body, body, content_type, label)
 
 
 def read_body(body: bytes, content_type: str, label: str = "request body") -> list[Item]:
     """Every record of a request body (JSON, JSON Lines or YAML), read as hotgate reads files."""
-    if len(body) > MAX_BODY:
-        raise HTTPException(413, f"the {label} is over {MAX_BODY:,} bytes")
     name = "request.yaml" if "yaml" in content_type else "request.json"
     try:
         return list(read_bytes(body, label, name))
@@ -66,7 +77,12 @@ def one_issue(items: list[Item]) -> Issue:
     return issues[0]
 
 
-@router.post("/api/v1/assess", tags=["decisions"], openapi_extra=DOCUMENT_BODY)
+@router.post(
+    "/api/v1/assess",
+    tags=["decisions"],
+    openapi_extra=DOCUMENT_BODY,
+    responses=answers(*ANY, 401, 403),
+)
 async def assess(
     request: Request,
     _caller: Annotated[Caller, Depends(require("viewer"))],
@@ -81,8 +97,7 @@ async def assess(
     that were rolled back or followed by a regression, as the server's store held them at most
     a minute ago (one small query, reused so assessing stays quick).
     """
-    body = await request.body()
-    items = read_body(body, request.headers.get("content-type", ""))
+    items = await body_items(request)
     # a change request (kind: change) is a subject too; the content lane decides it
     change = items[0] if len(items) == 1 and isinstance(items[0], ChangeRequest) else None
     issue = one_issue(items) if change is None else None
@@ -92,7 +107,9 @@ async def assess(
         raise HTTPException(422, str(exc).replace("--", "")) from None
     if change is not None:
         try:
-            return service.decide_change(change, policy_of(request), context)
+            return await run_in_threadpool(
+                service.decide_change, change, policy_of(request), context
+            )
         except PolicyError as exc:
             raise HTTPException(422, str(exc)) from None
     assert issue is not None

@@ -16,21 +16,20 @@ from jinja2 import Environment, FileSystemLoader
 from pydantic import ValidationError
 
 from hotgate import store
-from hotgate.api.assess import read_body
+from hotgate.api.assess import body_items
 from hotgate.api.deps import (
     Caller,
     SessionDep,
-    caller_of,
     context_of,
     policy_of,
     require,
-    settings_of,
 )
+from hotgate.api.problems import SIGNED, answers
+from hotgate.api.records import audit_answers
 from hotgate.model import CHANGE_KINDS, ChangeRequest, Decision
 from hotgate.policy.changes import decide_changes, lane_of
 from hotgate.policy.schema import Policy, PolicyError
 from hotgate.sources.base import Skipped
-from hotgate.store.records import Role
 
 router = APIRouter()
 # autoescape everywhere: every field of the form is typed by a person
@@ -80,12 +79,9 @@ CRITERION_WORDS = {
 }
 
 
-def _caller(request: Request, needed: Role = "requester") -> Caller:
-    """Who is asking: a token or sign-in with the role; anonymous on an open loopback server."""
-    caller = caller_of(request)
-    if caller.role is None and settings_of(request).reads_are_open():
-        return caller  # a local server: the form names who asks
-    return require(needed)(request)
+def _caller(request: Request) -> Caller:
+    """Who asks: anyone who may read may ask for a change (anonymous on loopback is a viewer)."""
+    return require("viewer")(request)
 
 
 def _signin(request: Request) -> RedirectResponse:
@@ -125,7 +121,7 @@ def _choices(policy: Policy) -> dict[str, Any]:
 def change_form(request: Request) -> Response:
     """The form for asking for a site change."""
     try:
-        caller = _caller(request, "viewer")
+        caller = _caller(request)
     except HTTPException as exc:
         if exc.status_code == 401:
             return _signin(request)
@@ -155,13 +151,16 @@ def _request_from(form: dict[str, Any]) -> ChangeRequest:
 
 def _problem(exc: ValidationError) -> str:
     error = exc.errors()[0]
-    field = str(error["loc"][0]) if error["loc"] else "form"
+    message = error["msg"].removeprefix("Value error, ")
+    if not error["loc"]:  # a check of the whole request names its field itself
+        return message
+    field = str(error["loc"][0])
     words = {
         "title": "What should change",
         "requested_by": "Your name or e-mail",
         "needed_by": "Must be live by",
     }
-    return f"{words.get(field, field)}: {error['msg'].removeprefix('Value error, ')}"
+    return f"{words.get(field, field)}: {message}"
 
 
 @router.post("/changes/new", response_class=HTMLResponse, include_in_schema=False)
@@ -216,14 +215,22 @@ def _decide_and_keep(
 ) -> Decision:
     decision = next(decide_changes(policy_of(request), [change], context_of(request)))
     store.upsert_change_requests(session, [change])
-    store.record_decisions(session, [decision])
+    store.record_decisions(session, [decision], answered_by=caller.name, answered_role=caller.role)
+    # the actor is who the server knows is calling (a token's name, or anonymous); the name
+    # an anonymous caller gives is kept as what they stated, never as who acted
     store.audit(
         session,
-        caller.name if caller.role else change.requested_by or "anonymous",
+        caller.name,
         "change-request",
         change.key,
-        {"verdict": decision.verdict, "requested_by": change.requested_by},
+        {
+            "verdict": decision.verdict,
+            "requested_by": change.requested_by,
+            "requested_by_checked": caller.role is not None,
+        },
     )
+    if change.answers:
+        audit_answers(session, caller, change.key, change.answers)
     session.commit()
     return decision
 
@@ -232,7 +239,7 @@ def _decide_and_keep(
 def change_list(request: Request, session: SessionDep) -> Response:
     """The change requests asked so far, those that can go live now first."""
     try:
-        caller = _caller(request, "viewer")
+        caller = _caller(request)
     except HTTPException as exc:
         if exc.status_code == 401:
             return _signin(request)
@@ -246,6 +253,7 @@ def change_list(request: Request, session: SessionDep) -> Response:
     "/api/v1/changes",
     tags=["decisions"],
     status_code=201,
+    responses=answers(*SIGNED, 503, on_503="The server's policy has no content lane"),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -258,9 +266,14 @@ def change_list(request: Request, session: SessionDep) -> Response:
     },
 )
 async def submit_change(request: Request, session: SessionDep) -> Decision:
-    """Decide a change request and keep it with who asked (the token's name, if any)."""
+    """Decide a change request and keep it with who asked (the token's name, if any).
+
+    Anyone who may read may ask: a viewer, or anyone on an open loopback server, where an
+    anonymous caller must say who asks (`requested_by`); the audit log keeps that name as
+    stated, with the caller as anonymous.
+    """
     caller = _caller(request)
-    items = read_body(await request.body(), request.headers.get("content-type", ""))
+    items = await body_items(request)
     problems = [str(item) for item in items if isinstance(item, Skipped)]
     if problems:
         raise HTTPException(422, problems[0])
@@ -273,6 +286,22 @@ async def submit_change(request: Request, session: SessionDep) -> Decision:
     elif not change.requested_by:
         raise HTTPException(422, "requested_by: say who is asking")
     try:
-        return await run_in_threadpool(_decide_and_keep, request, session, change, caller)
+        return await run_in_threadpool(_ask_again_or_anew, request, session, change, caller)
     except PolicyError as exc:
         raise HTTPException(503, str(exc)) from None
+
+
+def _ask_again_or_anew(
+    request: Request, session: Any, change: ChangeRequest, caller: Caller
+) -> Decision:
+    """Keep a change request; one already asked for by someone else is theirs (or an approver's)."""
+    known = store.get_change_request(session, change.key)
+    theirs = known is not None and known.requested_by != change.requested_by
+    if theirs and not caller.may("approver"):
+        asked = known.requested_by if known is not None and known.requested_by else "someone else"
+        raise HTTPException(
+            403,
+            f"{change.key} was asked for by {asked}; "
+            "only they or an approver may send it again (use another id)",
+        )
+    return _decide_and_keep(request, session, change, caller)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
+from hotgate.api import problems
 from hotgate.api.deps import Caller, SessionDep, require
 from hotgate.api.pages import _caller, _render, _signin
 from hotgate.api.settings import Settings
@@ -76,7 +77,12 @@ def _answer(request: Request, session: Any) -> JobsAnswer:
     )
 
 
-@router.get("/api/v1/jobs", response_model=JobsAnswer, tags=["jobs"])
+@router.get(
+    "/api/v1/jobs",
+    response_model=JobsAnswer,
+    tags=["jobs"],
+    responses=problems.answers(*problems.SIGNED),
+)
 def list_jobs(
     request: Request, session: SessionDep, _caller: Annotated[Caller, Depends(require("viewer"))]
 ) -> JobsAnswer:

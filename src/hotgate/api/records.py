@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi import Path as FastPath
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from hotgate import service, store
-from hotgate.api.assess import DOCUMENT_BODY, read_body
+from hotgate.api.assess import DOCUMENT_BODY, body_items
 from hotgate.api.deps import Caller, SessionDep, context_of, policy_of, require
+from hotgate.api.problems import SIGNED, answers
 from hotgate.model import Issue, Verdict
+from hotgate.policy.engine import Context
+from hotgate.policy.schema import Policy
 from hotgate.sources.base import Skipped
 from hotgate.store.records import (
     Action,
@@ -25,9 +31,14 @@ from hotgate.store.records import (
     now,
 )
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", responses=answers(*SIGNED))
 T = TypeVar("T")
 MAX_ISSUES = 1_000
+# Keys that name a tracker (github:OWNER/REPO#N, …) or a change request are written by the
+# webhooks, `hotgate sync` and the change form; through POST /issues they need an approver.
+TRACKER_KEYS = ("github:", "gitlab:", "jira:", "bugzilla:", "change:")
+# Free text in a query: no NUL (PostgreSQL refuses it), and no longer than a key.
+QueryText = Annotated[str | None, Query(max_length=300, pattern=r"^[^\x00]*$")]
 # ids are 64-bit in the database; a bigger number is simply not an id
 DecisionId = Annotated[int, FastPath(ge=1, le=2**63 - 1, description="The decision's id.")]
 TokenId = Annotated[int, FastPath(ge=1, le=2**31 - 1, description="The token's id.")]
@@ -86,7 +97,7 @@ class NewToken(BaseModel):
 def list_issues(
     session: SessionDep,
     _caller: Annotated[Caller, Depends(require("viewer"))],
-    source: str | None = None,
+    source: QueryText = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[Issue]:
@@ -95,26 +106,56 @@ def list_issues(
     return Page[Issue](items=items, total=total, limit=limit, offset=offset)
 
 
-@router.post("/issues", tags=["issues"], status_code=201, openapi_extra=DOCUMENT_BODY)
+@router.post(
+    "/issues",
+    tags=["issues"],
+    status_code=201,
+    openapi_extra=DOCUMENT_BODY,
+)
 async def post_issues(
     request: Request, session: SessionDep, caller: Annotated[Caller, Depends(require("requester"))]
 ) -> StoredIssues:
     """Store issues (one or a page, any format hotgate reads) and record a decision for each.
 
+    A requester stores issues under keys of their own (`ops:INC-7`); a tracker's key
+    (`github:`, `gitlab:`, `jira:`, `bugzilla:`) or a change's needs the approver role. A
+    person's answers in the documents are kept with the caller's name and role, and audited.
     The risk of each hotfix counts the past hotfixes in the bug's component that were rolled
     back or followed by a regression, as the store holds them now.
     """
-    items = read_body(await request.body(), request.headers.get("content-type", ""))
+    items = await body_items(request)
     issues = [item for item in items if isinstance(item, Issue)]
     skipped = [str(item) for item in items if isinstance(item, Skipped)]
     if not issues:
         raise HTTPException(422, skipped[0] if skipped else "no issue in the request body")
     if len(issues) > MAX_ISSUES:
         raise HTTPException(413, f"send at most {MAX_ISSUES} issues at a time")
+    tracker_key = next((i.key for i in issues if i.key.startswith(TRACKER_KEYS)), None)
+    if tracker_key is not None and not caller.may("approver"):
+        raise HTTPException(
+            403,
+            f"writing under a tracker's key ({tracker_key[:80]}) needs the approver role; "
+            f"a {caller.role} stores issues under keys of their own, such as ops:INC-7",
+        )
+    context = context_of(request)
+    return await run_in_threadpool(
+        _store_issues, session, issues, skipped, caller, policy_of(request), context
+    )
+
+
+def _store_issues(
+    session: Session,
+    issues: list[Issue],
+    skipped: list[str],
+    caller: Caller,
+    policy: Policy,
+    context: Context,
+) -> StoredIssues:
+    """Decide, store and record the issues in one transaction (in a worker thread)."""
     trouble = store.troubled_hotfixes_by_component(session)
-    decisions = service.decide_issues(issues, policy_of(request), context_of(request), trouble)
+    decisions = service.decide_issues(issues, policy, context, trouble)
     counts = store.upsert_issues(session, issues)
-    store.record_decisions(session, decisions)
+    store.record_decisions(session, decisions, answered_by=caller.name, answered_role=caller.role)
     store.audit(
         session,
         caller.name,
@@ -122,11 +163,21 @@ async def post_issues(
         "issues",
         {"keys": [i.key for i in issues][:50], "count": len(issues)},
     )
+    for issue in issues:
+        if issue.answers:
+            audit_answers(session, caller, f"issue:{issue.key}", issue.answers)
     keys = list(dict.fromkeys(issue.key for issue in issues))
     latest = store.latest_decisions(session, keys)
     summaries = [latest[key] for key in keys]  # in the order the body gave them
     session.commit()
     return StoredIssues(issues=counts, decisions=summaries, skipped=skipped)
+
+
+def audit_answers(session: Session, caller: Caller, target: str, given: Mapping[str, str]) -> None:
+    """Keep in the audit log who gave a subject's answers, with their role, and what they were."""
+    store.audit(
+        session, caller.name, "answers.given", target, {"answers": dict(given), "role": caller.role}
+    )
 
 
 @router.get("/decisions", tags=["decisions"])
@@ -135,8 +186,8 @@ def list_decisions(
     _caller: Annotated[Caller, Depends(require("viewer"))],
     verdict: Verdict | None = None,
     state: State | None = None,
-    source: str | None = None,
-    key: str | None = None,
+    source: QueryText = None,
+    key: QueryText = None,
     changed: Annotated[
         bool | None, Query(description="Only verdicts that changed (or not).")
     ] = None,
@@ -164,7 +215,7 @@ def list_decisions(
 @router.get(
     "/decisions/{decision_id}",
     tags=["decisions"],
-    responses={404: {"description": "No such decision"}},
+    responses=answers(404),
 )
 def get_decision(
     decision_id: DecisionId,
@@ -181,10 +232,7 @@ def get_decision(
 @router.post(
     "/decisions/{decision_id}/review",
     tags=["decisions"],
-    responses={
-        404: {"description": "No such decision"},
-        409: {"description": "Changed meanwhile, or not allowed in its state"},
-    },
+    responses=answers(404, 409),
 )
 def review(
     decision_id: DecisionId,
@@ -231,7 +279,7 @@ def apply_review(
 def audit_log(
     session: SessionDep,
     _caller: Annotated[Caller, Depends(require("viewer"))],
-    target: str | None = None,
+    target: QueryText = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Page[AuditEntry]:
@@ -267,7 +315,7 @@ def create_token(
     "/tokens/{token_id}",
     tags=["tokens"],
     status_code=204,
-    responses={404: {"description": "No live token"}},
+    responses=answers(404),
 )
 def revoke_token(
     token_id: TokenId, session: SessionDep, caller: Annotated[Caller, Depends(require("admin"))]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import uvicorn
 
@@ -32,3 +35,31 @@ def live_server(settings: Settings, timeout: float = 20) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=timeout)
+
+
+CHROMIUM_ENV = "HOTGATE_TEST_CHROMIUM"
+CHROMIUM = "/usr/bin/chromium"
+# headless Chromium as root, in a container, with no network beyond loopback
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def chromium_path() -> Path:
+    """The system's Chromium the browser tests drive ($HOTGATE_TEST_CHROMIUM, else Debian's)."""
+    return Path(os.environ.get(CHROMIUM_ENV, CHROMIUM))
+
+
+def chromium_problem() -> str | None:
+    """Why the browser tests cannot run here, in one line, or None when they can."""
+    path = chromium_path()
+    if not path.is_file():
+        return f"Chromium is not installed at {path} (apt-get install -y chromium)"
+    if importlib.util.find_spec("playwright") is None:
+        return "Playwright is not installed (pip install -c constraints.txt -e '.[test]')"
+    return None

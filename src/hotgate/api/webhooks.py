@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlparse
@@ -14,9 +15,11 @@ from dateutil import parser as dateutil_parser
 from fastapi import APIRouter, Header, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, SecretStr
+from sqlalchemy.exc import IntegrityError
 
 from hotgate import service, store
 from hotgate.api.deps import SessionDep, context_of, policy_of, settings_of
+from hotgate.api.problems import ANY, answers
 from hotgate.model import Issue
 from hotgate.sources.base import (
     Ignored,
@@ -27,12 +30,19 @@ from hotgate.sources.base import (
     parse_time,
 )
 
-router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
+# Deliveries may be larger than other bodies (a Jira issue with its comments); the app's
+# BodyLimit refuses more, by Content-Length or as soon as the bytes received pass it.
 MAX_BODY = 5_000_000
-RESPONSES: dict[int | str, dict[str, Any]] = {
-    403: {"description": "Missing or wrong signature"},
-    404: {"description": "This webhook is not enabled on the server"},
-}
+router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
+RESPONSES: dict[int | str, dict[str, Any]] = answers(
+    *ANY,
+    403,
+    404,
+    409,
+    on_403="Missing or wrong signature",
+    on_404="This webhook is not enabled on the server",
+    on_409="This delivery (its id, or its signed body) was already received",
+)
 
 
 class Delivery(BaseModel):
@@ -60,8 +70,6 @@ def _check_hmac(secret: bytes, body: bytes, signature: str | None, header: str) 
 
 
 def _json(body: bytes) -> Mapping[str, Any]:
-    if len(body) > MAX_BODY:
-        raise HTTPException(413, f"the delivery is over {MAX_BODY:,} bytes")
     try:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
@@ -71,22 +79,45 @@ def _json(body: bytes) -> Mapping[str, Any]:
     return payload
 
 
-def _record(request: Request, session: SessionDep, issue: Issue | Ignored, actor: str) -> Delivery:
+@dataclass(frozen=True)
+class Received:
+    """A verified delivery: which tracker sent it, its delivery id, and its signed body."""
+
+    tracker: str
+    delivery_id: str | None
+    body: bytes
+
+
+def _record(
+    request: Request, session: SessionDep, issue: Issue | Ignored, received: Received
+) -> Delivery:
     if isinstance(issue, Ignored):
         return Delivery(status="ignored", issue=issue.where, reason=issue.reason)
-    trouble = store.troubled_hotfixes_by_component(session)
-    decision = service.decide_issue(issue, policy_of(request), context_of(request), trouble)
-    store.upsert_issues(session, [issue])
-    store.record_decisions(session, [decision])
-    record = store.latest_decisions(session, [issue.key])[issue.key]
-    store.audit(
-        session,
-        actor,
-        "webhook.delivery",
-        f"issue:{issue.key}",
-        {"decision": record.id, "verdict": record.verdict},
-    )
-    session.commit()
+    actor = f"webhook:{received.tracker}"
+    try:
+        store.note_delivery(
+            session, received.tracker, received.delivery_id, received.body, issue.key
+        )
+        trouble = store.troubled_hotfixes_by_component(session)
+        decision = service.decide_issue(issue, policy_of(request), context_of(request), trouble)
+        store.upsert_issues(session, [issue])
+        store.record_decisions(session, [decision], answered_by=actor)
+        record = store.latest_decisions(session, [issue.key])[issue.key]
+        store.audit(
+            session,
+            actor,
+            "webhook.delivery",
+            f"issue:{issue.key}",
+            {"decision": record.id, "verdict": record.verdict, "delivery": received.delivery_id},
+        )
+        session.commit()
+    except store.DeliveryReplayError as exc:
+        session.rollback()
+        raise HTTPException(409, str(exc)) from None
+    except IntegrityError:  # the same delivery, recorded by a request running at the same time
+        session.rollback()
+        message = store.replay_message(received.tracker, received.delivery_id, None)
+        raise HTTPException(409, message) from None
     return Delivery(status="recorded", issue=issue.key, decision=record.id, verdict=record.verdict)
 
 
@@ -105,8 +136,13 @@ async def github(
     session: SessionDep,
     x_hub_signature_256: Annotated[str | None, Header()] = None,
     x_github_event: Annotated[str | None, Header()] = None,
+    x_github_delivery: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Delivery:
-    """A GitHub `issues` event, signed with X-Hub-Signature-256 (HMAC-SHA256 of the body)."""
+    """A GitHub `issues` event, signed with X-Hub-Signature-256 (HMAC-SHA256 of the body).
+
+    A delivery is recorded once: the same X-GitHub-Delivery id, or the same signed body,
+    again gets 409.
+    """
     secret = _secret(settings_of(request).github_webhook_secret, "GITHUB_WEBHOOK_SECRET", "GitHub")
     body = await request.body()
     _check_hmac(secret, body, x_hub_signature_256, "X-Hub-Signature-256")
@@ -116,7 +152,8 @@ async def github(
     repository = payload.get("repository")
     project = repository.get("full_name") if isinstance(repository, Mapping) else None
     issue = _read("github", payload.get("issue"), Origin(host="github.com", project=project))
-    return await run_in_threadpool(_record, request, session, issue, "webhook:github")
+    received = Received("github", x_github_delivery, body)
+    return await run_in_threadpool(_record, request, session, issue, received)
 
 
 @router.post("/gitlab", responses=RESPONSES, status_code=202)
@@ -125,17 +162,21 @@ async def gitlab(
     session: SessionDep,
     x_gitlab_token: Annotated[str | None, Header()] = None,
     x_gitlab_event: Annotated[str | None, Header()] = None,
+    x_gitlab_event_uuid: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Delivery:
-    """A GitLab `Issue Hook` event, carrying the shared secret in X-Gitlab-Token."""
+    """A GitLab `Issue Hook` event, carrying the shared secret in X-Gitlab-Token.
+
+    A delivery is recorded once: the same X-Gitlab-Event-UUID, or the same body, again gets 409.
+    """
     secret = _secret(settings_of(request).gitlab_webhook_token, "GITLAB_WEBHOOK_TOKEN", "GitLab")
     if not x_gitlab_token or not hmac.compare_digest(secret, x_gitlab_token.encode()):
         raise HTTPException(403, "the X-Gitlab-Token shared secret is missing or does not match")
-    payload = _json(await request.body())
+    body = await request.body()
+    payload = _json(body)
     if x_gitlab_event != "Issue Hook" or payload.get("object_kind") != "issue":
         return Delivery(status="ignored", reason=f"event {x_gitlab_event!r} is not about issues")
-    return await run_in_threadpool(
-        _record, request, session, gitlab_issue(payload), "webhook:gitlab"
-    )
+    received = Received("gitlab", x_gitlab_event_uuid, body)
+    return await run_in_threadpool(_record, request, session, gitlab_issue(payload), received)
 
 
 def gitlab_issue(payload: Mapping[str, Any]) -> Issue | Ignored:
@@ -185,8 +226,13 @@ async def jira(
     request: Request,
     session: SessionDep,
     x_hub_signature: Annotated[str | None, Header()] = None,
+    x_atlassian_webhook_identifier: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Delivery:
-    """A Jira issue event, signed with X-Hub-Signature (HMAC-SHA256 of the body)."""
+    """A Jira issue event, signed with X-Hub-Signature (HMAC-SHA256 of the body).
+
+    A delivery is recorded once: the same X-Atlassian-Webhook-Identifier, or the same signed
+    body, again gets 409.
+    """
     secret = _secret(settings_of(request).jira_webhook_secret, "JIRA_WEBHOOK_SECRET", "Jira")
     body = await request.body()
     _check_hmac(secret, body, x_hub_signature, "X-Hub-Signature")
@@ -195,4 +241,5 @@ async def jira(
     if not event.startswith("jira:issue_") or event == "jira:issue_deleted":
         return Delivery(status="ignored", reason=f"event {event!r} is not a new or changed issue")
     issue = _read("jira", payload.get("issue"), Origin())
-    return await run_in_threadpool(_record, request, session, issue, "webhook:jira")
+    received = Received("jira", x_atlassian_webhook_identifier, body)
+    return await run_in_threadpool(_record, request, session, issue, received)

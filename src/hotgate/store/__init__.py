@@ -13,6 +13,7 @@ from hotgate.store.decisions import (
     list_decisions,
     record_rows,
 )
+from hotgate.store.deliveries import DeliveryReplayError, note_delivery, replay_message
 from hotgate.store.engine import (
     DATABASE_URL_ENV,
     default_database_url,
@@ -82,6 +83,7 @@ __all__ = [
     "DecisionNotFoundError",
     "DecisionRecord",
     "DecisionSummary",
+    "DeliveryReplayError",
     "ReviewConflictError",
     "ReviewError",
     "ReviewInvalidError",
@@ -114,10 +116,12 @@ __all__ = [
     "live_token_count",
     "make_engine",
     "next_actions",
+    "note_delivery",
     "note_token_use",
     "record_decisions",
     "record_frames",
     "record_rows",
+    "replay_message",
     "review",
     "revoke_token",
     "role_allows",

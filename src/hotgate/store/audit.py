@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotgate.store.cutting import cut_document, fit
 from hotgate.store.records import AuditEntry, now
 from hotgate.store.tables import audit_log
 
@@ -14,10 +15,14 @@ from hotgate.store.tables import audit_log
 def audit(
     session: Session, actor: str, action: str, target: str, details: dict[str, Any] | None = None
 ) -> None:
-    """Append one entry to the audit log (in the caller's transaction)."""
+    """Append one entry to the audit log (in the caller's transaction); long texts are cut."""
     session.execute(
         audit_log.insert().values(
-            at=now(), actor=actor, action=action, target=target, details=details or {}
+            at=now(),
+            actor=fit(actor, 200),
+            action=action,
+            target=fit(target, 300),
+            details=cut_document(details or {}, {}),
         )
     )
 

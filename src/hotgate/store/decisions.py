@@ -16,13 +16,14 @@ ROW_BATCH = 5_000
 SUMMARY_COLUMNS = [c for c in decisions.c if c.name not in {"evidence", "rank"}]
 
 
-def _previous_verdicts(session: Session, keys: Sequence[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
+def _previous(session: Session, keys: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """Each known key's latest verdict and review state."""
+    found: dict[str, tuple[str, str]] = {}
     for part in chunks(keys, KEYS_PER_QUERY):
-        query = select(decisions.c.subject_key, decisions.c.verdict).where(
+        query = select(decisions.c.subject_key, decisions.c.verdict, decisions.c.state).where(
             decisions.c.latest.is_(True), decisions.c.subject_key.in_(part)
         )
-        found.update((row[0], row[1]) for row in session.execute(query))
+        found.update((row[0], (row[1], row[2])) for row in session.execute(query))
     return found
 
 
@@ -42,12 +43,14 @@ def record_rows(session: Session, rows: Iterable[dict[str, Any]]) -> Counts:
     """Record prepared decision rows (see recording.py) in batches; returns what was written.
 
     The newest assessment of a key becomes `latest`; `verdict_changed` says whether its
-    verdict differs from the assessment before it. Nothing is committed here.
+    verdict differs from the assessment before it. A rejection stands: a new assessment of a
+    key whose latest decision was rejected is recorded as rejected too, until an approver
+    overrides it. Nothing is committed here.
     """
     counts = Counts()
     for batch in chunks(rows, ROW_BATCH):
         keys = list(dict.fromkeys(row["subject_key"] for row in batch))
-        previous = _previous_verdicts(session, keys)
+        previous = _previous(session, keys)
         for part in chunks(list(previous), KEYS_PER_QUERY):
             session.execute(
                 update(decisions)
@@ -57,7 +60,13 @@ def record_rows(session: Session, rows: Iterable[dict[str, Any]]) -> Counts:
         seen: dict[str, dict[str, Any]] = {}
         for row in batch:
             key = row["subject_key"]
-            before = seen[key]["verdict"] if key in seen else previous.get(key)
+            before, state = (
+                (seen[key]["verdict"], seen[key]["state"])
+                if key in seen
+                else previous.get(key, (None, None))
+            )
+            if state == "rejected":
+                row["state"] = "rejected"
             if key in seen:
                 seen[key]["latest"] = False  # the same key twice in one batch: the last one wins
             row["previous_verdict"] = before

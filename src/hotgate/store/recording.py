@@ -11,9 +11,11 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from hotgate.model import VERDICTS, Decision, Release
+from hotgate.policy.rules import PERSON
 from hotgate.policy.schema import Policy
+from hotgate.store.cutting import TITLE_LIMIT, cut, cut_document, fit
 from hotgate.store.decisions import record_rows
-from hotgate.store.records import Counts, now
+from hotgate.store.records import Counts, Role, now
 
 VERDICT_RANK = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
 
@@ -23,39 +25,73 @@ def source_of(key: str) -> str:
     return key.split(":", 1)[0] if ":" in key else "hotgate"
 
 
-def decision_row(decision: Decision, at: datetime | None = None) -> dict[str, Any]:
-    """One Decision as a row; its whole object is kept as the evidence."""
+def rests_on_answers(decision: Decision) -> bool:
+    """Whether a person's answer decided any of the decision's criteria."""
+    return any(criterion.evidence.rule == PERSON for criterion in decision.criteria)
+
+
+def decision_row(
+    decision: Decision,
+    at: datetime | None = None,
+    answered_by: str | None = None,
+    answered_role: Role | None = None,
+) -> dict[str, Any]:
+    """One Decision as a row; its whole object is kept as the evidence, long texts cut.
+
+    answered_by and answered_role say who gave the answers the decision rests on (kept only
+    when it rests on a person's answers). A cut text's full length is kept in the evidence's
+    `cut` (place -> characters).
+    """
     release = decision.release
+    cuts: dict[str, int] = {}
+    evidence = cut_document(decision.model_dump(mode="json"), cuts)
+    if cuts:
+        evidence["cut"] = cuts
+    person = rests_on_answers(decision)
     return {
         "subject_key": decision.subject.key,
         "subject_kind": decision.subject.kind,
         "source": source_of(decision.subject.key),
-        "title": decision.subject.title,
-        "url": decision.subject.url,
-        "component": decision.subject.component,
+        "title": cut(decision.subject.title, TITLE_LIMIT),
+        "url": evidence["subject"]["url"],
+        "component": fit(decision.subject.component, 200),
         "verdict": decision.verdict,
         "override": decision.override,
         "state": "proposed",
         "final_verdict": None,
         "as_of": decision.as_of,
-        "release_name": release.name if release else None,
+        "release_name": fit(release.name, 200) if release else None,
         "release_date": release.date if release else None,
         "policy_name": decision.policy.name,
         "policy_sha256": decision.policy.sha256,
         "cost_of_waiting": decision.risk.cost_of_waiting,
         "risk_of_hotfix": decision.risk.risk_of_hotfix,
         "rank": VERDICT_RANK[decision.verdict],
-        "evidence": orjson.dumps(decision.model_dump(mode="json")).decode(),
+        "evidence": orjson.dumps(evidence).decode(),
         "version": 1,
         "created_at": at or now(),
         "updated_at": None,
+        "answered_by": fit(answered_by, 200) if person else None,
+        "answered_role": answered_role if person else None,
     }
 
 
-def record_decisions(session: Session, decisions: Iterable[Decision]) -> Counts:
-    """Record Decision objects (keeping every assessment); nothing is committed here."""
+def record_decisions(
+    session: Session,
+    decisions: Iterable[Decision],
+    *,
+    answered_by: str | None = None,
+    answered_role: Role | None = None,
+) -> Counts:
+    """Record Decision objects (keeping every assessment); nothing is committed here.
+
+    answered_by and answered_role name who sent the subjects: decisions that rest on a
+    person's answers keep them (the fix lane asks an approver to approve such a hotfix
+    unless an approver answered).
+    """
     at = now()
-    return record_rows(session, (decision_row(d, at) for d in decisions))
+    rows = (decision_row(d, at, answered_by, answered_role) for d in decisions)
+    return record_rows(session, rows)
 
 
 def _evidence_expr(policy: Policy) -> pl.Expr:
@@ -90,18 +126,37 @@ def _evidence_expr(policy: Policy) -> pl.Expr:
 
 
 def frame_rows(
-    frame: pl.DataFrame, policy: Policy, as_of: Any, release: Release | None, at: datetime
+    frame: pl.DataFrame,
+    policy: Policy,
+    as_of: Any,
+    release: Release | None,
+    at: datetime,
+    answered_by: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """The rows of an evaluated batch (engine.evaluate), evidence as a compact checklist.
 
     Building a full Decision per row costs about a millisecond; a million-issue triage run
     records the checklist (answers, rules and their reasons) computed over columns instead.
+    Rows a person's answers decided keep answered_by (with no role: the command line).
     """
+    person = pl.any_horizontal(
+        [pl.col(f"{name}__rule") == PERSON for name in policy.criterion_names()]
+    ).fill_null(False)
+    long_title = pl.col("title").str.len_chars() > TITLE_LIMIT
     table = frame.select(
         subject_key=pl.col("key"),
-        title=pl.col("title"),
-        url=pl.col("url"),
-        component=pl.col("component"),
+        title=pl.when(long_title)
+        .then(
+            pl.col("title").str.slice(0, TITLE_LIMIT)
+            + pl.lit("… [cut: ")
+            + pl.col("title").str.len_chars().cast(pl.String)
+            + pl.lit(" characters in all]")
+        )
+        .otherwise(pl.col("title"))
+        .str.replace_all("\x00", "\ufffd", literal=True),
+        url=pl.col("url").str.slice(0, 2_000),
+        component=pl.col("component").str.slice(0, 200),
+        answered_by=pl.when(person).then(pl.lit(answered_by, dtype=pl.String)),
         verdict=pl.col("verdict"),
         override=pl.col("override"),
         cost_of_waiting=pl.col("cost_of_waiting").cast(pl.Float64),
@@ -121,6 +176,7 @@ def frame_rows(
         "version": 1,
         "created_at": at,
         "updated_at": None,
+        "answered_role": None,
     }
     for row in table.iter_rows(named=True):
         row.update(constant)
@@ -134,10 +190,15 @@ def record_frames(
     policy: Policy,
     as_of: Any,
     release: Release | None,
+    answered_by: str | None = None,
 ) -> Counts:
-    """Record every evaluated batch; nothing is committed here."""
+    """Record every evaluated batch; nothing is committed here.
+
+    answered_by names who ran the batch, kept on the rows a person's answers decided.
+    """
     at = now()
     total = Counts()
     for frame in frames:
-        total.add(record_rows(session, frame_rows(frame, policy, as_of, release, at)))
+        rows = frame_rows(frame, policy, as_of, release, at, answered_by)
+        total.add(record_rows(session, rows))
     return total

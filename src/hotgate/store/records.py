@@ -75,6 +75,12 @@ class DecisionSummary(_Record):
     version: int = Field(description="Send it back with a review; a stale one gets 409.")
     created_at: datetime
     updated_at: datetime | None
+    answered_by: str | None = Field(
+        default=None, description="Who gave the answers the decision rests on, if any."
+    )
+    answered_role: Role | None = Field(
+        default=None, description="Their role then (null: the command line)."
+    )
 
     @field_validator("created_at", "updated_at", mode="after")
     @classmethod

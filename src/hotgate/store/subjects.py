@@ -10,10 +10,17 @@ from sqlalchemy.orm import Session
 
 from hotgate.model import ChangeRequest, Issue, Release
 from hotgate.store._sql import KEYS_PER_QUERY, chunks, upsert
+from hotgate.store.cutting import TITLE_LIMIT, cut, cut_document, fit
 from hotgate.store.records import Counts, now
 from hotgate.store.tables import change_requests, issues, releases
 
 ROW_BATCH = 2_000
+
+
+def document_of(subject: Issue | ChangeRequest) -> dict[str, Any]:
+    """A subject as the store keeps it: its JSON with every long text cut (see cutting)."""
+    kept: dict[str, Any] = cut_document(subject.model_dump(mode="json"), {})
+    return kept
 
 
 def _existing(session: Session, column: Any, keys: list[str]) -> set[str]:
@@ -48,14 +55,15 @@ def upsert_issues(session: Session, items: Iterable[Issue]) -> Counts:
             {
                 "key": issue.key,
                 "source": issue.source,
-                "title": issue.title,
-                "url": issue.url,
-                "status": issue.status,
-                "document": issue.model_dump(mode="json"),
+                "title": cut(issue.title, TITLE_LIMIT),
+                "url": document["url"],
+                "status": fit(issue.status, 100),
+                "document": document,
                 "first_seen": at,
                 "updated_at": at,
             }
             for issue in batch
+            for document in [document_of(issue)]
         ]
 
     batches = (rows(batch, now()) for batch in chunks(items, ROW_BATCH))
@@ -69,9 +77,7 @@ def changed_issues(session: Session, items: Iterable[Issue]) -> list[Issue]:
     for part in chunks(list(latest), KEYS_PER_QUERY):
         query = select(issues.c.key, issues.c.document).where(issues.c.key.in_(part))
         stored.update((row[0], row[1]) for row in session.execute(query))
-    return [
-        issue for key, issue in latest.items() if stored.get(key) != issue.model_dump(mode="json")
-    ]
+    return [issue for key, issue in latest.items() if stored.get(key) != document_of(issue)]
 
 
 def get_issue(session: Session, key: str) -> Issue | None:
@@ -107,9 +113,9 @@ def upsert_change_requests(session: Session, items: Iterable[ChangeRequest]) -> 
         return [
             {
                 "key": item.key,
-                "title": item.title,
+                "title": cut(item.title, TITLE_LIMIT),
                 "requested_by": item.requested_by,
-                "document": item.model_dump(mode="json"),
+                "document": document_of(item),
                 "created_at": at,
                 "updated_at": at,
             }

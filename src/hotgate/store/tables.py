@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     func,
 )
 from sqlalchemy.engine import Dialect
@@ -104,6 +105,10 @@ decisions = Table(
     Column("version", Integer, nullable=False),
     _at(),
     Column("updated_at", DateTime(timezone=True)),
+    # who gave the answers a decision rests on, and their role then (null: no answers, or
+    # given on the command line); the fix lane asks an approver to approve such a hotfix
+    Column("answered_by", String(200)),
+    Column("answered_role", String(20)),
     Index("ix_decisions_key_latest", "subject_key", "latest"),
     # the dashboard's decisions per day, read from the index alone
     Index("ix_decisions_created_verdict", "created_at", "final_verdict", "verdict"),
@@ -183,6 +188,21 @@ audit_log = Table(
     Column("action", String(50), nullable=False),
     Column("target", String(300), nullable=False, index=True),
     Column("details", JSONText, nullable=False),
+)
+
+# Webhook deliveries already recorded: a replay (the same delivery id, or the same signed
+# body) is refused instead of making a second assessment.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("tracker", String(20), nullable=False),
+    Column("delivery_id", String(200)),
+    Column("body_sha256", String(64), nullable=False),
+    Column("subject_key", String(300)),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("tracker", "delivery_id"),
+    UniqueConstraint("tracker", "body_sha256"),
 )
 
 sync_state = Table(
