@@ -1,0 +1,1 @@
+"""Learning from past decisions: examples from history files and the store, fitting, backtests."""
