@@ -1,4 +1,4 @@
-"""Learning from the store runs on SQLite and on the real PostgreSQL server, like the store's tests."""
+"""Learning from the store runs on SQLite and on the real PostgreSQL server, as the store's do."""
 
 from hotgate.store.fixtures import database_url, engine, migrated, session, sessions
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import orjson
 import polars as pl
 import pytest
-from learning_tables import known_table, write_history
 from typer.testing import CliRunner
 
 from hotgate.backtest import BacktestError, load_mapping
@@ -15,6 +14,7 @@ from hotgate.cli import app
 from hotgate.history.examples import from_history
 from hotgate.history.learn import learn
 from hotgate.policy.schema import default_policy_text, load_policy
+from learning_tables import known_table, write_history
 
 POLICY = load_policy()
 
@@ -73,8 +73,14 @@ def test_the_learned_file_is_a_policy_people_read(learned: Path) -> None:
 
 
 def test_the_learned_file_loads_on_assess_and_triage(learned: Path, tmp_path: Path) -> None:
-    issue = {"key": "shop#1", "source": "hotgate", "title": "The app crashes on start",
-             "body": "It crashes for every user.", "component": "Graphics", "fix_lines": 20}
+    issue = {
+        "key": "shop#1",
+        "source": "hotgate",
+        "title": "The app crashes on start",
+        "body": "It crashes for every user.",
+        "component": "Graphics",
+        "fix_lines": 20,
+    }
     path = tmp_path / "issue.json"
     path.write_text(orjson.dumps(issue).decode())
     code, out, err = run("assess", str(path), "--policy", str(learned), "--format", "json")
@@ -102,15 +108,14 @@ def test_the_learned_file_loads_on_assess_and_triage(learned: Path, tmp_path: Pa
         (-40, "only one class to learn from: 40 rows, all accepted"),
     ],
 )
-def test_learning_refuses_too_little_or_one_class(
-    tmp_path: Path, rows: int, message: str
-) -> None:
+def test_learning_refuses_too_little_or_one_class(tmp_path: Path, rows: int, message: str) -> None:
     table = known_table().head(abs(rows))
     if rows < 0:
         table = table.with_columns(shipped=pl.lit(True))
     history, mapping = write_history(tmp_path, table)
-    code, out, err = run("learn", str(history), "--mapping", str(mapping), "--out",
-                         str(tmp_path / "x.yaml"))
+    code, _out, err = run(
+        "learn", str(history), "--mapping", str(mapping), "--out", str(tmp_path / "x.yaml")
+    )
     assert code == 2
     assert message in err
     assert len(err.strip().splitlines()) == 1
@@ -126,8 +131,16 @@ def test_a_mapping_may_not_read_what_was_written_after_the_decision(tmp_path: Pa
 
 def test_backtest_json_has_the_figures_and_the_baseline(tmp_path: Path) -> None:
     history, mapping = write_history(tmp_path, known_table(300))
-    code, out, err = run("backtest", str(history), "--mapping", str(mapping),
-                         "--cross-validate", "3", "--format", "json")
+    code, out, err = run(
+        "backtest",
+        str(history),
+        "--mapping",
+        str(mapping),
+        "--cross-validate",
+        "3",
+        "--format",
+        "json",
+    )
     assert code == 0, err
     result = orjson.loads(out)
     for key in ("roc_auc", "balanced_accuracy", "recall", "brier", "reliability", "rows"):
@@ -139,7 +152,15 @@ def test_backtest_json_has_the_figures_and_the_baseline(tmp_path: Path) -> None:
     train, _ = write_history(tmp_path, known_table(300, seed=11))
     (tmp_path / "train.csv").write_bytes(train.read_bytes())
     test, _ = write_history(tmp_path, known_table(300, seed=12))
-    code, out, err = run("backtest", str(test), "--mapping", str(mapping),
-                         "--train", str(tmp_path / "train.csv"), "--format", "json")
+    code, out, err = run(
+        "backtest",
+        str(test),
+        "--mapping",
+        str(mapping),
+        "--train",
+        str(tmp_path / "train.csv"),
+        "--format",
+        "json",
+    )
     assert code == 0, err
     assert orjson.loads(out)["setup"].startswith("trained on")

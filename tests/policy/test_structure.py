@@ -19,14 +19,14 @@ def _read(text: str) -> tuple[str, str]:
     ("text", "in_prose", "not_in_prose", "in_logs"),
     [
         (
-            "Saving fails.\n```\nTraceback (most recent call last):\n  File \"a.py\", line 3\n"
+            'Saving fails.\n```\nTraceback (most recent call last):\n  File "a.py", line 3\n'
             "ValueError: bad\n```\nThat is all.",
             ["Saving fails.", "That is all."],
             ["Traceback", "ValueError"],
             ["Traceback", "ValueError: bad"],
         ),
         (
-            "The job dies.\nException in thread \"main\" java.lang.NullPointerException\n"
+            'The job dies.\nException in thread "main" java.lang.NullPointerException\n'
             "\tat org.apache.hadoop.fs.Path.<init>(Path.java:120)\nPlease look.",
             ["The job dies.", "Please look."],
             ["NullPointerException", "Path.java"],

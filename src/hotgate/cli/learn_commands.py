@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from hotgate.cli.app import AsOfOption, PolicyOption, app, fail, out, parse_day, policy_file, policy_from
+from hotgate.cli.app import (
+    AsOfOption,
+    PolicyOption,
+    app,
+    fail,
+    out,
+    parse_day,
+    policy_file,
+    policy_from,
+)
 from hotgate.history.examples import Examples, LearningError, from_history
 from hotgate.history.learn import learn as learn_policy
 from hotgate.policy.learned import describe_model
@@ -17,7 +26,7 @@ from hotgate.policy.schema import Policy, PolicyError, default_policy_text
 
 
 def _store_examples(policy_path: Path | None) -> Examples:
-    """Reviewed decisions from the store (HOTGATE_DATABASE_URL or the hotgate.db beside the policy)."""
+    """Reviewed decisions from the store: HOTGATE_DATABASE_URL, or hotgate.db by the policy."""
     from hotgate import store
     from hotgate.history.store_examples import from_store
 
@@ -63,7 +72,9 @@ def learn(
     ] = None,
     mapping_path: Annotated[
         Path | None,
-        typer.Option("--mapping", help="YAML file mapping the history's columns (see examples/backtest/)."),
+        typer.Option(
+            "--mapping", help="YAML file mapping the history's columns (see examples/backtest/)."
+        ),
     ] = None,
     from_store: Annotated[
         bool, typer.Option("--from-store", help="Learn from the store's reviewed decisions.")
@@ -100,4 +111,7 @@ def learn(
         lines.append("No risk of the hotfix learned: too few shipped fixes with a known outcome.")
     shown = [line for line in lines if not line.startswith("     ")]
     out.print("\n".join(escape(line) for line in shown))
-    out.print(f"Wrote {escape(str(out_path))}; `hotgate policy show --policy {escape(str(out_path))}` reads it out.")
+    out.print(
+        f"Wrote {escape(str(out_path))}; "
+        f"`hotgate policy show --policy {escape(str(out_path))}` reads it out."
+    )

@@ -15,7 +15,6 @@ from hotgate.cli.change_view import lane_checklist
 from hotgate.policy.learned import describe_learned
 from hotgate.policy.schema import Audience, Policy, default_policy_text, load_policy
 
-
 AUDIENCE_HELP = (
     "Who uses your product: end-users, developers or operators. It sets which workarounds "
     "count as reasonable (pinning a version is fine for developers, not for shoppers)."
@@ -38,9 +37,7 @@ def init(
     if audience is None:
         audience = _ask_audience()
     target.write_text(with_audience(default_policy_text(), audience), "utf-8")
-    out.print(
-        f"Wrote {target} for {audience}. Edit it, then run 'hotgate policy check {target}'."
-    )
+    out.print(f"Wrote {target} for {audience}. Edit it, then run 'hotgate policy check {target}'.")
 
 
 def _ask_audience() -> Audience:

@@ -30,15 +30,31 @@ def print_comparison(out: Console, result: Comparison) -> None:
     """Print both models' figures on the same rows, then the learned policy's reliability."""
     out.print(f"[bold]{escape(result.setup)}[/]: {result.learned.rows} rows held out.")
     table = Table("", "learned policy", "baseline (gradient boosting)", title="Held-out figures")
-    names = ["ROC AUC", "balanced accuracy", "recall accepted", "recall rejected", "Brier score",
-             "threshold"]
-    for name, mine, theirs in zip(names, _rows(result.learned), _rows(result.baseline),
-                                  strict=True):
+    names = [
+        "ROC AUC",
+        "balanced accuracy",
+        "recall accepted",
+        "recall rejected",
+        "Brier score",
+        "threshold",
+    ]
+    for name, mine, theirs in zip(
+        names, _rows(result.learned), _rows(result.baseline), strict=True
+    ):
         table.add_row(name, mine, theirs)
     out.print(table)
-    bins = Table("predicted", "rows", "mean predicted", "share accepted",
-                 title="Reliability of the learned policy (predicted ≈ observed when calibrated)")
+    bins = Table(
+        "predicted",
+        "rows",
+        "mean predicted",
+        "share accepted",
+        title="Reliability of the learned policy (predicted ≈ observed when calibrated)",
+    )
     for item in result.learned.reliability:
-        bins.add_row(f"{item.low:.2f}–{item.high:.2f}", str(item.rows), f"{item.predicted:.3f}",
-                     f"{item.observed:.3f}")
+        bins.add_row(
+            f"{item.low:.2f}–{item.high:.2f}",
+            str(item.rows),
+            f"{item.predicted:.3f}",
+            f"{item.observed:.3f}",
+        )
     out.print(bins)

@@ -48,7 +48,11 @@ class Examples:
     def take(self, rows: np.ndarray) -> Examples:
         """The same examples restricted to the given row indices."""
         return Examples(
-            self.frame[rows], self.source, self.mapping, self.extra, self.risk_extra,
+            self.frame[rows],
+            self.source,
+            self.mapping,
+            self.extra,
+            self.risk_extra,
             self.with_criteria,
         )
 

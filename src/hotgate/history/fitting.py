@@ -94,16 +94,16 @@ def _numeric(frame: pl.DataFrame, column: str) -> LearnedFeature | None:
         transform = "logit"
     elif frame[column].dtype == pl.Boolean or set(raw.unique().to_list()) <= {0.0, 1.0}:
         transform = "none"
-    elif float(raw.min() or 0.0) >= 0:
+    elif float(raw.to_numpy().min()) >= 0:
         transform = "log1p"
     else:
         transform = "signed_log1p"
     probe = LearnedFeature(name=column, field=column, transform=transform, weight=0.0)
-    values = pl.DataFrame({column: raw}).select(value_of(probe, None)).to_series()
-    spread = float(values.std() or 0.0)
-    if spread <= 1e-9:
+    values = pl.DataFrame({column: raw}).select(value_of(probe, None)).to_series().to_numpy()
+    spread = float(np.std(values, ddof=1))
+    if not spread > 1e-9:
         return None
-    return probe.model_copy(update={"center": float(values.mean() or 0.0), "scale": spread})
+    return probe.model_copy(update={"center": float(np.mean(values)), "scale": spread})
 
 
 def criteria_columns(policy: Policy) -> list[str]:
@@ -138,8 +138,9 @@ def fit(
     model.fit(matrix, target)
     weights = [float(w) for w in model.coef_[0]]
     kept = [
-        f.model_copy(update={"weight": round(w, 4), "center": round(f.center, 6),
-                             "scale": round(f.scale, 6)})
+        f.model_copy(
+            update={"weight": round(w, 4), "center": round(f.center, 6), "scale": round(f.scale, 6)}
+        )
         for f, w in zip(features, weights, strict=True)
         if abs(w) >= 1e-4
     ]

@@ -47,8 +47,9 @@ def _folds(target: np.ndarray, wanted: int) -> int:
     return max(2, min(wanted, int(np.bincount(target, minlength=2).min())))
 
 
-def out_of_fold(examples: Examples, target: np.ndarray, fitter: Fitter, folds: int,
-                policy: Policy) -> np.ndarray:
+def out_of_fold(
+    examples: Examples, target: np.ndarray, fitter: Fitter, folds: int, policy: Policy
+) -> np.ndarray:
     """Each row's probability from a model fitted without its fold (stratified, seeded)."""
     result = np.zeros(target.size)
     split = StratifiedKFold(_folds(target, folds), shuffle=True, random_state=0)
@@ -65,8 +66,15 @@ def _qualifies_fitter(policy: Policy) -> Fitter:
             numeric.extend(criteria_columns(policy))
         features = candidates(examples.frame, policy, numeric)
         origin = provenance(examples.source, examples.mapping, examples.counts())
-        return fit(examples.frame, target, features, policy, predicts=QUALIFIES,
-                   learned_from=origin, figures=figures)
+        return fit(
+            examples.frame,
+            target,
+            features,
+            policy,
+            predicts=QUALIFIES,
+            learned_from=origin,
+            figures=figures,
+        )
 
     return fitter
 
@@ -77,14 +85,26 @@ def _risk_fitter(policy: Policy) -> Fitter:
         features = candidates(examples.frame, policy, numeric, with_signals=False)
         counts = {TROUBLED: int(target.sum()), CLEAN: int(target.size - target.sum())}
         origin = provenance(examples.source, examples.mapping, counts)
-        return fit(examples.frame, target, features, policy, predicts=TROUBLE,
-                   learned_from=origin, figures=figures)
+        return fit(
+            examples.frame,
+            target,
+            features,
+            policy,
+            predicts=TROUBLE,
+            learned_from=origin,
+            figures=figures,
+        )
 
     return fitter
 
 
-def _figures(probability: np.ndarray, target: np.ndarray, threshold: float, folds: int,
-             labels: tuple[str, str]) -> Figures:
+def _figures(
+    probability: np.ndarray,
+    target: np.ndarray,
+    threshold: float,
+    folds: int,
+    labels: tuple[str, str],
+) -> Figures:
     scored = metrics(probability, target, threshold)
     recall = dict(zip(labels, scored.recall.values(), strict=True))
     return Figures(
@@ -100,8 +120,10 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def learn_qualifies(examples: Examples, policy: Policy, folds: int = 5) -> tuple[LearnedModel, float]:
-    """The model of acceptance, fitted on every row, and the threshold fitted in cross-validation."""
+def learn_qualifies(
+    examples: Examples, policy: Policy, folds: int = 5
+) -> tuple[LearnedModel, float]:
+    """The acceptance model fitted on every row, and the threshold fitted in cross-validation."""
     refuse_too_little(examples.counts())
     target = examples.labels()
     fitter = _qualifies_fitter(policy)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -61,9 +62,7 @@ def _balanced(predicted: np.ndarray, actual: np.ndarray) -> float:
     return (hit_accepted + hit_rejected) / 2
 
 
-def metrics(
-    probability: np.ndarray, actual: np.ndarray, threshold: float | np.ndarray
-) -> Metrics:
+def metrics(probability: np.ndarray, actual: np.ndarray, threshold: float | np.ndarray) -> Metrics:
     """ROC AUC, balanced accuracy and recall at the threshold (one, or one per row), Brier, bins."""
     both = bool(actual.min() != actual.max()) if actual.size else False
     predicted = probability >= threshold
@@ -83,9 +82,9 @@ def metrics(
 
 
 def reliability(probability: np.ndarray, actual: np.ndarray) -> list[Reliability]:
-    """Per bin of predicted probability: rows, mean predicted, share accepted (empty bins left out)."""
+    """Per bin of predicted probability: rows, mean predicted, share accepted (no empty bins)."""
     table: list[Reliability] = []
-    for low, high in zip(BINS, BINS[1:], strict=False):
+    for low, high in itertools.pairwise(BINS):
         inside = (probability >= low) & (
             (probability < high) if high < 1.0 else (probability <= high)
         )

@@ -40,9 +40,7 @@ def _row(record: dict[str, Any]) -> dict[str, Any] | None:
     if actual is None:
         return None
     evidence = record["evidence"] or {}
-    probabilities = {
-        c.get("name"): c.get("probability") for c in evidence.get("criteria") or []
-    }
+    probabilities = {c.get("name"): c.get("probability") for c in evidence.get("criteria") or []}
     release, as_of = record["release_date"], record["as_of"]
     row: dict[str, Any] = {
         "key": record["subject_key"],

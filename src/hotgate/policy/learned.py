@@ -225,7 +225,9 @@ def describe_model(title: str, model: LearnedModel, threshold: float | None = No
             what = f"when {feature.when}"
         else:
             what = f"per standard deviation of {feature.field} ({feature.transform}) above usual"
-        lines.append(f"     {feature.weight:+6.2f}  {feature.name}: {what}, {_odds(feature.weight)}")
+        lines.append(
+            f"     {feature.weight:+6.2f}  {feature.name}: {what}, {_odds(feature.weight)}"
+        )
     figures = model.cross_validated
     if figures is not None:
         recall = ", ".join(
