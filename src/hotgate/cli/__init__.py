@@ -10,6 +10,7 @@ from hotgate.cli import (  # noqa: F401
     decide,
     learn_commands,
     policy_commands,
+    reader_commands,
     report_commands,
     service_commands,
     sync_commands,

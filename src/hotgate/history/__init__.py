@@ -1,1 +1,1 @@
-"""Learning from past decisions: examples from history files and the store, fitting, backtests."""
+"""Learning from history: the text model of significance, and weights fitted to past decisions."""

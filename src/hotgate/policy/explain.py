@@ -63,7 +63,8 @@ def _evidence(policy: Policy, crit: str, spec: BeliefCriterion, row: Mapping[str
     factors.sort(key=lambda f: -abs(f.weight))
     yes = float(row[f"{crit}__probability"]) >= 0.5
     towards = [f for f in factors if (f.weight > 0) == yes]
-    because = next((f.because for f in towards if f.rule == leading), None)
+    settled = row[f"{crit}__answer"] != "unknown"
+    because = next((f.because for f in towards if f.rule == leading), None) if settled else None
     signals: list[Signal] = []
     for factor in towards:
         signals.extend(s for s in factor.signals if s not in signals)
