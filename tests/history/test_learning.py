@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import orjson
 import polars as pl
 import pytest
@@ -12,7 +14,9 @@ from typer.testing import CliRunner
 from hotgate.backtest import BacktestError, load_mapping
 from hotgate.cli import app
 from hotgate.history.examples import from_history
+from hotgate.history.fitting import predict
 from hotgate.history.learn import learn
+from hotgate.policy.learned import LearnedModel
 from hotgate.policy.schema import default_policy_text, load_policy
 from learning_tables import known_table, write_history
 
@@ -33,25 +37,50 @@ def learned(tmp_path: Path) -> Path:
     return out
 
 
+def effect(model: LearnedModel, frame: pl.DataFrame, column: str, low: Any, high: Any) -> float:
+    """Mean change in the learned log-odds when one column goes from low to high, all else kept."""
+    logits = []
+    for value in (low, high):
+        changed = frame.with_columns(pl.lit(value, dtype=frame[column].dtype).alias(column))
+        probability = predict(model, changed, POLICY)
+        logits.append(np.log(probability / (1 - probability)))
+    return float(np.mean(logits[1] - logits[0]))
+
+
+def spread(frame: pl.DataFrame, column: str) -> tuple[float, float]:
+    """The 16th and 84th percentiles: about one standard deviation either side on a log scale."""
+    values = frame[column].cast(pl.Float64)
+    return float(values.quantile(0.16) or 0), float(values.quantile(0.84) or 0)
+
+
 def test_learning_recovers_the_signs_and_order_of_known_weights(tmp_path: Path) -> None:
     history, mapping_path = write_history(tmp_path, known_table())
     mapping = load_mapping(mapping_path)
     examples = from_history(history, mapping, POLICY, mapping.as_of or POLICY_DAY)
     result = learn(examples, POLICY, default_policy_text())
-    weights = {f.name: f.weight for f in result.learned.qualifies.features}
-    assert weights["crash"] > 1.5
-    assert weights["fix_lines"] < -0.6
-    assert weights["experience"] > 0.25
-    assert abs(weights.get("noise", 0.0)) < 0.25
-    # order by strength: crash, then size of the fix, then experience, then noise
-    assert abs(weights["crash"]) > abs(weights["fix_lines"]) > abs(weights["experience"])
-    assert abs(weights["experience"]) > abs(weights.get("noise", 0.0))
-    figures = result.learned.qualifies.cross_validated
+    model, frame = result.learned.qualifies, examples.frame
+    # truth: +2.5 for a crash, -1.2 and +0.6 per standard deviation of log size and experience
+    effects = {
+        "crash": effect(model, frame, "crash", False, True),
+        "fix_lines": effect(model, frame, "fix_lines", *spread(frame, "fix_lines")) / 2,
+        "experience": effect(model, frame, "experience", *spread(frame, "experience")) / 2,
+        "noise": effect(model, frame, "noise", *spread(frame, "noise")) / 2,
+    }
+    assert effects["crash"] > 1.5
+    assert effects["fix_lines"] < -0.6
+    assert effects["experience"] > 0.25
+    assert abs(effects["noise"]) < 0.25
+    strength = sorted(effects, key=lambda name: -abs(effects[name]))
+    assert strength == ["crash", "fix_lines", "experience", "noise"]
+    weights = {f.name: f.weight for f in model.features}
+    assert weights["crash"] > 1.5  # a condition's weight is its effect, written as it is
+    figures = model.cross_validated
     assert figures is not None and figures.roc_auc is not None and figures.roc_auc > 0.75
     # the risk: bigger fixes are backed out more often
     assert result.learned.risk is not None
-    risk = {f.name: f.weight for f in result.learned.risk.features}
-    assert risk["fix_lines"] > 0.4
+    shipped = frame.filter(pl.col("actual") == "accepted")
+    low, high = spread(shipped, "fix_lines")
+    assert effect(result.learned.risk, shipped, "fix_lines", low, high) > 0.8
     assert 0.05 < result.hotfix_at < 0.95
 
 

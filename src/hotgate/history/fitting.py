@@ -30,6 +30,7 @@ RISK_COLUMNS = ("fix_lines", "fix_files", "fix_has_tests", "days_until_release")
 MIN_SUPPORT = 10  # a condition must hold, and fail, on at least this many rows
 MIN_COMPONENT = 30  # rows a component needs to get its own weight
 MAX_COMPONENTS = 30
+STEPS = (0.2, 0.4, 0.6, 0.8)  # quantiles where a number gets a step of its own
 REGULARISATION = 0.3  # inverse strength of the L2 penalty (sklearn's C) on scaled features
 
 
@@ -82,7 +83,21 @@ def candidates(
         feature = _numeric(frame, column)
         if feature is not None:
             found.append(feature)
+            if feature.transform in {"log1p", "signed_log1p"}:
+                found.extend(_steps(frame, column))
     return found
+
+
+def _steps(frame: pl.DataFrame, column: str) -> list[LearnedFeature]:
+    """Steps at the quintiles of a number: a weight for each range lets the effect bend."""
+    values = frame[column].cast(pl.Float64).drop_nulls().drop_nans().to_numpy()
+    steps: list[LearnedFeature] = []
+    for cut in np.unique(np.round(np.quantile(values, STEPS), 3)):
+        above = int((values >= cut).sum())
+        if min(above, values.size - above) >= MIN_SUPPORT:
+            name = f"{column} at least {float(cut):g}"
+            steps.append(LearnedFeature(name=name, field=column, at_least=float(cut), weight=0.0))
+    return steps
 
 
 def _numeric(frame: pl.DataFrame, column: str) -> LearnedFeature | None:
@@ -139,7 +154,7 @@ def fit(
     weights = [float(w) for w in model.coef_[0]]
     kept = [
         f.model_copy(
-            update={"weight": round(w, 4), "center": round(f.center, 6), "scale": round(f.scale, 6)}
+            update={"weight": round(w, 4), "center": _short(f.center), "scale": _short(f.scale)}
         )
         for f, w in zip(features, weights, strict=True)
         if abs(w) >= 1e-4
@@ -151,6 +166,11 @@ def fit(
         learned_from=learned_from,
         cross_validated=figures,
     )
+
+
+def _short(value: float) -> float:
+    """Six significant digits: enough to reproduce the fit, short enough to read."""
+    return float(f"{value:.6g}")
 
 
 def predict(model: LearnedModel, frame: pl.DataFrame, policy: Policy) -> np.ndarray:

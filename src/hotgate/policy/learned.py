@@ -3,7 +3,7 @@
 A learned model is a logistic regression written out feature by feature. A feature is either a
 condition in the policy's language (1 when it holds, else 0) or a numeric column, transformed
 (log1p for counts, a signed log1p for distances that may be negative, logit for a
-criterion's probability), then centred and scaled
+criterion's probability), or a step (`at_least`: 1 from that value up), then centred and scaled
 by its training mean and spread, so its weight is log-odds per standard deviation; a missing
 value counts as the training mean. `qualifies` gives the probability that a bug qualifies (the
 engine's `probability`); `risk` gives the chance that a fix shipped early is backed out or
@@ -42,6 +42,9 @@ class LearnedFeature(Strict):
     name: str
     when: str | None = Field(default=None, description="A condition; counts 1 when it holds.")
     field: str | None = Field(default=None, description="A numeric column of the frame.")
+    at_least: float | None = Field(
+        default=None, description="With `field`: counts 1 when the value is at least this."
+    )
     transform: Transform = "none"
     center: float = Field(default=0.0, description="Training mean of the transformed value.")
     scale: float = Field(default=1.0, gt=0, description="Training spread of the transformed value.")
@@ -118,6 +121,8 @@ def feature_value(feature: LearnedFeature, condition: Node | None) -> pl.Expr:
     if condition is not None:
         return to_polars(condition).fill_null(False).cast(pl.Float64)
     raw = pl.col(str(feature.field)).cast(pl.Float64)
+    if feature.at_least is not None:
+        return (raw >= feature.at_least).fill_null(False).cast(pl.Float64)
     if feature.transform == "log1p":
         raw = raw.clip(lower_bound=0).log1p()
     elif feature.transform == "signed_log1p":
@@ -196,6 +201,10 @@ def explain_learned_risk(policy: Policy, row: Mapping[str, Any], risk: Risk) -> 
 def _factor_note(feature: LearnedFeature, value: float) -> str:
     if feature.when is not None:
         return f"holds ({feature.when}); adds {feature.weight:+.2f} log-odds"
+    if feature.at_least is not None:
+        return (
+            f"{feature.field} is at least {feature.at_least:g}; adds {feature.weight:+.2f} log-odds"
+        )
     return (
         f"{feature.field} is {value:+.2f} standard deviations from the usual "
         f"({feature.transform}); {feature.weight:+.2f} log-odds per deviation"
@@ -223,6 +232,8 @@ def describe_model(title: str, model: LearnedModel, threshold: float | None = No
     for feature in sorted(model.features, key=lambda f: -abs(f.weight)):
         if feature.when is not None:
             what = f"when {feature.when}"
+        elif feature.at_least is not None:
+            what = f"when {feature.field} is at least {feature.at_least:g}"
         else:
             what = f"per standard deviation of {feature.field} ({feature.transform}) above usual"
         lines.append(
