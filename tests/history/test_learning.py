@@ -96,7 +96,7 @@ def test_the_learned_file_is_a_policy_people_read(learned: Path) -> None:
     code, out, _ = run("policy", "show", "--policy", str(learned))
     assert code == 0
     assert "Learned from history" in out
-    assert "crash: when crash, multiplies the odds by" in out
+    assert "crash, multiplies the odds by" in out
     assert "per standard deviation of fix_lines (log1p)" in out
     assert "The risk of the hotfix is learned too" in out
 

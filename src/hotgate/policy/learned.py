@@ -211,6 +211,19 @@ def _factor_note(feature: LearnedFeature, value: float) -> str:
     )
 
 
+def _feature_words(feature: LearnedFeature) -> str:
+    """What a feature says, in words: its condition, its step, or its number."""
+    if feature.when is not None:
+        return (
+            feature.name
+            if feature.name == feature.when
+            else f"{feature.name} (when {feature.when})"
+        )
+    if feature.at_least is not None:
+        return f"when {feature.field} is at least {feature.at_least:g}"
+    return f"per standard deviation of {feature.field} ({feature.transform}) above usual"
+
+
 def _odds(weight: float) -> str:
     factor = math.exp(abs(weight))
     direction = "multiplies" if weight >= 0 else "divides"
@@ -230,14 +243,8 @@ def describe_model(title: str, model: LearnedModel, threshold: float | None = No
         "for a case with no condition holding and every number at its usual value.",
     ]
     for feature in sorted(model.features, key=lambda f: -abs(f.weight)):
-        if feature.when is not None:
-            what = f"when {feature.when}"
-        elif feature.at_least is not None:
-            what = f"when {feature.field} is at least {feature.at_least:g}"
-        else:
-            what = f"per standard deviation of {feature.field} ({feature.transform}) above usual"
         lines.append(
-            f"     {feature.weight:+6.2f}  {feature.name}: {what}, {_odds(feature.weight)}"
+            f"     {feature.weight:+6.2f}  {_feature_words(feature)}, {_odds(feature.weight)}"
         )
     figures = model.cross_validated
     if figures is not None:
