@@ -121,6 +121,9 @@ def test_the_learned_file_loads_on_assess_and_triage(learned: Path, tmp_path: Pa
     assert decision["risk"]["risk_formula"].startswith("risk_of_hotfix = chance")
     names = [f["name"] for f in decision["risk"]["risk_factors"]]
     assert names[0] == "intercept" and "fix_lines" in names
+    assert any(
+        r.startswith("Weights learned from ") and "crash (+" in r for r in decision["reasons"]
+    )
     assert learned_policy.decision.hotfix_at != 0.5
     lines = tmp_path / "issues.jsonl"
     lines.write_text(orjson.dumps(issue).decode() + "\n")

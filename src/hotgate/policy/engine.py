@@ -29,7 +29,7 @@ from hotgate.policy.explain import (
     verdict_reason,
     what_would_change,
 )
-from hotgate.policy.learned import learned_stages, with_learned_inputs
+from hotgate.policy.learned import learned_reasons, learned_stages, with_learned_inputs
 from hotgate.policy.reader import text_scores, with_text_terms
 from hotgate.policy.risk import explain_risk, risk_columns, risk_numbers
 from hotgate.policy.schema import Blackout, Policy, made_once
@@ -227,6 +227,7 @@ def to_decision(policy: Policy, row: Mapping[str, Any], context: Context) -> Dec
     reasons.extend(criterion_reason(result) for result in criteria)
     if not override:
         reasons.append(verdict_reason(policy, row))
+        reasons.extend(learned_reasons(policy, row))
     blackout = context.blackout
     if verdict == "wait" and blackout is not None and not override:
         reasons.append(

@@ -280,3 +280,21 @@ def describe_learned(policy: Policy) -> list[str]:
     if learned.risk is not None:
         lines.extend(describe_model("The risk of the hotfix is learned too", learned.risk))
     return lines
+
+
+def learned_reasons(policy: Policy, row: Mapping[str, Any], top: int = 3) -> list[str]:
+    """The learned features that moved this subject's probability most, as one sentence."""
+    learned = policy.learned
+    if learned is None:
+        return []
+    moved = []
+    for i, feature in enumerate(learned.qualifies.features):
+        value = float(row.get(f"learned.qualifies.features[{i}]") or 0.0)
+        if value:
+            moved.append((value * feature.weight, feature))
+    source = learned.qualifies.learned_from.source
+    if not moved:
+        return [f"Weights learned from {source}: no learned feature moved it from the usual."]
+    moved.sort(key=lambda item: -abs(item[0]))
+    words = ", ".join(f"{_feature_words(f)} ({push:+.2f})" for push, f in moved[:top])
+    return [f"Weights learned from {source}; what moved it most (log-odds): {words}."]
