@@ -96,7 +96,12 @@ def _steps(frame: pl.DataFrame, column: str) -> list[LearnedFeature]:
         above = int((values >= cut).sum())
         if min(above, values.size - above) >= MIN_SUPPORT:
             name = f"{column} at least {float(cut):g}"
-            steps.append(LearnedFeature(name=name, field=column, at_least=float(cut), weight=0.0))
+            share = round(above / values.size, 4)
+            steps.append(
+                LearnedFeature(
+                    name=name, field=column, at_least=float(cut), center=share, weight=0.0
+                )
+            )
     return steps
 
 

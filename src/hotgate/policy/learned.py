@@ -46,7 +46,10 @@ class LearnedFeature(Strict):
         default=None, description="With `field`: counts 1 when the value is at least this."
     )
     transform: Transform = "none"
-    center: float = Field(default=0.0, description="Training mean of the transformed value.")
+    center: float = Field(
+        default=0.0,
+        description="Training mean of the transformed value (of a step: the share at or above).",
+    )
     scale: float = Field(default=1.0, gt=0, description="Training spread of the transformed value.")
     weight: float = Field(description="Log-odds per unit (a condition) or per scale (a field).")
 
@@ -122,7 +125,8 @@ def feature_value(feature: LearnedFeature, condition: Node | None) -> pl.Expr:
         return to_polars(condition).fill_null(False).cast(pl.Float64)
     raw = pl.col(str(feature.field)).cast(pl.Float64)
     if feature.at_least is not None:
-        return (raw >= feature.at_least).fill_null(False).cast(pl.Float64)
+        # A missing value counts as the share of training rows at or above the step.
+        return (raw >= feature.at_least).cast(pl.Float64).fill_null(feature.center)
     if feature.transform == "log1p":
         raw = raw.clip(lower_bound=0).log1p()
     elif feature.transform == "signed_log1p":
@@ -156,6 +160,17 @@ def learned_stages(policy: Policy) -> list[dict[str, pl.Expr]]:
         return []
     values, logit = _model_columns(policy, "qualifies", learned.qualifies)
     outputs = {"_learned_logit": logit, "probability": 1 / (1 + (-logit).exp())}
+    reads_answers = any(
+        (f.field or "").endswith("__probability") for f in learned.qualifies.features
+    )
+    if not reads_answers:
+        # No learned feature reads the criteria, so no person's answer could change the
+        # probability: nothing is worth asking, and no answer would flip the verdict.
+        outputs.update(
+            _flip_chance=pl.lit(0.0),
+            _ask=pl.lit(0, dtype=pl.Int64),
+            _flip=pl.lit(0, dtype=pl.Int64),
+        )
     if learned.risk is not None:
         risk_values, risk_logit = _model_columns(policy, "risk", learned.risk)
         values.update(risk_values)
