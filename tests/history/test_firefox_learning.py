@@ -39,5 +39,5 @@ def test_cross_validated_within_beta_is_calibrated() -> None:
     assert result.learned.roc_auc is not None and result.learned.roc_auc > 0.6
     assert result.learned.brier is not None and result.learned.brier < 0.085
     for item in result.learned.reliability:
-        if item.rows >= 100:
-            assert abs(item.predicted - item.observed) < 0.05
+        if item.rows >= 500:  # the bins that hold most requests
+            assert abs(item.predicted - item.observed) < 0.02
