@@ -289,7 +289,8 @@ class Policy(Strict):
 
 def _check_pattern(pattern: str, place: str) -> None:
     try:
-        re.compile(pattern)
+        # Wrapped as the lexicon joins it: a global flag such as (?s) must be scoped, (?s:...).
+        re.compile(f"x|(?:{pattern})")
         pl.Series([""]).str.contains(pattern)
     except (re.error, pl.exceptions.ComputeError) as exc:
         raise ValueError(f"{place}: not a valid pattern: {exc}".splitlines()[0]) from None

@@ -227,9 +227,11 @@ def _signal_stages(policy: Policy) -> tuple[Stages, dict[str, pl.Expr], Stages]:
             pl.col(where).str.contains(_any_of(spec.text)).fill_null(False)
         )
     columns["audience"] = pl.lit(policy.audience)
-    columns["core_function"] = pl.col("_text").str.contains(core) | pl.col(
-        "component"
-    ).str.to_lowercase().str.contains(core).fill_null(False)
+    # The summary names the function that fails; steps to reproduce mention many in passing.
+    columns["core_function"] = (
+        pl.col("title").str.to_lowercase().str.contains(core)
+        | pl.col("component").str.to_lowercase().str.contains(core)
+    ).fill_null(False)
     columns["severity"] = pl.col("severity_level").str.slice(1).cast(pl.Int64)
     columns["priority"] = pl.col("priority_level").str.slice(1).cast(pl.Int64)
     columns["comments"] = pl.col("comment_count")
@@ -324,9 +326,9 @@ def prose_of(text: str) -> str:
 
 def _explain_core_function(policy: Policy, row: Mapping[str, Any]) -> list[Signal]:
     component = str(row.get("component") or "")
-    text = str(row.get("_prose") or "")
+    title = str(row.get("title") or "")
     for function, patterns in policy.core_functions.items():
-        for where, haystack in (("component", component), ("text", text)):
+        for where, haystack in (("component", component), ("title", title)):
             found = find_in_text(patterns, haystack, None)
             if found:
                 source = "field" if where == "component" else "text"
