@@ -45,6 +45,23 @@ class Mapping(BaseModel):
     fields: dict[str, str] = Field(default_factory=dict)
     labels: dict[str, str] = Field(default_factory=dict, description="column: separator")
     as_of: date | None = None
+    features: dict[str, str] = Field(
+        default_factory=dict,
+        description="Numeric columns for learning beyond hotgate's fields: name: SQL expression.",
+    )
+    trouble: str | None = Field(
+        default=None,
+        description="What later happened to a fix shipped early (true: backed out or "
+        "regressed); the learned risk's target, never a feature.",
+    )
+    risk_features: list[str] = Field(
+        default_factory=list, description="Names of `features` the learned risk may use too."
+    )
+    after_decision: list[str] = Field(
+        default_factory=list,
+        description="Columns written at or after the decision: no field, feature or label "
+        "may read them (only the outcome and trouble may).",
+    )
 
 
 def load_mapping(path: Path | None) -> Mapping:
@@ -105,6 +122,18 @@ def issue_frame(history: pl.DataFrame, mapping: Mapping, label: str) -> pl.DataF
         if extra in mapping.fields:
             expr = _expr(mapping.fields[extra], f"{label}: fields.{extra}")
             columns.append(expr.cast(pl.Int64).alias(extra))
+    _check_before_decision(mapping, label)
+    for name, text in mapping.features.items():
+        if name in ISSUE_SCHEMA or not name.isidentifier():
+            raise BacktestError(f"{label}: features.{name}: not a new column name")
+        expr = _expr(text, f"{label}: features.{name}")
+        columns.append(expr.cast(pl.Float64).alias(name))
+    unknown_risk = set(mapping.risk_features) - set(mapping.features)
+    if unknown_risk:
+        raise BacktestError(f"{label}: risk_features: not in features: {sorted(unknown_risk)[0]}")
+    if mapping.trouble is not None:
+        trouble = _expr(mapping.trouble, f"{label}: trouble")
+        columns.append(trouble.cast(pl.Boolean).alias("_trouble"))
     outcome = _expr(mapping.outcome.expression, f"{label}: outcome.expression")
     columns.append(outcome.cast(pl.String).str.to_lowercase().alias("_outcome"))
     try:
@@ -137,6 +166,24 @@ def issue_frame(history: pl.DataFrame, mapping: Mapping, label: str) -> pl.DataF
             f"nor rejected ({values})"
         )
     return frame
+
+
+def _check_before_decision(mapping: Mapping, label: str) -> None:
+    """No field, feature or label may read a column written at or after the decision."""
+    late = set(mapping.after_decision)
+    if not late:
+        return
+    read = {f"fields.{k}": v for k, v in mapping.fields.items()}
+    read.update({f"features.{k}": v for k, v in mapping.features.items()})
+    for place, text in read.items():
+        used = set(_expr(text, f"{label}: {place}").meta.root_names()) & late
+        if used:
+            raise BacktestError(
+                f"{label}: {place} reads {sorted(used)[0]!r}, written after the decision"
+            )
+    for column in mapping.labels:
+        if column in late:
+            raise BacktestError(f"{label}: labels read {column!r}, written after the decision")
 
 
 def _with_labels(

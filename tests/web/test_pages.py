@@ -380,3 +380,27 @@ def test_the_review_panel_offers_exactly_the_steps_the_workflow_allows(
         d=decision, caller=approver, verdict_words=VERDICT_WORDS, verdicts=VERDICTS, oob=False
     )
     assert set(re.findall(r'data-action="([^"]+)"', html)) == steps
+
+
+def test_the_dashboard_shows_overrides_by_criterion(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    assert "No reviewed decisions yet" in client.get("/dashboard").text
+    decisions = sample_decisions([sample_issue(1), sample_issue(2)])
+    with sessions.begin() as session:
+        store.record_decisions(session, decisions)
+        first, second = store.list_decisions(session)[0]
+        store.review(session, first.id, "override", "rm", reason="docs only", verdict="no-hotfix")
+        store.review(session, second.id, "approve", "rm")
+    html = client.get("/dashboard").text
+    assert "How often people overrode hotgate, by criterion" in html
+    rows = re.findall(r"<tr><td>(\w+)</td><td>(\w+)</td><td>(\d+)</td><td>(\d+)</td>", html)
+    by_criterion: dict[str, tuple[int, int]] = {}
+    for criterion, _answer, reviewed, overridden in rows:
+        seen = by_criterion.get(criterion, (0, 0))
+        by_criterion[criterion] = (seen[0] + int(reviewed), seen[1] + int(overridden))
+    assert by_criterion == {
+        "significant": (2, 1),
+        "broad_reach": (2, 1),
+        "no_workaround": (2, 1),
+    }

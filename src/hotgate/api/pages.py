@@ -27,6 +27,7 @@ from hotgate.api.records import DecisionId, ReviewIn, apply_review
 from hotgate.model import VERDICTS
 from hotgate.policy.schema import Policy
 from hotgate.store import reports
+from hotgate.store.learning import overrides_by_criterion
 from hotgate.store.records import STATES, DecisionRecord, now
 
 router = APIRouter(include_in_schema=False)
@@ -236,6 +237,7 @@ def dashboard(request: Request, session: SessionDep) -> Response:
         counts=reports.counts_by(session, "verdict"),
         states=states,
         troubled=reports.troubled(session),
+        overrides=overrides_by_criterion(session),
     )
 
 

@@ -9,6 +9,7 @@ from hotgate.cli import (  # noqa: F401
     calendar_commands,
     decide,
     jobs_commands,
+    learn_commands,
     policy_commands,
     reader_commands,
     report_commands,

@@ -25,7 +25,17 @@ from hotgate.backtest import (
     replay,
     scores,
 )
-from hotgate.cli.app import AsOfOption, PolicyOption, app, fail, out, parse_day, policy_from
+from hotgate.cli.app import (
+    AsOfOption,
+    PolicyOption,
+    app,
+    fail,
+    out,
+    parse_day,
+    policy_file,
+    policy_from,
+)
+from hotgate.history.comparison_view import print_comparison
 
 
 class BacktestFormat(StrEnum):
@@ -113,9 +123,24 @@ def backtest(
     top: Annotated[int, typer.Option("--top", help="How many disagreements to list.", min=0)] = 10,
     policy_path: PolicyOption = None,
     as_of: AsOfOption = None,
+    folds: Annotated[
+        int | None,
+        typer.Option(
+            "--cross-validate",
+            help="Learn a policy on K-1 folds, test it on the K-th; beside a baseline.",
+            min=2,
+        ),
+    ] = None,
+    train: Annotated[
+        Path | None,
+        typer.Option("--train", help="Learn a policy on this history, test it on HISTORY."),
+    ] = None,
 ) -> None:
     """Replay past issues under the policy and compare with what was actually done."""
     policy = policy_from(policy_path)
+    if folds is not None or train is not None:
+        _learned_backtest(history, mapping_path, policy_path, as_of, folds, train, fmt)
+        return
     criteria = policy.criterion_names()
     results: list[dict[str, Any]] = []
     try:
@@ -140,3 +165,40 @@ def backtest(
         fail(str(exc))
     if fmt is BacktestFormat.json:
         out.file.write(orjson.dumps(results, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def _learned_backtest(
+    history: list[Path],
+    mapping_path: Path | None,
+    policy_path: Path | None,
+    as_of: str | None,
+    folds: int | None,
+    train: Path | None,
+    fmt: BacktestFormat,
+) -> None:
+    """Learn a policy (cross-validated, or on --train) and score it beside the baseline."""
+    from hotgate.cli.learn_commands import base_text, examples_for
+    from hotgate.history.evaluation import cross_validate, train_test
+    from hotgate.history.examples import LearningError
+
+    if folds is not None and train is not None:
+        fail("give --cross-validate K or --train FILE, not both")
+    policy = policy_from(policy_path)
+    text = base_text(policy_file(policy_path))
+    results: list[dict[str, Any]] = []
+    for path in history:
+        test = examples_for(path, mapping_path, policy, as_of)
+        try:
+            if train is not None:
+                trained = examples_for(train, mapping_path, policy, as_of)
+                result = train_test(trained, test, policy, text)
+            else:
+                result = cross_validate(test, policy, text, folds or 5)
+        except LearningError as exc:
+            fail(f"{path}: {exc}")
+        results.append({"history": str(path), **result.as_dict()})
+        if fmt is BacktestFormat.text:
+            print_comparison(out, result)
+    if fmt is BacktestFormat.json:
+        data: Any = results[0] if len(results) == 1 else results
+        out.file.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")

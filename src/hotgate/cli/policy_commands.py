@@ -12,6 +12,7 @@ from rich.markup import escape
 
 from hotgate.cli.app import PolicyOption, app, fail, input_errors, out, policy_app, policy_from
 from hotgate.cli.change_view import lane_checklist
+from hotgate.policy.learned import describe_learned
 from hotgate.policy.schema import Audience, Policy, default_policy_text, load_policy
 
 AUDIENCE_HELP = (
@@ -143,6 +144,10 @@ def checklist(policy: Policy) -> str:
         f"(1 + {risk.history_factor} × past hotfixes in the same component that were rolled "
         "back or followed by a regression)"
     )
+    learned = describe_learned(policy)
+    if learned:
+        lines.append("\n[bold]Learned from history[/] (`hotgate learn`)")
+        lines.extend(f"   {escape(line)}" for line in learned)
     lines.append(calendar_lines(policy))
     lines.append(
         "\n[bold]Core functions[/]: " + ", ".join(escape(n) for n in policy.core_functions)

@@ -1,1 +1,1 @@
-"""Learning from history: the text model of significance, trained on rated bug reports."""
+"""Learning from history: the text model of significance, and weights fitted to past decisions."""

@@ -29,6 +29,7 @@ from hotgate.policy.explain import (
     verdict_reason,
     what_would_change,
 )
+from hotgate.policy.learned import learned_reasons, learned_stages, with_learned_inputs
 from hotgate.policy.reader import text_scores, with_text_terms
 from hotgate.policy.risk import explain_risk, risk_columns, risk_numbers
 from hotgate.policy.schema import Blackout, Policy, made_once
@@ -115,6 +116,8 @@ def _decision_stages(policy: Policy) -> Stages:
         {**sums, "override": override},
         answers,
         {**qualify_columns(names, policy.decision), **factors, **risk_numbers(policy, factors)},
+        # A learned section replaces the probability (and the risk) with its fitted weights.
+        *learned_stages(policy),
     ]
 
 
@@ -130,7 +133,7 @@ def evaluate(policy: Policy, frame: pl.DataFrame, context: Context) -> pl.DataFr
         with_days = with_days.with_columns(area_hotfix_trouble=pl.lit(None, dtype=pl.Int64))
     # One lazy query, collected once; only the label columns and the verdict are built per
     # batch, so one bug decides in a few milliseconds.
-    with_days = text_scores(policy, with_days)
+    with_days = with_learned_inputs(policy, text_scores(policy, with_days))
     signals = read_signals(policy, with_days.lazy(), label_vocabulary(with_days))
     risked = with_stages(signals, made_once(policy, _decision_stages))
     verdict = _verdict_column(policy, in_blackout=context.blackout is not None)
@@ -224,6 +227,7 @@ def to_decision(policy: Policy, row: Mapping[str, Any], context: Context) -> Dec
     reasons.extend(criterion_reason(result) for result in criteria)
     if not override:
         reasons.append(verdict_reason(policy, row))
+        reasons.extend(learned_reasons(policy, row))
     blackout = context.blackout
     if verdict == "wait" and blackout is not None and not override:
         reasons.append(

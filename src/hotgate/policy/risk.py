@@ -8,6 +8,7 @@ from typing import Any
 import polars as pl
 
 from hotgate.model import Risk, RiskFactor
+from hotgate.policy.learned import explain_learned_risk
 from hotgate.policy.schema import Policy
 
 COST_FORMULA = (
@@ -85,7 +86,7 @@ def explain_risk(policy: Policy, row: Mapping[str, Any]) -> Risk:
     tests_note = (
         "fix has tests" if tests else ("no tests in the fix" if tests is False else "unknown")
     )
-    return Risk(
+    risk = Risk(
         cost_of_waiting=float(row["cost_of_waiting"]),
         risk_of_hotfix=float(row["risk_of_hotfix"]),
         cost_factors=[
@@ -138,6 +139,7 @@ def explain_risk(policy: Policy, row: Mapping[str, Any]) -> Risk:
         cost_formula=COST_FORMULA,
         risk_formula=RISK_FORMULA,
     )
+    return explain_learned_risk(policy, row, risk)
 
 
 def _history_note(row: Mapping[str, Any], history_factor: float) -> str:

@@ -19,6 +19,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from hotgate.policy.belief import BeliefCriterion, Thresholds
 from hotgate.policy.condition import ConditionError, Kind, Node, parse
 from hotgate.policy.lanes import ChangeLane, FixLane
+from hotgate.policy.learned import Learned, condition_places
 from hotgate.policy.rules import Strict, first_error
 
 NUMERIC_FIELDS = (
@@ -220,6 +221,9 @@ class Policy(Strict):
     reports: ReportSettings = ReportSettings()
     changes: ChangeLane | None = Field(default=None, description="The content lane.")
     fix_lane: FixLane = FixLane()
+    learned: Learned | None = Field(
+        default=None, description="Weights fitted to history by 'hotgate learn'."
+    )
     sha256: str = Field(default="", description="Digest of the file the policy was read from.")
 
     @model_validator(mode="after")
@@ -274,6 +278,8 @@ class Policy(Strict):
         for i, override in enumerate(self.overrides):
             place = f"overrides[{i}].when"
             parsed[place] = _parse(override.when, names, place)
+        for place, text in condition_places(self.learned).items():
+            parsed[place] = _parse(text, names, place)
         return parsed
 
     def criterion_names(self) -> list[str]:
