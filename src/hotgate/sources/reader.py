@@ -243,7 +243,16 @@ def read_with(fmt: Format, record: Any, where: str, origin: Origin) -> Issue | S
     try:
         return fmt.to_issue(record, origin)
     except SourceError as exc:
-        ident, _, problem = str(exc).removeprefix("record ").partition(": ")
-        return Skipped(f"{where} ({ident})", problem) if problem else Skipped(where, str(exc))
-    except (KeyError, TypeError, ValueError) as exc:
-        return Skipped(where, f"{fmt.name} record is malformed: {exc!r}")
+        return skipped_for(where, exc)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # A shape no reader foresaw: name the record and the kind of problem, not Python's words.
+        return Skipped(where, f"{fmt.name} record is malformed ({type(exc).__name__})")
+
+
+def skipped_for(where: str, exc: SourceError) -> Skipped:
+    """A record's SourceError as a Skipped entry: `record KEY: problem` names the record."""
+    message = str(exc)
+    if message.startswith("record: "):
+        return Skipped(where, message.removeprefix("record: "))
+    ident, _, problem = message.removeprefix("record ").partition(": ")
+    return Skipped(f"{where} ({ident})", problem) if problem else Skipped(where, message)
