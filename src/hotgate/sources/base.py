@@ -118,6 +118,19 @@ class FileFormat(Format):
     def read(self, path: str, origin: Origin) -> Iterator[Issue | Skipped | Ignored]:
         """Every record of the file, one at a time, so memory stays flat on any size."""
 
+    def read_as(self, path: str, label: str, origin: Origin) -> Iterator[Issue | Skipped | Ignored]:
+        """read(), with records and errors named by `label` (`<stdin>`) rather than the path."""
+        if label == path:
+            yield from self.read(path, origin)
+            return
+        try:
+            for item in self.read(path, origin):
+                if isinstance(item, Skipped | Ignored) and item.where.startswith(path):
+                    item = type(item)(label + item.where.removeprefix(path), item.reason)
+                yield item
+        except SourceError as exc:
+            raise SourceError(str(exc).replace(path, label)) from None
+
     def matches(self, record: Mapping[str, Any]) -> bool:  # noqa: ARG002
         """File formats are chosen by sniffing the file, never by a single JSON record."""
         return False
@@ -142,6 +155,8 @@ class Origin:
 
     host: str | None = None
     project: str | None = None
+    # A column mapping for exports of trackers hotgate does not know: (field, column) pairs.
+    columns: tuple[tuple[str, str], ...] | None = None
 
 
 @cache

@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 from hotgate.model import Issue
 from hotgate.sources.base import FileFormat, Ignored, Origin, Skipped, SourceError
 from hotgate.sources.bugzilla import BugzillaFormat
-from hotgate.sources.csvfile import Row, first, header_of, rows
+from hotgate.sources.csvfile import BadRow, Row, first, header_of, rows
 
 # buglist.cgi column -> REST field.
 _CSV_FIELDS = {
@@ -88,6 +88,9 @@ class BugzillaCsvFormat(FileFormat):
     def read(self, path: str, origin: Origin) -> Iterator[Issue | Skipped | Ignored]:
         """Every row as an Issue; a bad row is skipped with its line number."""
         for line, row in rows(path):
+            if isinstance(row, BadRow):
+                yield Skipped(f"{path} line {line}", row.reason)
+                continue
             yield self.guarded({"row": row}, origin, f"{path} line {line}")
 
     def to_issue(self, record: Mapping[str, Any], origin: Origin) -> Issue | Ignored:
