@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hotgate.model import Issue
-from hotgate.sources.base import Ignored, Skipped, SourceError
+from hotgate.sources.base import Ignored, Skipped
 from hotgate.sources.reader import read_issues
 
 FIXTURES = Path(__file__).parent / "fixtures"

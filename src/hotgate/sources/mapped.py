@@ -124,7 +124,10 @@ def _guarded(
     try:
         return mapped_issue(values, mapping, origin, number)
     except SourceError as exc:
-        return Skipped(where, str(exc).removeprefix("record: ").partition(": ")[2] or str(exc))
+        message = str(exc)
+        if message.startswith("record: "):
+            return Skipped(where, message.removeprefix("record: "))
+        return Skipped(where, message.partition(": ")[2] or message)
 
 
 def _value(values: Mapping[str, Any], mapping: dict[str, str], field: str) -> Any:
@@ -148,25 +151,25 @@ def mapped_issue(
 ) -> Issue:
     """One record of an unknown export as an Issue, by the mapping's field -> column pairs."""
     tracker = mapping.get("tracker") or "export"
-    ident = optional_text(_value(values, mapping, "key"), f"column {mapping.get('key')}")
+    ident = optional_text(_value(values, mapping, "key"), str(mapping.get("key")))
     key = f"{tracker}:{ident}" if ident else f"{tracker}:{origin.project or 'row'}#{number}"
 
     def text(field: str) -> str | None:
         value = _value(values, mapping, field)
         if isinstance(value, list):
             value = ", ".join(str(v) for v in value)
-        return optional_text(value, f"column {mapping.get(field)}")
+        return optional_text(value, str(mapping.get(field)))
 
     return make_issue(
         f"record {key}",
         key=key,
         source=tracker,
-        title=summary_of(_value(values, mapping, "title"), f"column {mapping['title']}"),
+        title=summary_of(_value(values, mapping, "title"), mapping["title"]),
         body=text("body") or "",
         comments=_list(_value(values, mapping, "comments"), "comments")
         if isinstance(_value(values, mapping, "comments"), list)
         else [c for c in [text("comments")] if c],
-        labels=_list(_value(values, mapping, "labels"), f"column {mapping.get('labels')}"),
+        labels=_list(_value(values, mapping, "labels"), str(mapping.get("labels"))),
         type=text("type"),
         priority_raw=text("priority"),
         severity_raw=text("severity"),
@@ -175,10 +178,10 @@ def mapped_issue(
         component=text("component"),
         product=text("product"),
         url=text("url"),
-        created=time_of(text("created"), f"column {mapping.get('created')}"),
-        updated=time_of(text("updated"), f"column {mapping.get('updated')}"),
+        created=time_of(text("created"), str(mapping.get("created"))),
+        updated=time_of(text("updated"), str(mapping.get("updated"))),
         **{
-            field: count_of(_value(values, mapping, field), f"column {mapping.get(field)}")
+            field: count_of(_value(values, mapping, field), str(mapping.get(field)))
             for field in COUNT_FIELDS
             if field in mapping
         },
