@@ -115,12 +115,7 @@ async def github(
         return Delivery(status="ignored", reason=f"event {x_github_event!r} is not about issues")
     repository = payload.get("repository")
     project = repository.get("full_name") if isinstance(repository, Mapping) else None
-    record = payload.get("issue")
-    comment = payload.get("comment")
-    if isinstance(record, Mapping) and isinstance(comment, Mapping):
-        # An issue_comment delivery: the comment, with its author_association, is read too.
-        record = {**record, "comments_data": [comment]}
-    issue = _read("github", record, Origin(host="github.com", project=project))
+    issue = _read("github", github_record(payload), Origin(host="github.com", project=project))
     return await run_in_threadpool(_record, request, session, issue, "webhook:github")
 
 
@@ -162,6 +157,16 @@ def gitlab_note(payload: Mapping[str, Any]) -> dict[str, Any]:
         if user_id is not None and user_id in (issue.get("assignee_ids") or []):
             issue["assignees"] = [author]
     return {**payload, "object_attributes": issue}
+
+
+def github_record(payload: Mapping[str, Any]) -> Any:
+    """The issue of an `issues` or `issue_comment` delivery, the comment (with its author's
+    association: OWNER, MEMBER …) read as one of its comments."""
+    record = payload.get("issue")
+    comment = payload.get("comment")
+    if isinstance(record, Mapping) and isinstance(comment, Mapping):
+        return {**record, "comments_data": [comment]}
+    return record
 
 
 def gitlab_issue(payload: Mapping[str, Any]) -> Issue | Ignored:
