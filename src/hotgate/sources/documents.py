@@ -152,7 +152,8 @@ def _elements(body: str, label: str, read: Callable[[Any, str], T]) -> Iterator[
         try:
             record, position = decoder.raw_decode(body, position)
         except json.JSONDecodeError as exc:
-            truncated = exc.pos >= len(body) - 1
+            # cut short: the error is at the very end, or the array never closes
+            truncated = exc.pos >= len(body) - 1 or not body.endswith("]")
             reason = "the file ends inside it" if truncated else exc.msg
             yield Skipped(where, f"not valid JSON ({reason})")
             return
