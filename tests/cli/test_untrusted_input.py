@@ -1,4 +1,4 @@
-"""Issue 13 on the command line: the table on any terminal, stdin, --out, and input that amplifies."""
+"""Issue 13 on the command line: the table on any terminal, stdin, --out, amplifying input."""
 
 from __future__ import annotations
 
@@ -151,10 +151,7 @@ def test_calendar_limit_lists_that_many_rows() -> None:
 
 LAUGHS = "\n".join(
     ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    + [
-        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]"
-        for i in range(8)
-    ]
+    + [f"{chr(98 + i)}: &{chr(98 + i)} [{','.join([f'*{chr(97 + i)}'] * 4)}]" for i in range(8)]
     + ["kind: issue", "key: a:1", "source: hotgate", "title: *i"]
 )
 

@@ -111,7 +111,8 @@ def test_an_unterminated_csv_quote_costs_its_row_and_is_named(tmp_path: Path) ->
     assert skipped == [
         Skipped(
             f"{path} line 3",
-            "a quoted value opens on line 3 and never closes (the rows after it are read on their own)",
+            "a quoted value opens on line 3 and never closes "
+            "(the rows after it are read on their own)",
         )
     ]
 

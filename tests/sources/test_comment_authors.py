@@ -65,20 +65,28 @@ def test_every_file_format_reads_comment_authors(name: str, roles: list[tuple[st
 def test_bugzilla_description_stays_the_first_comment() -> None:
     bug = _one("bugzilla_authors.json")
     assert bug.body == "Opening any PDF crashes the reader."
-    assert [c.text for c in bug.comments][0] == "Crash report attached."
+    assert bug.comments[0].text == "Crash report attached."
     assert bug.comments[1].created is not None
 
 
 def test_bugzilla_xml_comments_carry_their_author(tmp_path: Path) -> None:
     path = tmp_path / "bug.xml"
+    comment = (
+        "<long_desc><who>{who}@example.org</who><bug_when>2024-01-0{day} 10:00:00 +0000</bug_when>"
+        "<thetext>{text}</thetext></long_desc>"
+    )
+    comments = "".join(
+        comment.format(who=who, day=day, text=text)
+        for day, (who, text) in enumerate(
+            [("ana", "It crashes."), ("ben", "Mine."), ("ana", "Thanks.")], start=1
+        )
+    )
     path.write_text(
         '<?xml version="1.0" encoding="UTF-8"?><bugzilla urlbase="https://bz.example.org/">'
         "<bug><bug_id>7</bug_id><short_desc>Crash</short_desc><product>P</product>"
-        '<reporter name="Ana">ana@example.org</reporter><assigned_to name="Ben">ben@example.org</assigned_to>'
-        "<long_desc><who>ana@example.org</who><bug_when>2024-01-01 10:00:00 +0000</bug_when><thetext>It crashes.</thetext></long_desc>"
-        "<long_desc><who>ben@example.org</who><bug_when>2024-01-02 10:00:00 +0000</bug_when><thetext>Mine.</thetext></long_desc>"
-        "<long_desc><who>ana@example.org</who><bug_when>2024-01-03 10:00:00 +0000</bug_when><thetext>Thanks.</thetext></long_desc>"
-        "</bug></bugzilla>"
+        '<reporter name="Ana">ana@example.org</reporter>'
+        '<assigned_to name="Ben">ben@example.org</assigned_to>'
+        f"{comments}</bug></bugzilla>"
     )
     (bug,) = list(read_issues(str(path)))
     assert isinstance(bug, Issue)

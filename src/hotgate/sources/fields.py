@@ -30,7 +30,9 @@ def summary_of(value: Any, field: str = "title") -> str:
 
 
 def _kind(value: Any) -> str:
-    return {dict: "an object", list: "a list"}.get(type(value), type(value).__name__)
+    if isinstance(value, Mapping):
+        return "an object"
+    return "a list" if isinstance(value, list) else type(value).__name__
 
 
 def plain_text(value: Any, field: str) -> str:
