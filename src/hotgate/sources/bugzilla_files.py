@@ -148,14 +148,14 @@ class BugzillaXmlFormat(FileFormat):
                     pending = pending[-64:]  # text between bugs: keep only a possible tag's start
             if (start := _BUG_START.search(pending)) is not None:
                 ident = _BUG_ID.search(pending[start.start() :])
-                name = ident.group(1).decode() if ident else str(index + 1)
+                name = ident.group(1).decode("utf-8", "replace") if ident else str(index + 1)
                 yield Skipped(f"{path} bug {name}", "the file ends inside this bug (cut short?)")
             elif not closed:
                 yield Skipped(path, "the file ends before </bugzilla>: it may be cut short")
 
     def _bug(self, text: bytes, index: int, path: str, origin: Origin) -> Issue | Skipped | Ignored:
         ident = _BUG_ID.search(text)
-        where = f"{path} bug {ident.group(1).decode() if ident else index}"
+        where = f"{path} bug {ident.group(1).decode('utf-8', 'replace') if ident else index}"
         try:
             element = ET.fromstring(text)
         except ET.ParseError as exc:

@@ -231,8 +231,9 @@ def _from_yaml(text: bytes, label: str, origin: Origin) -> Iterator[Item]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", exc)
-        raise SourceError(f"{label}:{where}: not valid YAML: {problem}") from None
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        place = f"{label}:{where}" if where else label
+        raise SourceError(f"{place}: not valid YAML: {problem}") from None
     for document in documents:
         if document is not None:
             yield from _from_document(document, label, origin)
