@@ -96,7 +96,8 @@ def _read(kind: str, record: Any, origin: Origin) -> Issue | Ignored:
     try:
         return format_named(kind).to_issue(record, origin)
     except (SourceError, KeyError, TypeError, ValueError) as exc:
-        raise HTTPException(422, f"the {kind} issue cannot be read: {exc}") from None
+        problem = str(exc).removeprefix("record: ")
+        raise HTTPException(422, f"the {kind} issue cannot be read: {problem}") from None
 
 
 @router.post("/github", responses=RESPONSES, status_code=202)

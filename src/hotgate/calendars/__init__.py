@@ -43,9 +43,11 @@ def read_text(spec: str) -> str:
             raise CalendarError(f"{spec}: cannot fetch the calendar: {exc}") from None
         return response.text
     try:
-        return Path(spec).read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CalendarError(f"{spec}: cannot read the calendar: {exc}") from None
+        return Path(spec).read_text("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CalendarError(f"{spec}: not valid UTF-8 at byte {exc.start}") from None
+    except OSError as exc:
+        raise CalendarError(f"{spec}: cannot read the calendar: {exc.strerror or exc}") from None
 
 
 def _structured(text: str, label: str) -> Any:
