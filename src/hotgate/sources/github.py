@@ -197,7 +197,11 @@ class GitHubFormat(Format):
             created=time_of(record.get("created_at", record.get("createdAt")), "created_at"),
             updated=time_of(record.get("updated_at", record.get("updatedAt")), "updated_at"),
             duplicates=sum(
-                1 for e in events if isinstance(e, Mapping) and e.get("event") in _DUPLICATE_EVENTS
+                1
+                for e in events
+                if isinstance(e, Mapping)
+                and isinstance(e.get("event"), str)
+                and e["event"] in _DUPLICATE_EVENTS
             ),
             reactions=reactions_of(record),
             comment_count=len(record["comments"])

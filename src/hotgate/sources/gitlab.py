@@ -77,7 +77,9 @@ class GitLabFormat(Format):
             severity_raw=None if severity.lower() in _UNSET_SEVERITY else severity,
             status=optional_text(record.get("state"), "state"),
             product=project.rsplit("/", 1)[-1] if host or origin.project else None,
-            versions=[str(milestone["title"])] if isinstance(milestone, Mapping) else [],
+            versions=[str(milestone["title"])]
+            if isinstance(milestone, Mapping) and milestone.get("title")
+            else [],
             created=time_of(record.get("created_at"), "created_at"),
             updated=time_of(record.get("updated_at"), "updated_at"),
             votes=count_of(record.get("upvotes"), "upvotes"),
