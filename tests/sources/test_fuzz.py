@@ -11,7 +11,7 @@ import csv
 import io
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -49,7 +49,7 @@ class Importer:
     write: Callable[[list[Any]], bytes]
     key: Callable[[int], str]
     fields: tuple[str, ...] = ()  # fields a corruption may replace with a value of another kind
-    origin: Origin = Origin()
+    origin: Origin = field(default_factory=Origin)
 
 
 def _json_array(records: list[Any]) -> bytes:
@@ -127,43 +127,114 @@ def _yaml(records: list[Any]) -> bytes:
 
 
 IMPORTERS = [
-    Importer("github-json", ".json", _github, _json_array, lambda n: f"github:a/b#{n}",
-             ("number", "title", "labels", "created_at", "comments")),
-    Importer("github-jsonl", ".jsonl", _github, _json_lines, lambda n: f"github:a/b#{n}",
-             ("number", "title", "labels", "created_at", "comments")),
-    Importer("gh-cli", ".json", _gh, _json_array, lambda n: f"github:a/b#{n}",
-             ("number", "createdAt", "reactionGroups", "comments")),
-    Importer("gitlab", ".json", _gitlab, _json_array, lambda n: f"gitlab:g/p#{n}",
-             ("iid", "title", "labels", "notes_data")),
-    Importer("jira", ".json", _jira, lambda r: orjson.dumps({"startAt": 0, "total": len(r), "issues": r}),
-             lambda n: f"jira:A-{n}", ("fields",)),
-    Importer("bugzilla", ".json", _bugzilla, lambda r: orjson.dumps({"bugs": r}),
-             lambda n: f"bugzilla:bugzilla#{n}", ("id", "summary", "comments")),
-    Importer("jira-csv", ".csv", lambda n, t, b: [t or "t", f"A-{n}", b, "30/Sep/21 17:20"],
-             _csv(["Summary", "Issue key", "Description", "Created"]), lambda n: f"jira:A-{n}"),
-    Importer("gitlab-csv", ".csv",
-             lambda n, t, b: [t or "t", b, n, f"https://gitlab.com/g/p/-/issues/{n}", "bug,severity::2"],
-             _csv(["Title", "Description", "Issue ID", "URL", "Labels"]), lambda n: f"gitlab:g/p#{n}"),
-    Importer("bugzilla-csv", ".csv", lambda n, t, b: [n, t or "t", "P"],
-             _csv(["bug_id", "short_desc", "product"]), lambda n: f"bugzilla:bugzilla#{n}"),
-    Importer("bugzilla-xml", ".xml", lambda n, t, b: (n, t, b), _xml,
-             lambda n: f"bugzilla:bz.example.org#{n}"),
-    Importer("mapped-csv", ".csv", lambda n, t, b: [f"X-{n}", t or "t", b],
-             _csv(["ID", "Name", "Text"]), lambda n: f"export:X-{n}",
-             origin=Origin(columns=parse_columns("key=ID,title=Name,body=Text"))),
-    Importer("hotgate-yaml", ".yaml",
-             lambda n, t, b: {"kind": "issue", "key": f"h:{n}", "source": "h", "title": t or "t", "body": b},
-             _yaml, lambda n: f"h:{n}"),
-]  # fmt: skip
+    Importer(
+        "github-json",
+        ".json",
+        _github,
+        _json_array,
+        lambda n: f"github:a/b#{n}",
+        ("number", "title", "labels", "created_at", "comments"),
+    ),
+    Importer(
+        "github-jsonl",
+        ".jsonl",
+        _github,
+        _json_lines,
+        lambda n: f"github:a/b#{n}",
+        ("number", "title", "labels", "created_at", "comments"),
+    ),
+    Importer(
+        "gh-cli",
+        ".json",
+        _gh,
+        _json_array,
+        lambda n: f"github:a/b#{n}",
+        ("number", "createdAt", "reactionGroups", "comments"),
+    ),
+    Importer(
+        "gitlab",
+        ".json",
+        _gitlab,
+        _json_array,
+        lambda n: f"gitlab:g/p#{n}",
+        ("iid", "title", "labels", "notes_data"),
+    ),
+    Importer(
+        "jira",
+        ".json",
+        _jira,
+        lambda r: orjson.dumps({"startAt": 0, "total": len(r), "issues": r}),
+        lambda n: f"jira:A-{n}",
+        ("fields",),
+    ),
+    Importer(
+        "bugzilla",
+        ".json",
+        _bugzilla,
+        lambda r: orjson.dumps({"bugs": r}),
+        lambda n: f"bugzilla:bugzilla#{n}",
+        ("id", "summary", "comments"),
+    ),
+    Importer(
+        "jira-csv",
+        ".csv",
+        lambda n, t, b: [t or "t", f"A-{n}", b, "30/Sep/21 17:20"],
+        _csv(["Summary", "Issue key", "Description", "Created"]),
+        lambda n: f"jira:A-{n}",
+    ),
+    Importer(
+        "gitlab-csv",
+        ".csv",
+        lambda n, t, b: [t or "t", b, n, f"https://gitlab.com/g/p/-/issues/{n}", "bug,severity::2"],
+        _csv(["Title", "Description", "Issue ID", "URL", "Labels"]),
+        lambda n: f"gitlab:g/p#{n}",
+    ),
+    Importer(
+        "bugzilla-csv",
+        ".csv",
+        lambda n, t, b: [n, t or "t", "P"],
+        _csv(["bug_id", "short_desc", "product"]),
+        lambda n: f"bugzilla:bugzilla#{n}",
+    ),
+    Importer(
+        "bugzilla-xml",
+        ".xml",
+        lambda n, t, b: (n, t, b),
+        _xml,
+        lambda n: f"bugzilla:bz.example.org#{n}",
+    ),
+    Importer(
+        "mapped-csv",
+        ".csv",
+        lambda n, t, b: [f"X-{n}", t or "t", b],
+        _csv(["ID", "Name", "Text"]),
+        lambda n: f"export:X-{n}",
+        origin=Origin(columns=parse_columns("key=ID,title=Name,body=Text")),
+    ),
+    Importer(
+        "hotgate-yaml",
+        ".yaml",
+        lambda n, t, b: {
+            "kind": "issue",
+            "key": f"h:{n}",
+            "source": "h",
+            "title": t or "t",
+            "body": b,
+        },
+        _yaml,
+        lambda n: f"h:{n}",
+    ),
+]
 
 
 def _read(path: Path, origin: Origin) -> list[Any]:
     try:
         return list(read_issues(str(path), origin))
     except SourceError as exc:  # the one way a whole file may fail: one line, naming it
-        assert "\n" not in str(exc)
-        assert str(exc).startswith(str(path)) or "--columns" in str(exc)
-        return []
+        message = str(exc)
+    assert "\n" not in message
+    assert message.startswith(str(path)) or "--columns" in message
+    return []
 
 
 def _good(importer: Importer, texts: list[tuple[str, str]]) -> list[Any]:
@@ -187,6 +258,16 @@ def mangled(draw: st.DrawFn, data: bytes) -> bytes:
     return data
 
 
+_SCRATCH: dict[str, Path] = {}
+
+
+def _scratch(factory: Any, importer: Importer) -> Path:
+    """One file per importer, written again for every example (a new folder each is slow)."""
+    if importer.name not in _SCRATCH:
+        _SCRATCH[importer.name] = factory.mktemp(importer.name) / f"in{importer.suffix}"
+    return _SCRATCH[importer.name]
+
+
 def fuzz_case(importer: Importer) -> Callable[..., None]:
     """Two properties of one importer, as one hypothesis test each."""
 
@@ -195,7 +276,7 @@ def fuzz_case(importer: Importer) -> Callable[..., None]:
     def no_traceback(
         tmp_path_factory: Any, texts: list[tuple[str, str]], data: st.DataObject
     ) -> None:
-        path = tmp_path_factory.mktemp("fuzz") / f"in{importer.suffix}"
+        path = _scratch(tmp_path_factory, importer)
         path.write_bytes(data.draw(mangled(importer.write(_good(importer, texts)))))
         for item in _read(path, importer.origin):
             assert item.__class__.__name__ in {"Issue", "Skipped", "Ignored"}
@@ -208,8 +289,8 @@ def fuzz_case(importer: Importer) -> Callable[..., None]:
         records = _good(importer, texts)
         bad = data.draw(st.integers(0, len(records) - 1))
         if importer.fields and isinstance(records[bad], dict):
-            field = data.draw(st.sampled_from(importer.fields))
-            records[bad] = {**records[bad], field: data.draw(ODD)}
+            broken = data.draw(st.sampled_from(importer.fields))
+            records[bad] = {**records[bad], broken: data.draw(ODD)}
             raw = importer.write(records)
         else:  # a row or a bug with bytes that are not UTF-8 in its title
             marker = f"BAD{bad + 1}MARK"
@@ -217,7 +298,7 @@ def fuzz_case(importer: Importer) -> Callable[..., None]:
             texts[bad] = (marker, texts[bad][1])
             records = _good(importer, texts)
             raw = importer.write(records).replace(marker.encode(), b"B\xffD", 1)
-        path = tmp_path_factory.mktemp("fuzz") / f"in{importer.suffix}"
+        path = _scratch(tmp_path_factory, importer)
         path.write_bytes(raw)
         read = {i.key for i in _read(path, importer.origin) if isinstance(i, Issue)}
         wanted = {importer.key(n) for n in range(1, len(records) + 1) if n != bad + 1}
