@@ -205,3 +205,19 @@ def test_real_gitlab_notes_and_bugzilla_comments_keep_authors() -> None:
     assert isinstance(read, Issue)
     assert read.comments and all(c.author for c in read.comments)
     assert {c.role for c in read.comments} <= {"maintainer", "reporter", "other"}
+
+
+@pytest.mark.realdata
+def test_real_jira_comments_keep_authors() -> None:
+    import orjson
+
+    data = SHARED_DATA / "trackers" / "jira"
+    issue = orjson.loads((data / "jira_issues_page_1.json").read_bytes())["issues"][0]
+    page = orjson.loads((data / "jira_comments_issue_page_1.json").read_bytes())
+    record = {**issue, "fields": {**issue["fields"], "comment": page}}
+    read = format_named("jira").to_issue(record, Origin())
+    assert isinstance(read, Issue)
+    assert len(read.comments) == len(page["comments"])
+    assert read.comments[0].author == page["comments"][0]["author"]["name"]
+    reporter = issue["fields"]["reporter"]["name"]
+    assert all((c.role == "reporter") == (c.author == reporter) for c in read.comments)
