@@ -106,8 +106,8 @@ class JiraFormat(Format):
 
 
 def person(user: Any) -> str | None:
-    """A Jira user's id as comments name it: accountId (Cloud), name or key (Server)."""
-    return login_of(user, "accountId", "name", "key", "emailAddress", "displayName")
+    """A Jira user's id: name or key (Server), else accountId (Cloud, which hides names)."""
+    return login_of(user, "name", "key", "accountId", "emailAddress", "displayName")
 
 
 def jira_comments(comments: list[Any], fields: Mapping[str, Any]) -> list[Comment]:
