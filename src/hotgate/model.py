@@ -140,13 +140,27 @@ class Signal(_Model):
     excerpt: str = ""
 
 
+class Factor(_Model):
+    """One piece of evidence that moved a criterion's degree of belief, with its weight."""
+
+    rule: str = Field(description="Name of the policy rule whose condition held.")
+    weight: float = Field(description="Log-odds it adds (positive: towards yes).")
+    because: str
+    signals: list[Signal] = Field(default_factory=list)
+
+
 class Evidence(_Model):
     """The signals behind one criterion's answer, and what is still unknown."""
 
-    rule: str | None = Field(default=None, description="Name of the policy rule that answered.")
+    rule: str | None = Field(
+        default=None, description="Name of the policy rule that weighed most towards the answer."
+    )
     because: str | None = None
     signals: list[Signal] = Field(default_factory=list)
     unknown: list[str] = Field(default_factory=list)
+    factors: list[Factor] = Field(
+        default_factory=list, description="Every rule that held, strongest first, with its weight."
+    )
 
 
 class CriterionResult(_Model):
@@ -156,6 +170,9 @@ class CriterionResult(_Model):
     title: str
     questions: list[str]
     answer: Answer
+    probability: float | None = Field(
+        default=None, ge=0, le=1, description="Degree of belief that the answer is yes (0 to 1)."
+    )
     evidence: Evidence
 
 
@@ -211,8 +228,14 @@ class Decision(_Model):
 
     subject: Subject
     verdict: Verdict
+    probability: float | None = Field(
+        default=None, ge=0, le=1, description="Degree of belief that the subject qualifies."
+    )
     criteria: list[CriterionResult]
     questions: list[str]
+    what_would_change: list[str] = Field(
+        default_factory=list, description="What would change the verdict, in words."
+    )
     release: Release | None
     risk: Risk
     reasons: list[str]

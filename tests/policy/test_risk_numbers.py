@@ -23,6 +23,7 @@ ISSUE = Issue(
     component="checkout",
     fix_lines=100,
     fix_has_tests=False,
+    affected_share=0.6,
 )
 
 
@@ -88,7 +89,7 @@ def test_the_history_note_says_what_was_counted(
 
 
 def test_cost_of_waiting_counts_days_until_release() -> None:
-    # reach 0.6 (broad reach yes, no telemetry) × S1 weight 4 × 10 days
+    # reach 0.6 (telemetry) × S1 weight 4 × 10 days × 1 (not a regression)
     context = Context(as_of=AS_OF, release=release_on("2.4", date(2026, 12, 3), AS_OF))
     assert _evaluate(issues_frame([ISSUE]), context)["cost_of_waiting"] == 24.0
 

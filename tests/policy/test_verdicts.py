@@ -137,19 +137,19 @@ CASES: list[tuple[str, dict[str, Any], dict[str, str], str]] = [
         "gh-does-not-crash",
         GH("Settings page does not crash but the save label is grey", ""),
         {"significant": "unknown"},
-        "needs-info",
+        "no-hotfix",
     ),
     (
         "gh-no-crash-but-wrong",
         GH("Report does not crash, but shows wrong totals", ""),
         {"significant": "yes"},
-        "needs-info",
+        "no-hotfix",
     ),
     (
         "gh-never-loses-data",
         GH("Sync is slow", "It never loses data, it is only slow."),
-        {"significant": "unknown"},
-        "needs-info",
+        {"significant": "no"},
+        "no-hotfix",
     ),
     (
         "gh-security-negated",
@@ -287,8 +287,8 @@ CASES: list[tuple[str, dict[str, Any], dict[str, str], str]] = [
     (
         "gh-workaround-unknown",
         GH("Checkout crashes for all users", "Crash on pay."),
-        {"no_workaround": "unknown"},
-        "needs-info",
+        {"no_workaround": "yes"},  # none known: a release manager reads silence as none
+        "hotfix",
     ),
     # --- overrides ---
     (
@@ -325,7 +325,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, str], str]] = [
             labels=("severity: minor",),
         ),
         {"significant": "yes"},
-        "needs-info",
+        "no-hotfix",  # nothing says it reaches many: the burden of proof is not met
     ),
     (
         "gh-many-reports-not-core",
@@ -353,14 +353,90 @@ CASES: list[tuple[str, dict[str, Any], dict[str, str], str]] = [
     (
         "native-rated-severe",
         NATIVE(title="Reports misbehave", body="The reports page misbehaves.", severity="S2"),
-        {"significant": "yes"},
-        "needs-info",
+        {"significant": "unknown"},  # "major" alone is often a tracker's default
+        "no-hotfix",
     ),
     (
         "native-nothing-works",
         NATIVE(title="App crashes on start-up", body="Crash on launch.", severity="S1"),
-        {"significant": "yes", "broad_reach": "yes", "no_workaround": "yes"},
+        {"significant": "yes", "no_workaround": "yes"},
         "hotfix",
+    ),
+    # --- comments: a maintainer's word on reach, workarounds and intent ---
+    (
+        "native-maintainer-confirms-everyone",
+        NATIVE(
+            title="Checkout button does nothing",
+            body="Clicking pay does nothing.",
+            comments=[
+                {"text": "Confirmed: this hits every customer right now.", "role": "maintainer"}
+            ],
+        ),
+        {"broad_reach": "yes"},
+        "hotfix",
+    ),
+    (
+        "native-maintainer-says-rare",
+        NATIVE(
+            title="Export crashes",
+            body="Export crashes for me.",
+            comments=[{"text": "This only happens with a custom build.", "role": "maintainer"}],
+        ),
+        {"broad_reach": "no"},
+        "no-hotfix",
+    ),
+    (
+        "native-maintainer-gives-workaround",
+        NATIVE(
+            title="Search crashes when the query has an emoji",
+            body="Crash.",
+            comments=[
+                {
+                    "text": "Workaround: remove the emoji from the query and search again.",
+                    "role": "maintainer",
+                }
+            ],
+        ),
+        {"no_workaround": "no"},
+        "no-hotfix",
+    ),
+    (
+        "native-intended-behaviour",
+        NATIVE(
+            title="Option --legacy rejected",
+            body="The build fails with an error: unknown option --legacy.",
+            comments=[
+                {"text": "The removal was deliberate; see the release notes.", "role": "maintainer"}
+            ],
+        ),
+        {"significant": "no"},
+        "no-hotfix",
+    ),
+    # --- regressions, reports and "everything works" ---
+    (
+        "gh-regression-from-release",
+        GH(
+            "Uploads fail since 4.2.0",
+            "Uploading any file fails with an error since upgrading to 4.2.0. It worked in 4.1.3.",
+        ),
+        {"significant": "yes", "broad_reach": "yes"},
+        "hotfix",
+    ),
+    (
+        "gh-slower-everything-works",
+        GH("List view about 5% slower than in the last release", "Everything works."),
+        {"significant": "no"},
+        "no-hotfix",
+    ),
+    (
+        "gh-some-reports-wrong-numbers",
+        GH(
+            "Dashboard chart shows wrong numbers",
+            "The totals are wrong.",
+            reactions={"total_count": 8},
+        ),
+        {"significant": "yes", "broad_reach": "unknown"},
+        "needs-info",
     ),
     (
         "bz-invalid-security",
@@ -394,8 +470,12 @@ def test_cases_cover_every_format_and_rule(policy: Policy) -> None:
     fired: set[str] = set()
     for _, record, _, _ in CASES:
         decision = _decide(record, policy, far_release())
-        fired.update(c.evidence.rule or "" for c in decision.criteria)
+        fired.update(f.rule for c in decision.criteria for f in c.evidence.factors)
         fired.add(decision.override or "")
+    for _, record, audience, _, _ in AUDIENCES:
+        for_them = policy.model_copy(update={"audience": audience})
+        decision = _decide(record, for_them, far_release())
+        fired.update(f.rule for c in decision.criteria for f in c.evidence.factors)
     expected = {r.name for c in policy.criteria.values() for r in c.rules} | {
         o.name for o in policy.overrides
     }
@@ -431,12 +511,14 @@ def test_override_ignores_near_release(policy: Policy) -> None:
     assert decision.reasons[0].startswith("Override 'serious-security-hole'")
 
 
-def test_needs_info_lists_the_questions_of_unknown_criteria(policy: Policy) -> None:
-    decision = _decide(GH("Checkout crashes for all users", "Crash on pay."), policy, far_release())
+def test_needs_info_asks_only_what_could_change_the_verdict(policy: Policy) -> None:
+    decision = _decide(GH("Checkout crashes", "It crashes when I pay."), policy, far_release())
     assert decision.verdict == "needs-info"
-    assert decision.questions == policy.criteria["no_workaround"].questions
-    unknown = next(c for c in decision.criteria if c.name == "no_workaround")
-    assert unknown.evidence.unknown == policy.criteria["no_workaround"].questions
+    ask = policy.criteria["broad_reach"].ask
+    assert decision.questions == [ask]
+    reach = next(c for c in decision.criteria if c.name == "broad_reach")
+    assert (reach.answer, reach.evidence.unknown) == ("unknown", [ask])
+    assert decision.what_would_change[0].startswith(f"A person answering yes to '{ask}'")
 
 
 def test_a_persons_answer_wins(policy: Policy, context: Context) -> None:
@@ -459,7 +541,7 @@ def test_evidence_keeps_the_excerpt(policy: Policy, context: Context) -> None:
         GH("Export", "After the update the app crashes when exporting."), policy, context
     )
     significant = decision.criteria[0]
-    assert significant.evidence.rule == "crash-hang-error"
+    assert significant.evidence.rule == "crash-or-hang"
     crash = significant.evidence.signals[0]
     assert (crash.name, crash.source) == ("crash", "text")
     assert "crashes when exporting" in crash.excerpt
@@ -493,6 +575,7 @@ def test_risk_numbers_show_their_factors(policy: Policy, context: Context) -> No
         "reach",
         "severity_weight",
         "days_until_fix_ships",
+        "regression_factor",
     ]
     # A policy changed after another was used decides with its own settings.
     settings = policy.risk.model_copy(update={"lines_per_unit": 50})
@@ -539,3 +622,37 @@ def test_evidence_shows_only_the_side_of_a_rule_that_held(policy: Policy, contex
     assert significant.evidence.rule == "major-function-broken"
     shown = [signal.name for signal in significant.evidence.signals]
     assert shown == ["broken", "core_function:checkout"]
+
+
+COMPILER_REGRESSION = GH(
+    "Internal compiler error since 1.72",
+    "Compiling our crate panics with an internal compiler error since 1.72; 1.71 works.",
+)
+PINNED = GH(
+    "Internal compiler error since 1.72",
+    "Compiling panics with an internal compiler error since 1.72. "
+    "Workaround: pin the toolchain to 1.71 with `--toolchain 1.71`.",
+)
+
+
+AUDIENCES = [
+    ("pin-for-end-users", PINNED, "end-users", "yes", "workaround-not-reasonable"),
+    ("pin-for-developers", PINNED, "developers", "no", "reasonable-workaround"),
+    ("regression-for-developers", COMPILER_REGRESSION, "developers", None, "pin-previous-release"),
+]
+
+
+@pytest.mark.parametrize(
+    ("record", "audience", "no_workaround", "rule"),
+    [a[1:] for a in AUDIENCES],
+    ids=[a[0] for a in AUDIENCES],
+)
+def test_the_audience_decides_which_workarounds_count(
+    record: dict[str, Any], audience: str, no_workaround: str | None, rule: str, policy: Policy
+) -> None:
+    for_them = policy.model_copy(update={"audience": audience})
+    decision = _decide(record, for_them, far_release())
+    criterion = next(c for c in decision.criteria if c.name == "no_workaround")
+    assert rule in [f.rule for f in criterion.evidence.factors], decision.reasons
+    if no_workaround is not None:
+        assert criterion.answer == no_workaround, decision.reasons

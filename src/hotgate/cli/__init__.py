@@ -9,6 +9,7 @@ from hotgate.cli import (  # noqa: F401
     calendar_commands,
     decide,
     policy_commands,
+    reader_commands,
     report_commands,
     service_commands,
     sync_commands,

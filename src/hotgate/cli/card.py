@@ -35,13 +35,26 @@ def decision_card(decision: Decision) -> Panel:
     ]
     if decision.override:
         parts.append(Text(f"Override: {decision.reasons[0]}", style="bold red"))
+    if decision.probability is not None and subject.kind == "issue":
+        parts.append(
+            Text(f"It qualifies as a hotfix with a probability of {decision.probability:.0%}.")
+        )
+        parts.append(Text(""))
     for criterion in decision.criteria:
         mark, colour = ANSWER_MARK[criterion.answer]
         line = Text.assemble((f"{mark} ", colour), (criterion.title, "bold"), " ")
         line.append(criterion.answer, style=colour)
+        if criterion.probability is not None:
+            line.append(f" ({criterion.probability:.0%} yes)", style=colour)
         if criterion.evidence.because:
             line.append(f" — {criterion.evidence.because}")
         parts.append(line)
+        for factor in criterion.evidence.factors[:5]:
+            if factor.because == criterion.evidence.because:
+                continue
+            strength = " strongly" if abs(factor.weight) >= 2.5 else ""
+            word = f"raises it{strength}" if factor.weight > 0 else f"lowers it{strength}"
+            parts.append(Padding(Text(f"{word}: {factor.because}"), (0, 0, 0, 2)))
         for signal in criterion.evidence.signals[:4]:
             origin = (
                 signal.source
@@ -53,6 +66,9 @@ def decision_card(decision: Decision) -> Panel:
     if decision.questions:
         parts.append(Text("\nAsk:", style="bold"))
         parts.extend(Text(f"  • {question}") for question in decision.questions)
+    if decision.what_would_change:
+        parts.append(Text("\nWhat would change this:", style="bold"))
+        parts.extend(Text(f"  • {change}") for change in decision.what_would_change)
     timing = [r for r in decision.reasons if "release" in r.lower() and "Override" not in r]
     if timing:
         parts.append(Text(f"\nTiming: {timing[-1]}"))

@@ -20,13 +20,20 @@ from hotgate.model import (
     Subject,
     Verdict,
 )
-from hotgate.policy.condition import held, names_in, to_polars
+from hotgate.policy.belief import belief_columns, qualify_columns
+from hotgate.policy.condition import to_polars
+from hotgate.policy.explain import (
+    asked,
+    criterion_reason,
+    criterion_results,
+    verdict_reason,
+    what_would_change,
+)
+from hotgate.policy.reader import text_scores, with_text_terms
 from hotgate.policy.risk import explain_risk, risk_columns, risk_numbers
-from hotgate.policy.rules import PERSON, person_evidence, rule_columns
 from hotgate.policy.schema import Blackout, Policy, made_once
 from hotgate.policy.signals import (
     Stages,
-    explain_value,
     issues_frame,
     label_vocabulary,
     read_signals,
@@ -72,9 +79,9 @@ def _override_columns(policy: Policy) -> tuple[dict[str, pl.Expr], pl.Expr]:
 
 
 def _verdict_column(policy: Policy, in_blackout: bool) -> pl.Expr:
-    answers = [pl.col(f"{crit}__answer") for crit in policy.criterion_names()]
-    any_no = pl.any_horizontal([a == "no" for a in answers])
-    any_unknown = pl.any_horizontal([a == "unknown" for a in answers])
+    thresholds = policy.decision
+    qualifies = pl.col("probability") >= thresholds.hotfix_at
+    worth_asking = pl.col("_flip_chance") >= thresholds.ask_at
     # Per row, so a replay of history can give each subject its own release distance.
     near = (pl.col("days_until_release") <= policy.timing.wait_within_days).fill_null(False)
     ratio = policy.timing.min_cost_ratio
@@ -86,26 +93,28 @@ def _verdict_column(policy: Policy, in_blackout: bool) -> pl.Expr:
     return (
         pl.when(pl.col("override").is_not_null())
         .then(pl.lit("hotfix"))
-        .when(any_no)
-        .then(pl.lit("no-hotfix"))
-        .when(any_unknown)
-        .then(pl.lit("needs-info"))
-        .when(pl.lit(in_blackout) | near | cheap_to_wait)
+        .when(qualifies & (pl.lit(in_blackout) | near | cheap_to_wait))
         .then(pl.lit("wait"))
-        .otherwise(pl.lit("hotfix"))
+        .when(qualifies)
+        .then(pl.lit("hotfix"))
+        .when(worth_asking)
+        .then(pl.lit("needs-info"))
+        .otherwise(pl.lit("no-hotfix"))
     )
 
 
 def _decision_stages(policy: Policy) -> Stages:
     """The columns from signals to the two numbers, the same for every batch; built once."""
-    specs = {crit: policy.criteria[crit] for crit in policy.criterion_names()}
-    rule_holds, answers = rule_columns(specs, policy.conditions)
+    names = policy.criterion_names()
+    specs = {crit: policy.criteria[crit] for crit in names}
+    rule_holds, sums, answers = belief_columns(specs, policy.conditions, policy.decision)
     override_holds, override = _override_columns(policy)
     factors = risk_columns(policy)
     return [
         {**rule_holds, **override_holds},
-        {**answers, "override": override},
-        {**factors, **risk_numbers(policy, factors)},
+        {**sums, "override": override},
+        answers,
+        {**qualify_columns(names, policy.decision), **factors, **risk_numbers(policy, factors)},
     ]
 
 
@@ -121,6 +130,7 @@ def evaluate(policy: Policy, frame: pl.DataFrame, context: Context) -> pl.DataFr
         with_days = with_days.with_columns(area_hotfix_trouble=pl.lit(None, dtype=pl.Int64))
     # One lazy query, collected once; only the label columns and the verdict are built per
     # batch, so one bug decides in a few milliseconds.
+    with_days = text_scores(policy, with_days)
     signals = read_signals(policy, with_days.lazy(), label_vocabulary(with_days))
     risked = with_stages(signals, made_once(policy, _decision_stages))
     verdict = _verdict_column(policy, in_blackout=context.blackout is not None)
@@ -202,21 +212,18 @@ def answer_criteria(
 
 
 def to_decision(policy: Policy, row: Mapping[str, Any], context: Context) -> Decision:
-    """Turn one evaluated row into a Decision with its evidence and reasons."""
+    """Turn one evaluated row into a Decision with its evidence, reasons and questions."""
     verdict: Verdict = row["verdict"]
     reasons: list[str] = []
     override = row.get("override")
     if override:
         item = next(o for o in policy.overrides if o.name == override)
         reasons.append(f"Override '{override}': {item.because}")
-    specs = {crit: policy.criteria[crit] for crit in policy.criterion_names()}
-    criteria, answered, questions = answer_criteria(
-        specs,
-        row,
-        lambda crit: _evidence(policy, crit, row.get(f"{crit}__rule"), row),
-        "nothing in the report answers it yet.",
-    )
-    reasons.extend(answered)
+    row = with_text_terms(policy, row)
+    criteria = criterion_results(policy, row)
+    reasons.extend(criterion_reason(result) for result in criteria)
+    if not override:
+        reasons.append(verdict_reason(policy, row))
     blackout = context.blackout
     if verdict == "wait" and blackout is not None and not override:
         reasons.append(
@@ -233,6 +240,8 @@ def to_decision(policy: Policy, row: Mapping[str, Any], context: Context) -> Dec
                 f"The cost of waiting ({row['cost_of_waiting']}) is under {ratio} × the risk of "
                 f"the hotfix ({row['risk_of_hotfix']})."
             )
+    asking = asked(policy, row) if verdict == "needs-info" else []
+    questions = [policy.criteria[crit].ask for crit in asking]
     return Decision(
         subject=Subject(
             kind="issue",
@@ -244,8 +253,10 @@ def to_decision(policy: Policy, row: Mapping[str, Any], context: Context) -> Dec
             reported=row.get("created"),
         ),
         verdict=verdict,
+        probability=round(float(row["probability"]), 3),
         criteria=criteria,
         questions=questions,
+        what_would_change=what_would_change(policy, row, _near(policy, context)),
         release=context.release,
         risk=explain_risk(policy, row),
         reasons=reasons,
@@ -258,19 +269,6 @@ def to_decision(policy: Policy, row: Mapping[str, Any], context: Context) -> Dec
 def _near(policy: Policy, context: Context) -> bool:
     release = context.release
     return release is not None and release.days_until <= policy.timing.wait_within_days
-
-
-def _evidence(policy: Policy, crit: str, rule_name: str | None, row: Mapping[str, Any]) -> Evidence:
-    spec = policy.criteria[crit]
-    if rule_name == PERSON:
-        return person_evidence(crit, row[f"{crit}__answer"])
-    if rule_name is None:
-        return Evidence(unknown=spec.questions)
-    index = next(i for i, item in enumerate(spec.rules) if item.name == rule_name)
-    node = policy.conditions[f"criteria.{crit}.rules[{index}].when"]
-    names = held(node, row) or names_in(node)  # names_in: should the row disagree with the rule
-    signals = [s for name in names for s in explain_value(policy, name, row)]
-    return Evidence(rule=rule_name, because=spec.rules[index].because, signals=signals)
 
 
 def decide(policy: Policy, issues: Iterable[Issue], context: Context) -> Iterator[Decision]:

@@ -10,7 +10,9 @@ import polars as pl
 from hotgate.model import Risk, RiskFactor
 from hotgate.policy.schema import Policy
 
-COST_FORMULA = "cost_of_waiting = reach × severity_weight × days_until_fix_ships"
+COST_FORMULA = (
+    "cost_of_waiting = reach × severity_weight × days_until_fix_ships × regression_factor"
+)
 RISK_FORMULA = (
     "risk_of_hotfix = (1 + fix_lines / lines_per_unit) × critical_area_factor × tests_factor"
     " × (1 + history_factor × troubled_hotfixes_in_area)"
@@ -21,7 +23,6 @@ def risk_columns(policy: Policy) -> dict[str, pl.Expr]:
     """Columns for both numbers and their factors; needs severity_level, share and answers."""
     settings = policy.risk
     weights = {k: float(v) for k, v in settings.severity_weight.items() if k != "unknown"}
-    reach_by_answer = {k: float(v) for k, v in settings.reach_by_answer.items()}
     # Each row carries its distance to the release (the context's, or its own in a replay of
     # history); with none known, the policy's usual cycle.
     days_expr = pl.coalesce(
@@ -36,10 +37,11 @@ def risk_columns(policy: Policy) -> dict[str, pl.Expr]:
         .otherwise(pl.lit(settings.untested_factor))
     )
     return {
-        "_reach": pl.coalesce(
-            pl.col("share"),
-            pl.col("broad_reach__answer").replace_strict(reach_by_answer, return_dtype=pl.Float64),
-        ),
+        # Telemetry's share when known, else the degree of belief that it reaches most users.
+        "_reach": pl.coalesce(pl.col("share"), pl.col("broad_reach__probability")).round(3),
+        "_regression_factor": pl.when(pl.col("regression"))
+        .then(pl.lit(settings.regression_factor))
+        .otherwise(pl.lit(1.0)),
         "_severity_weight": pl.col("severity_level")
         .replace_strict(weights, default=float(settings.severity_weight["unknown"]))
         .cast(pl.Float64),
@@ -57,7 +59,10 @@ def risk_numbers(policy: Policy, factors: dict[str, pl.Expr]) -> dict[str, pl.Ex
     """The two numbers, from the factors risk_columns makes (reused, so one step does both)."""
     return {
         "cost_of_waiting": (
-            factors["_reach"] * factors["_severity_weight"] * factors["_days"]
+            factors["_reach"]
+            * factors["_severity_weight"]
+            * factors["_days"]
+            * factors["_regression_factor"]
         ).round(2),
         "risk_of_hotfix": (
             (1 + factors["_fix_lines"] / pl.lit(float(policy.risk.lines_per_unit)))
@@ -74,7 +79,7 @@ def explain_risk(policy: Policy, row: Mapping[str, Any]) -> Risk:
     reach_note = (
         "share of users affected"
         if row.get("share") is not None
-        else f"from the reach answer '{row.get('broad_reach__answer')}'"
+        else "the degree of belief that it reaches most users"
     )
     tests = row.get("fix_has_tests")
     tests_note = (
@@ -96,6 +101,13 @@ def explain_risk(policy: Policy, row: Mapping[str, Any]) -> Risk:
                 note="days until the next release"
                 if row.get("days_until_release") is not None
                 else "no release date known: the policy's default cycle",
+            ),
+            RiskFactor(
+                name="regression_factor",
+                value=float(row["_regression_factor"]),
+                note="a regression: users on the current release lost something that worked"
+                if row.get("regression")
+                else "not a regression",
             ),
         ],
         risk_factors=[

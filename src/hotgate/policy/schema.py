@@ -16,9 +16,10 @@ import polars as pl
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from hotgate.policy.belief import BeliefCriterion, Thresholds
 from hotgate.policy.condition import ConditionError, Kind, Node, parse
 from hotgate.policy.lanes import ChangeLane, FixLane
-from hotgate.policy.rules import Criterion, Strict, first_error, yes_no
+from hotgate.policy.rules import Strict, first_error
 
 NUMERIC_FIELDS = (
     "severity",
@@ -34,8 +35,9 @@ NUMERIC_FIELDS = (
     "fix_files",
     "days_until_release",
 )
-TEXT_FIELDS = ("status", "resolution", "type", "component", "product", "source")
-MATCHABLE_FIELDS = (*TEXT_FIELDS, "severity_raw", "priority_raw")
+TEXT_FIELDS = ("status", "resolution", "type", "component", "product", "source", "audience")
+MATCHABLE_FIELDS = (*TEXT_FIELDS[:-1], "severity_raw", "priority_raw")
+Audience = Literal["end-users", "developers", "operators"]
 BUILTIN_SIGNALS = ("core_function",)
 ISSUE_CRITERIA = ("significant", "broad_reach", "no_workaround")
 
@@ -52,6 +54,10 @@ class SignalSpec(Strict):
     labels: list[str] = Field(default_factory=list)
     fields: dict[str, list[str]] = Field(default_factory=dict)
     workaround_text: list[str] = Field(default_factory=list)
+    logs: list[str] = Field(
+        default_factory=list,
+        description="Patterns looked for in quoted logs, stack traces and code blocks only.",
+    )
     negatable: bool = True
 
 
@@ -75,7 +81,11 @@ class RiskSettings(Strict):
     """The weights of the cost of waiting and the risk of the hotfix."""
 
     severity_weight: dict[Literal["S1", "S2", "S3", "S4", "unknown"], float]
-    reach_by_answer: dict[Literal["yes", "no", "unknown"], float]
+    regression_factor: float = Field(
+        default=1.5,
+        ge=1,
+        description="Multiplies the cost of waiting for a regression from the release in use.",
+    )
     default_fix_lines: int = Field(default=50, ge=0)
     lines_per_unit: int = Field(default=100, ge=1)
     critical_area_factor: float = Field(default=2.0, ge=1)
@@ -87,11 +97,6 @@ class RiskSettings(Strict):
         description="Added to the risk multiplier per past hotfix in the same component "
         "that was rolled back or followed by a regression.",
     )
-
-    @field_validator("reach_by_answer", mode="before")
-    @classmethod
-    def _answers(cls, value: Any) -> Any:
-        return {yes_no(k): v for k, v in value.items()} if isinstance(value, dict) else value
 
 
 class Cadence(Strict):
@@ -190,12 +195,24 @@ class Policy(Strict):
 
     name: str
     description: str = ""
+    audience: Audience = Field(
+        default="end-users", description="Who uses the product: it sets which workarounds count."
+    )
     negation: str
     signals: dict[str, SignalSpec]
+    maintainer_signals: list[str] = Field(
+        default_factory=list,
+        description="Signals also read from maintainers' comments alone, as maintainer_<name>.",
+    )
     derived: dict[str, str] = Field(default_factory=dict)
     core_functions: dict[str, list[str]]
     scales: Scales
-    criteria: dict[str, Criterion]
+    decision: Thresholds = Thresholds()
+    reader: str | None = Field(
+        default=None,
+        description="A text model file made by 'hotgate reader train'; the bundled one if unset.",
+    )
+    criteria: dict[str, BeliefCriterion]
     overrides: list[Override] = Field(default_factory=list)
     timing: Timing = Timing()
     risk: RiskSettings
@@ -215,9 +232,14 @@ class Policy(Strict):
                 if field not in MATCHABLE_FIELDS:
                     known = ", ".join(MATCHABLE_FIELDS)
                     raise ValueError(f"signals.{name}.fields: unknown field {field!r} ({known})")
-            for part in ("text", "labels", "workaround_text"):
+            for part in ("text", "labels", "workaround_text", "logs"):
                 for i, pattern in enumerate(getattr(spec, part)):
                     _check_pattern(pattern, f"signals.{name}.{part}[{i}]")
+        for i, name in enumerate(self.maintainer_signals):
+            if name not in self.signals or not self.signals[name].text:
+                raise ValueError(
+                    f"maintainer_signals[{i}]: {name!r} is not a signal read from text"
+                )
         for name, patterns in self.core_functions.items():
             for i, pattern in enumerate(patterns):
                 _check_pattern(pattern, f"core_functions.{name}[{i}]")
@@ -234,6 +256,7 @@ class Policy(Strict):
         names: dict[str, Kind] = dict.fromkeys(NUMERIC_FIELDS, "number")
         names.update(dict.fromkeys(TEXT_FIELDS, "string"))
         names.update(dict.fromkeys((*BUILTIN_SIGNALS, *self.signals), "bool"))
+        names.update(dict.fromkeys((f"maintainer_{n}" for n in self.maintainer_signals), "bool"))
         return names
 
     @cached_property
@@ -260,7 +283,8 @@ class Policy(Strict):
 
 def _check_pattern(pattern: str, place: str) -> None:
     try:
-        re.compile(pattern)
+        # Wrapped as the lexicon joins it: a global flag such as (?s) must be scoped, (?s:...).
+        re.compile(f"x|(?:{pattern})")
         pl.Series([""]).str.contains(pattern)
     except (re.error, pl.exceptions.ComputeError) as exc:
         raise ValueError(f"{place}: not a valid pattern: {exc}".splitlines()[0]) from None

@@ -9,9 +9,10 @@ from typing import Any, Literal
 
 import polars as pl
 
-from hotgate.model import Issue, Signal
+from hotgate.model import Comment, Issue, Signal
 from hotgate.policy.condition import held, names_in, to_polars
 from hotgate.policy.schema import Policy, SignalSpec, made_once
+from hotgate.policy.structure import logs, prose
 
 ISSUE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "key": pl.String,
@@ -19,6 +20,7 @@ ISSUE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "title": pl.String,
     "body": pl.String,
     "comment_text": pl.String,
+    "maintainer_text": pl.String,
     "labels": pl.List(pl.String),
     "type": pl.String,
     "severity": pl.String,
@@ -54,8 +56,13 @@ _SHARE = (
 
 def issue_row(issue: Issue) -> dict[str, Any]:
     """Flatten an issue into one row of the evaluation frame."""
-    row = issue.model_dump(include=set(ISSUE_SCHEMA) - {"comment_text", "answers"})
-    row["comment_text"] = "\n\n".join(c.text for c in issue.comments)
+    row = issue.model_dump(
+        include=set(ISSUE_SCHEMA) - {"comment_text", "maintainer_text", "answers"}
+    )
+    row["comment_text"] = "\n\n".join(c.text for c in issue.comments if c.role != "maintainer")
+    row["maintainer_text"] = (
+        "\n\n".join(c.text for c in issue.comments if c.role == "maintainer") or None
+    )
     row["answers"] = ",".join(f"{k}={v}" for k, v in issue.answers.items())
     return row
 
@@ -63,7 +70,11 @@ def issue_row(issue: Issue) -> dict[str, Any]:
 def issue_from_row(row: dict[str, Any]) -> Issue:
     """An Issue from one row of the evaluation frame (the inverse of issue_row)."""
     fields = {k: v for k, v in row.items() if k in Issue.model_fields and v is not None}
-    fields["comments"] = [row["comment_text"]] if row.get("comment_text") else []
+    fields["comments"] = [
+        Comment(text=row[part], role=role)
+        for part, role in (("comment_text", "other"), ("maintainer_text", "maintainer"))
+        if row.get(part)
+    ]
     answers = (row.get("answers") or "").split(",")
     fields["answers"] = dict(a.split("=", 1) for a in answers if "=" in a)
     return Issue.model_validate(fields)
@@ -123,6 +134,8 @@ def _spec_hit(name: str, spec: SignalSpec) -> pl.Expr:
         )
     if spec.workaround_text:
         parts.append(pl.col("_workaround").str.contains(_any_of(spec.workaround_text)))
+    if spec.logs:
+        parts.append(pl.col("_logs").str.contains(_any_of(spec.logs)))
     if not parts:
         return pl.lit(False)
     return pl.any_horizontal(parts).fill_null(False)
@@ -176,20 +189,26 @@ def _derived_stages(policy: Policy) -> Stages:
 def _signal_stages(policy: Policy) -> tuple[Stages, dict[str, pl.Expr], Stages]:
     """The columns every batch needs, before, beside and after its own; built once."""
     workaround_start = _any_of(policy.signals["workaround_offered"].text)
-    text = {
+    raw = pl.concat_str(
+        [pl.col("title"), pl.col("body"), pl.col("comment_text"), pl.col("maintainer_text")],
+        separator="\n",
+        ignore_nulls=True,
+    )
+    split = {
         "_labels": pl.concat_str(
             [pl.lit(LABEL_SEP), pl.col("labels").list.join(LABEL_SEP), pl.lit(LABEL_SEP)]
         ).str.to_lowercase(),
-        "_text": pl.concat_str(
-            [pl.col("title"), pl.col("body"), pl.col("comment_text")],
-            separator="\n",
-            ignore_nulls=True,
-        )
+        "_prose": prose(raw),
+        "_logs": logs(raw).str.to_lowercase(),
+        "_maint": prose(pl.col("maintainer_text"))
         .str.to_lowercase()
         .str.replace_all(CLAUSE_BREAK, ";"),
     }
+    text = {"_text": pl.col("_prose").str.to_lowercase().str.replace_all(CLAUSE_BREAK, ";")}
+    negated = negated_phrases(policy)
     prepared = {
-        "_clean": pl.col("_text").str.replace_all(negated_phrases(policy), " "),
+        "_clean": pl.col("_text").str.replace_all(negated, " "),
+        "_maint_clean": pl.col("_maint").str.replace_all(negated, " "),
         # The text after the first workaround phrase. Dropping the prefix needs no capture
         # group, which keeps the regex on its fast engine.
         "_workaround": pl.when(pl.col("_text").str.contains(workaround_start)).then(
@@ -201,9 +220,18 @@ def _signal_stages(policy: Policy) -> tuple[Stages, dict[str, pl.Expr], Stages]:
     }
     core = _any_of([p for patterns in policy.core_functions.values() for p in patterns])
     columns = {name: _spec_hit(name, spec) for name, spec in policy.signals.items()}
-    columns["core_function"] = pl.col("_text").str.contains(core) | pl.col(
-        "component"
-    ).str.to_lowercase().str.contains(core).fill_null(False)
+    for name in policy.maintainer_signals:
+        spec = policy.signals[name]
+        where = "_maint_clean" if spec.negatable else "_maint"
+        columns[f"maintainer_{name}"] = (
+            pl.col(where).str.contains(_any_of(spec.text)).fill_null(False)
+        )
+    columns["audience"] = pl.lit(policy.audience)
+    # The summary names the function that fails; steps to reproduce mention many in passing.
+    columns["core_function"] = (
+        pl.col("title").str.to_lowercase().str.contains(core)
+        | pl.col("component").str.to_lowercase().str.contains(core)
+    ).fill_null(False)
     columns["severity"] = pl.col("severity_level").str.slice(1).cast(pl.Int64)
     columns["priority"] = pl.col("priority_level").str.slice(1).cast(pl.Int64)
     columns["comments"] = pl.col("comment_count")
@@ -211,7 +239,7 @@ def _signal_stages(policy: Policy) -> tuple[Stages, dict[str, pl.Expr], Stages]:
     columns["workaround_steps"] = (
         pl.col("_workaround").str.count_matches(_STEP).fill_null(0).cast(pl.Int64)
     )
-    return [text], prepared, [columns, *_derived_stages(policy)]
+    return [split, text], prepared, [columns, *_derived_stages(policy)]
 
 
 def with_stages(frame: pl.LazyFrame, stages: Stages) -> pl.LazyFrame:
@@ -259,6 +287,12 @@ def find_in_text(patterns: list[str], text: str, negated: str | None) -> str | N
 def explain_signal(policy: Policy, name: str, row: Mapping[str, Any]) -> list[Signal]:
     """Where a true signal came from in one subject: labels, fields or an excerpt of text."""
     spec = policy.signals.get(name)
+    if spec is None and name.startswith("maintainer_"):
+        read = policy.signals[name.removeprefix("maintainer_")]
+        words = prose_of(str(row.get("maintainer_text") or ""))
+        found = find_in_text(read.text, words, negated_phrases(policy) if read.negatable else None)
+        where = "maintainer comment"
+        return [Signal(name=name, value=True, source="text", where=where, excerpt=found or "")]
     if spec is None:
         if name == "core_function":
             return _explain_core_function(policy, row)
@@ -273,21 +307,28 @@ def explain_signal(policy: Policy, name: str, row: Mapping[str, Any]) -> list[Si
         value = row.get(field)
         if value is not None and str(value).lower() in {v.lower() for v in values}:
             return [Signal(name=name, value=True, source="field", where=field, excerpt=str(value))]
-    text = "\n".join(str(row.get(part) or "") for part in ("title", "body", "comment_text"))
     negated = negated_phrases(policy) if spec.negatable else None
-    found = find_in_text(spec.text, text, negated) or find_in_text(
+    found = find_in_text(spec.text, str(row.get("_prose") or ""), negated) or find_in_text(
         spec.workaround_text, str(row.get("_workaround") or ""), None
     )
     if found:
         return [Signal(name=name, value=True, source="text", where="text", excerpt=found)]
+    found = find_in_text(spec.logs, str(row.get("_logs") or ""), None)
+    if found:
+        return [Signal(name=name, value=True, source="text", where="logs", excerpt=found)]
     return []
+
+
+def prose_of(text: str) -> str:
+    """One text's prose, as the batch reads it (for explaining a single subject)."""
+    return str(pl.select(prose(pl.lit(text, dtype=pl.String))).item() or "")
 
 
 def _explain_core_function(policy: Policy, row: Mapping[str, Any]) -> list[Signal]:
     component = str(row.get("component") or "")
-    text = "\n".join(str(row.get(part) or "") for part in ("title", "body", "comment_text"))
+    title = str(row.get("title") or "")
     for function, patterns in policy.core_functions.items():
-        for where, haystack in (("component", component), ("text", text)):
+        for where, haystack in (("component", component), ("title", title)):
             found = find_in_text(patterns, haystack, None)
             if found:
                 source = "field" if where == "component" else "text"

@@ -74,6 +74,7 @@ def _evidence_expr(policy: Policy) -> pl.Expr:
             pl.struct(
                 name=pl.lit(name),
                 answer=pl.col(f"{name}__answer"),
+                probability=pl.col(f"{name}__probability").round(3),
                 evidence=pl.struct(
                     rule=rule,
                     because=rule.replace_strict(because, default=None, return_dtype=pl.String),
@@ -81,7 +82,10 @@ def _evidence_expr(policy: Policy) -> pl.Expr:
             )
         )
     return pl.struct(
-        criteria=pl.concat_list(criteria), override=pl.col("override"), compact=pl.lit(True)
+        probability=pl.col("probability").round(3),
+        criteria=pl.concat_list(criteria),
+        override=pl.col("override"),
+        compact=pl.lit(True),
     ).struct.json_encode()
 
 

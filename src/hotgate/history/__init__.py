@@ -1,0 +1,1 @@
+"""Learning from history: the text model of significance, trained on rated bug reports."""

@@ -1,0 +1,61 @@
+"""Reading a report by its structure: prose apart from quoted logs, code and template lines.
+
+Reporters paste stack traces, logs and code, and fill in templates. Words in a pasted log are
+not the reporter's words ("error" in a log line is a fact about the program, not a claim), an
+unchecked template box ("- [ ] the app crashes") says nothing, and a Bugzilla form line such as
+"Reproducible: Always" is about reproduction, not about how many users meet the bug. So the
+text is split in two columns: the prose that the lexicon reads, and the logs that the log
+patterns read. Patterns are written for polars' regex engine (also valid in Python's `re`).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+# Blocks set apart by markup: Markdown fences, Jira {code}/{noformat}, HTML <pre> and the
+# folded <details> that issue forms use for configuration dumps.
+BLOCKS = (
+    r"(?s)```.*?(?:```|$)",
+    r"(?s)\{(?:code|noformat)[^}\n]*\}.*?(?:\{(?:code|noformat)\}|$)",
+    r"(?s)<pre>.*?(?:</pre>|$)",
+    r"(?s)<details>.*?(?:</details>|$)",
+)
+# Lines that are a program's output, not prose: stack frames, exception lines, log lines.
+LOG_LINES = (
+    r"(?m)^[ \t]*at [\w$.<>/-]+\(.*\)[ \t]*$",  # Java and JavaScript frames
+    r"(?m)^[ \t]*File \"[^\"\n]+\", line \d+.*$",  # Python frames
+    r"(?m)^[ \t]*#\d+ +0x[0-9a-fA-F]+.*$",  # gdb and crash reporters
+    r"(?m)^[ \t]*\d+: +(?:0x[0-9a-fA-F]+|[\w:<>]+::).*$",  # Rust backtraces
+    r"(?m)^[ \t]*(?:Exception in thread|Caused by:|Traceback \(most recent call last\)).*$",
+    r"(?m)^[ \t]*[\w.$]+(?:Exception|Error)(?::.*)?$",  # java.lang.X: …, TypeError: …
+    r"(?m)^.*\bpanicked at\b.*$",
+    r"(?m)^[ \t]*\[?\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}.*$",  # timestamped log lines
+)
+# What says nothing about the bug: unchecked template boxes, form lines, quoted replies, hidden
+# HTML comments, links and images (an address that contains "login" is not about sign-in).
+NOISE_LINES = (
+    r"(?s)<!--.*?(?:-->|$)",
+    r"!\[[^\]\n]*\]\([^)\n]*\)",
+    r"<img[^>\n]*>",
+    r"\b(?:https?|ftp)://[^\s)>\]]+",
+    r"(?m)^[ \t]*(?:[-*+]|\d+[.)])[ \t]+\[ \][ \t].*$",
+    r"(?mi)^[ \t]*(?:reproducible|user[ -]agent|build[ -]?id(?:entifier)?)[ \t]*:.*$",
+    r"(?m)^[ \t]*>.*$",
+)
+
+
+def _any(patterns: tuple[str, ...]) -> str:
+    return "|".join(f"(?:{p})" for p in patterns)
+
+
+def prose(raw: pl.Expr) -> pl.Expr:
+    """The report's own words: raw text with blocks, log lines and template noise taken out."""
+    cleaned = raw
+    for pattern in (*BLOCKS, *LOG_LINES, *NOISE_LINES):
+        cleaned = cleaned.str.replace_all(pattern, "\n")
+    return cleaned
+
+
+def logs(raw: pl.Expr) -> pl.Expr:
+    """What the report quotes of the program: code blocks and log lines, joined by newlines."""
+    return raw.str.extract_all(_any((*BLOCKS, *LOG_LINES))).list.join("\n")

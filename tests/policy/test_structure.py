@@ -1,0 +1,96 @@
+"""Reading a report by its structure: prose apart from logs, code and template noise."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from hotgate.policy.structure import logs, prose
+
+
+def _read(text: str) -> tuple[str, str]:
+    frame = pl.DataFrame({"raw": [text]}).select(
+        prose=prose(pl.col("raw")), logs=logs(pl.col("raw"))
+    )
+    return str(frame["prose"][0]), str(frame["logs"][0])
+
+
+@pytest.mark.parametrize(
+    ("text", "in_prose", "not_in_prose", "in_logs"),
+    [
+        (
+            'Saving fails.\n```\nTraceback (most recent call last):\n  File "a.py", line 3\n'
+            "ValueError: bad\n```\nThat is all.",
+            ["Saving fails.", "That is all."],
+            ["Traceback", "ValueError"],
+            ["Traceback", "ValueError: bad"],
+        ),
+        (
+            'The job dies.\nException in thread "main" java.lang.NullPointerException\n'
+            "\tat org.apache.hadoop.fs.Path.<init>(Path.java:120)\nPlease look.",
+            ["The job dies.", "Please look."],
+            ["NullPointerException", "Path.java"],
+            ["NullPointerException", "Path.java:120"],
+        ),
+        (
+            "{code}\nERROR: crash in module\n{code}\nOnly the summary is prose.",
+            ["Only the summary is prose."],
+            ["crash in module"],
+            ["crash in module"],
+        ),
+        (
+            "thread 'main' panicked at 'index out of bounds', src/lib.rs:4:5\nIt worked on 1.70.",
+            ["It worked on 1.70."],
+            ["panicked"],
+            ["panicked at"],
+        ),
+        (
+            "### Checklist\n- [ ] The app is crashing\n- [x] It shows wrong totals\n",
+            ["It shows wrong totals"],
+            ["crashing"],
+            [],
+        ),
+        (
+            "Steps to reproduce: open it.\nReproducible: Always\nUser Agent: Mozilla/5.0",
+            ["Steps to reproduce: open it."],
+            ["Always", "Mozilla"],
+            [],
+        ),
+        (
+            "> Does it crash for you too?\nNo, it renders a blank page.",
+            ["blank page"],
+            ["crash"],
+            [],
+        ),
+        (
+            "See https://shop.example/checkout/login for the page. <!-- hidden crash -->",
+            ["See", "for the page."],
+            ["checkout", "login", "hidden crash"],
+            [],
+        ),
+        (
+            "Search is slow.\n2021-09-30 17:20:01,123 ERROR Server: timeout\nThat is it.",
+            ["Search is slow.", "That is it."],
+            ["timeout"],
+            ["ERROR Server: timeout"],
+        ),
+    ],
+)
+def test_prose_and_logs_are_read_apart(
+    text: str, in_prose: list[str], not_in_prose: list[str], in_logs: list[str]
+) -> None:
+    words, quoted = _read(text)
+    for part in in_prose:
+        assert part in words
+    for part in not_in_prose:
+        assert part not in words
+    for part in in_logs:
+        assert part in quoted
+    if not in_logs:
+        assert quoted.strip() == ""
+
+
+def test_a_sentence_that_names_an_exception_stays_prose() -> None:
+    words, quoted = _read("Sign-in fails with an exception when the password has a space.")
+    assert "exception" in words
+    assert quoted == ""
