@@ -9,6 +9,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
+from hotgate.jobs.schedule import RecheckConfig, parse_every
+from hotgate.notify.routes import Notifications
 from hotgate.sources.base import SourceError, validation_message
 from hotgate.sources.connector import Connector, ConnectorSettings, connectors
 from hotgate.sources.live import open_connector
@@ -39,11 +41,16 @@ class SourceConfig(BaseModel):
         default_factory=dict, description="Connector settings: url, page_size, max_wait …"
     )
     write_back: WriteBack = Field(default_factory=WriteBack)
+    every: str | None = Field(
+        default=None, description="Sync on a schedule inside the service: 30s, 15m, 1h …"
+    )
 
     @model_validator(mode="after")
     def _default_name(self) -> SourceConfig:
         if not self.name:
             self.name = self.source
+        if self.every is not None:
+            parse_every(self.every)
         return self
 
     def connector(self, sleep: Any = None) -> Connector:
@@ -72,6 +79,8 @@ class SourcesFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sources: list[SourceConfig] = Field(default_factory=list)
+    recheck: RecheckConfig | None = None
+    notifications: Notifications | None = None
 
 
 def load_sources(path: Path | None) -> SourcesFile:

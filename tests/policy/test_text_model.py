@@ -116,6 +116,13 @@ def test_scores_keep_the_order_of_a_large_batch(model: TextModel) -> None:
     assert batch == pytest.approx(reversed_batch[::-1], abs=1e-12)
 
 
+def test_a_batch_large_enough_to_stream_scores_as_small_batches_do(model: TextModel) -> None:
+    texts, _ = _corpus(seed=5, size=20_500)
+    whole = model.scores(pl.Series(texts)).to_list()
+    parts = [*model.scores(pl.Series(texts[:10_000])), *model.scores(pl.Series(texts[10_000:]))]
+    assert whole == pytest.approx(parts, abs=1e-12)
+
+
 @pytest.mark.parametrize(
     ("text", "term", "sign"),
     [
@@ -133,6 +140,17 @@ def test_top_terms_name_real_terms_with_the_right_sign(
     assert all(t in model.weights for t in top)
 
 
+def test_top_terms_leave_out_function_words(tmp_path: Path) -> None:
+    path = tmp_path / "m.json.gz"
+    path.write_bytes(
+        _gz({**_good(), "terms": [["the", 5.0], ["in the", 4.0], ["crash", 1.0], ["not", 0.5]]})
+    )
+    model = TextModel.load(path)
+    text = "crash in the editor: not saved"
+    assert {term for term, _ in model.terms_of(text)} == {"the", "in the", "crash", "not"}
+    assert [term for term, _ in model.top_terms(text)] == ["crash", "not"]
+
+
 def test_term_contributions_add_up_to_the_score(model: TextModel) -> None:
     text = "The editor crashes when saving; data loss in the file view"
     total = model.intercept + sum(value for _, value in model.terms_of(text))
@@ -142,7 +160,7 @@ def test_term_contributions_add_up_to_the_score(model: TextModel) -> None:
 
 
 def _gz(document: object) -> bytes:
-    return gzip.compress(orjson.dumps(document))
+    return gzip.compress(orjson.dumps(document), mtime=0)
 
 
 def _good() -> dict[str, object]:
@@ -160,12 +178,14 @@ def _good() -> dict[str, object]:
     ("content", "message"),
     [
         (b"not gzip at all", "not a text model"),
-        (gzip.compress(b"{not json"), "not a text model"),
+        (gzip.compress(b"{not json", mtime=0), "not a text model"),
         (_gz([1, 2]), "format is not"),
         (_gz({**_good(), "format": "other/9"}), "format is not"),
         (_gz({k: v for k, v in _good().items() if k != "intercept"}), "missing 'intercept'"),
         (_gz({**_good(), "terms": []}), "terms are empty"),
-        (_gz({**_good(), "terms": [["a b c", 1.0]]}), "more than two words"),
+        (_gz({**_good(), "terms": [["aa bb cc", 1.0]]}), "more than two words"),
+        (_gz({**_good(), "terms": [["Crash", 1.0]]}), "not lower-case words of token_pattern"),
+        (_gz({**_good(), "stop_words": ["crash"]}), r"a term has a stop word \(crash\)"),
         (_gz({**_good(), "token_pattern": "([a-z]+)"}), "capture group"),
         (_gz({**_good(), "token_pattern": "[a-z"}), "not a valid text model"),
         (_gz({**_good(), "ngram_range": [1, 3]}), "ngram_range"),

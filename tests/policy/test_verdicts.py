@@ -324,7 +324,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, str], str]] = [
             "Minor information exposure, security issue.",
             labels=("severity: minor",),
         ),
-        {"significant": "yes"},
+        {},  # a security word against a minor rating: significance stays open
         "no-hotfix",  # nothing says it reaches many: the burden of proof is not met
     ),
     (
@@ -361,6 +361,22 @@ CASES: list[tuple[str, dict[str, Any], dict[str, str], str]] = [
         NATIVE(title="App crashes on start-up", body="Crash on launch.", severity="S1"),
         {"significant": "yes", "no_workaround": "yes"},
         "hotfix",
+    ),
+    (
+        "gh-now-and-then",
+        GH("Export sometimes fails", "Sometimes the CSV export fails with an error."),
+        {"broad_reach": "no"},
+        "no-hotfix",
+    ),
+    (
+        "bz-expected-against-actual",
+        BZ(
+            "Print preview margins",
+            "Steps to reproduce:\n1. Open print preview\n\nActual results:\nThe margins are 2 cm."
+            "\n\nExpected results:\nThe margins are 1 cm.",
+        ),
+        {"significant": "unknown"},
+        "no-hotfix",
     ),
     # --- comments: a maintainer's word on reach, workarounds and intent ---
     (
@@ -436,7 +452,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, str], str]] = [
             reactions={"total_count": 8},
         ),
         {"significant": "yes", "broad_reach": "unknown"},
-        "needs-info",
+        "no-hotfix",  # eight reactions raise reach a little: answers could lift it, but unlikely
     ),
     (
         "bz-invalid-security",

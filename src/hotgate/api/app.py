@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hotgate import service, store
 from hotgate.api.batcher import Batcher
+from hotgate.api.jobs import start_jobs
 from hotgate.api.settings import Settings
 from hotgate.calendars.served import ServedCalendar
 from hotgate.policy.schema import load_policy
@@ -27,6 +28,7 @@ ROUTERS = (
     "hotgate.api.webhooks:router",
     "hotgate.api.pages:router",
     "hotgate.api.changes:router",
+    "hotgate.api.jobs:router",
 )
 SECURITY_HEADERS = {
     "content-security-policy": (
@@ -81,12 +83,15 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
         batcher = app.state.batcher = Batcher(app.state.policy, app.state.area_trouble.counts)
         batcher.start()
         await batcher.warm_up()
+        scheduler = app.state.scheduler = start_jobs(app)
         if own_process:
             # What start-up made lives as long as the server: keep the collector from walking
             # it (its full passes paused answers by up to 100 ms under load).
             gc.collect()
             gc.freeze()
         yield
+        if scheduler is not None:
+            scheduler.stop()
         await batcher.close()
         engine.dispose()
 

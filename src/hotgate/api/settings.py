@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     gitlab_webhook_token: SecretStr | None = None
     jira_webhook_secret: SecretStr | None = None
     secure_cookies: bool = False
+    # The sources file whose scheduled jobs the server runs itself on SQLite (hotgate-sources.yaml)
+    sources: Path | None = None
+    job_tick_seconds: float = Field(default=5.0, gt=0)
+    job_lease_seconds: float = Field(default=60.0, gt=0)
 
     def url(self) -> str:
         """The database URL: the setting, or hotgate.db beside the policy (or here)."""

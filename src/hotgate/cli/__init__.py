@@ -8,6 +8,7 @@ from hotgate.cli import (  # noqa: F401
     backtest_commands,
     calendar_commands,
     decide,
+    jobs_commands,
     policy_commands,
     reader_commands,
     report_commands,

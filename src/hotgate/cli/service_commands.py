@@ -30,6 +30,7 @@ from hotgate.cli.app import (
     policy_file,
     say,
 )
+from hotgate.cli.jobs_commands import SourcesOption, announce_jobs, sources_file
 from hotgate.policy.engine import Context
 from hotgate.policy.schema import Policy
 from hotgate.store.records import now
@@ -242,11 +243,14 @@ def serve(
     policy_path: PolicyOption = None,
     next_release: NextReleaseOption = None,
     calendar: CalendarOption = None,
+    sources: SourcesOption = None,
 ) -> None:
     """Run the API and the web pages (triage queue, decisions, reviews, audit, dashboard).
 
     Server-side decisions use the next release given here, else the first release on the
-    policy's calendar and on each --calendar (re-read every hour).
+    policy's calendar and on each --calendar (re-read every hour). On SQLite the server also
+    runs the sources file's scheduled jobs (sync, recheck, notifications); on PostgreSQL
+    `hotgate worker` processes run them.
     """
     import uvicorn
 
@@ -271,8 +275,11 @@ def serve(
         host=host,
         next_release=parse_day(next_release, "--next-release"),
         calendars=calendar or [],
+        sources=sources_file(sources),
     )
     with_policy = guarded(lambda: create_app(settings, own_process=True))
     guarded(lambda: with_policy.state.calendar.on(date.today()))  # a bad calendar stops here
+    if settings.sources is not None:
+        guarded(lambda: announce_jobs(settings))  # a bad sources file stops here too
     err.print(f"hotgate serving http://{host}:{port}/ (database {_shown(url)}); Ctrl+C stops it.")
     uvicorn.run(with_policy, host=host, port=port, log_level="warning")

@@ -72,6 +72,7 @@ def _logistic(settings: Settings) -> LogisticRegression:
         solver="liblinear",
         class_weight="balanced" if settings.balanced else None,
         max_iter=200,
+        random_state=0,  # liblinear shuffles: the same data gives the same model file
     )
 
 

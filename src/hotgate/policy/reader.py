@@ -9,6 +9,7 @@ trained on reports as they were filed.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,23 @@ def model_of(policy: Policy) -> TextModel:
     """The policy's reader: its own model file when it names one, else the bundled model."""
     from hotgate.policy.text_model import TextModel  # loaded only by policies that weigh it
 
-    return TextModel.load(Path(policy.reader)) if policy.reader else TextModel.bundled()
+    if not policy.reader:
+        return TextModel.bundled()
+    path = Path(policy.reader)
+    try:
+        changed = path.stat().st_mtime_ns
+    except OSError:
+        changed = 0  # load() names the file in its error
+    return _loaded(str(path), changed)
+
+
+@lru_cache(maxsize=8)
+def _loaded(path: str, changed: int) -> TextModel:
+    """A model file read once for as long as it is unchanged (changed: its mtime)."""
+    from hotgate.policy.text_model import TextModel
+
+    del changed  # part of the cache key only
+    return TextModel.load(Path(path))
 
 
 def _report_text(frame: pl.DataFrame) -> pl.Series:

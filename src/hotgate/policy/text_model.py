@@ -26,7 +26,7 @@ import polars as pl
 
 FORMAT = "hotgate-text-model/1"
 BUNDLED = "text_model.json.gz"
-_STOP = 0  # the id a stop word maps to: dropped before phrases are formed
+_STREAMING_FROM = 20_000  # reports in a batch
 _BASE = 1 << 32  # a two-word phrase is keyed by first id * 2**32 + second id
 
 
@@ -49,17 +49,30 @@ class TextModel:
     _table: pl.DataFrame = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        words = sorted({w for term in self.weights for w in term.split(" ")} - set(self.stop_words))
-        ids = {w: i + 1 for i, w in enumerate(words)}  # 0 is kept for stop words
-        vocab = pl.DataFrame(
-            {
-                "tok": [*self.stop_words, *words],
-                "id": [_STOP] * len(self.stop_words) + list(range(1, len(words) + 1)),
-            },
-            schema={"tok": pl.String, "id": pl.UInt64},
+        terms = (
+            pl.DataFrame(
+                {"term": list(self.weights), "w": list(self.weights.values())},
+                schema={"term": pl.String, "w": pl.Float64},
+            )
+            .with_columns(
+                pl.col("term").str.split_exact(" ", 1).struct.rename_fields(["first", "second"])
+            )
+            .unnest("term")
         )
-        keys = [_key(term, ids) for term in self.weights]
-        table = pl.DataFrame({"key": keys, "w": list(self.weights.values())}, schema=_TABLE)
+        words = (
+            pl.concat([terms["first"], terms["second"]])
+            .drop_nulls()
+            .unique()
+            .sort()
+            .to_frame("tok")
+        )
+        # Ids from 1, so a phrase's key (first * 2**32 + second) never equals a word's.
+        vocab = words.with_row_index("id", offset=1).select("tok", pl.col("id").cast(pl.UInt64))
+        table = (
+            terms.join(vocab.rename({"tok": "first", "id": "a"}), on="first", how="left")
+            .join(vocab.rename({"tok": "second", "id": "b"}), on="second", how="left")
+            .select(key=pl.coalesce(pl.col("a") * _BASE + pl.col("b"), pl.col("a")), w="w")
+        )
         object.__setattr__(self, "_words", vocab)
         object.__setattr__(self, "_table", table)
 
@@ -102,14 +115,14 @@ class TextModel:
         weights = {str(term): float(weight) for term, weight in doc["terms"]}
         if not weights or not all(math.isfinite(w) for w in weights.values()):
             raise ValueError("terms are empty or not finite numbers")
-        if any(len(t.split(" ")) > 2 or not t for t in weights):
-            raise ValueError("a term has more than two words")
+        stop_words = tuple(str(w) for w in doc.get("stop_words", []))
+        _check_terms(list(weights), pattern, stop_words)
         return cls(
             name=str(doc["name"]),
             sha256=sha256,
             intercept=float(doc["intercept"]),
             token_pattern=pattern,
-            stop_words=tuple(str(w) for w in doc.get("stop_words", [])),
+            stop_words=stop_words,
             weights=weights,
             card=dict(doc.get("card") or {}),
         )
@@ -124,17 +137,20 @@ class TextModel:
                 "doc", tok=pl.col("text").str.to_lowercase().str.extract_all(self.token_pattern)
             )
         )
-        # Stop words leave the sequence (phrases form across them); unknown words stay as null
-        # and break phrases, as in scikit-learn's analyser.
+        # Stop words leave the sequence (phrases form across them); a word outside the table
+        # breaks a phrase, as in scikit-learn's analyser, so positions are kept to see gaps.
         ids = (
             words.explode("tok")
             .drop_nulls("tok")
-            .join(self._words.lazy(), on="tok", how="left", maintain_order="left")
-            .filter(pl.col("id").ne_missing(_STOP))
-            .select("doc", "id")
+            .filter(~pl.col("tok").is_in(list(self.stop_words)))
+            .with_row_index("pos")
+            .join(self._words.lazy(), on="tok", how="inner", maintain_order="left")
+            .select("doc", "pos", "id")
         )
-        same_doc = pl.col("doc").shift(-1) == pl.col("doc")
-        phrase = pl.when(same_doc).then(pl.col("id") * _BASE + pl.col("id").shift(-1))
+        next_word = (pl.col("doc").shift(-1) == pl.col("doc")) & (
+            pl.col("pos").shift(-1) == pl.col("pos") + 1
+        )
+        phrase = pl.when(next_word).then(pl.col("id") * _BASE + pl.col("id").shift(-1))
         # A word's key is its id (< 2**32), a phrase's first * 2**32 + second: one table.
         keys = pl.concat([ids.select("doc", key="id"), ids.select("doc", key=phrase)])
         sums = (
@@ -152,14 +168,17 @@ class TextModel:
         """Log-odds that each report is severe: Float64, one per row, in order; null if no words."""
         mean = (pl.col("s") / pl.col("n").cast(pl.Float64).sqrt()).fill_null(0.0)
         score = pl.when(pl.col("has")).then(self.intercept + mean).cast(pl.Float64)
-        frame = self._per_report(texts).select(score.alias(texts.name or "score")).collect()
-        return frame.to_series()
+        query = self._per_report(texts).select(score.alias(texts.name or "score"))
+        # The streaming engine pays off on large batches; a small one (one bug being assessed)
+        # decides in a few milliseconds in memory.
+        if texts.len() >= _STREAMING_FROM:
+            return query.collect(engine="streaming").to_series()
+        return query.collect(engine="in-memory").to_series()
 
     def terms_of(self, text: str) -> list[tuple[str, float]]:
         """The known terms of one text with their contribution to its score (log-odds)."""
-        tokens = [
-            t for t in re.findall(self.token_pattern, text.lower()) if t not in set(self.stop_words)
-        ]
+        stop = set(self.stop_words)
+        tokens = [t for t in re.findall(self.token_pattern, text.lower()) if t not in stop]
         found = {t for t in tokens if t in self.weights}
         found |= {f"{a} {b}" for a, b in pairwise(tokens)} & self.weights.keys()
         if not found:
@@ -168,18 +187,39 @@ class TextModel:
         return [(term, self.weights[term] / norm) for term in sorted(found)]
 
     def top_terms(self, text: str, k: int = 3) -> list[tuple[str, float]]:
-        """The k words or phrases that moved one report's score most, with their log-odds."""
-        ranked = sorted(self.terms_of(text), key=lambda item: (-abs(item[1]), item[0]))
-        return ranked[:k]
+        """The k words or phrases that moved one report's score most, with their log-odds.
+
+        Terms made only of function words ("we", "in the") count in the score but explain
+        nothing to a person, so they are not among them.
+        """
+        shown = [
+            (term, value)
+            for term, value in self.terms_of(text)
+            if not set(term.split(" ")) <= FUNCTION_WORDS
+        ]
+        return sorted(shown, key=lambda item: (-abs(item[1]), item[0]))[:k]
 
 
 _TABLE = {"key": pl.UInt64, "w": pl.Float64}
+# Articles, pronouns, prepositions and auxiliaries; negations and modals (not, no, cannot,
+# should, must) stay, since they say something about a bug.
+_FUNCTION_TEXT = """a an the this that these those it its it's we our us you your they them their
+he she his her i me my in on at of to for from with by as into onto about over under than then
+and or if so but also too very just there here is are was were be been being am has have had do
+does did can could would will may might shall what which who when where how why all any some
+such only other more most each one two up out off again"""
+FUNCTION_WORDS = frozenset(_FUNCTION_TEXT.split())
 
 
-def _key(term: str, ids: dict[str, int]) -> int:
-    """A term's join key: a word's id, or first id * 2**32 + second id for a phrase."""
-    first, _, second = term.partition(" ")
-    return ids[first] * _BASE + ids[second] if second else ids[first]
+def _check_terms(terms: list[str], pattern: str, stop_words: tuple[str, ...]) -> None:
+    """ValueError unless every term is one or two words that tokenising would give back."""
+    words = [word for term in terms for word in term.split(" ")]
+    if len(words) > 2 * len(terms) or any(term.count(" ") > 1 for term in terms):
+        raise ValueError("a term has more than two words")
+    if re.findall(pattern, "\n".join(words).lower()) != words:
+        raise ValueError("a term is not lower-case words of token_pattern")
+    if set(words) & set(stop_words):
+        raise ValueError(f"a term has a stop word ({sorted(set(words) & set(stop_words))[0]})")
 
 
 @cache

@@ -192,3 +192,61 @@ sync_state = Table(
     Column("cursor", Text),
     _at("updated_at"),
 )
+
+# Scheduled work: one row per job (its lease, its next slot, its last run), one per run.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("name", String(300), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("every_seconds", Integer),
+    # the next slot the job is due at; a run that fails moves it by the backoff only
+    Column("due_at", DateTime(timezone=True)),
+    # who runs it now and until when; a killed runner's lease runs out and another takes it
+    Column("lease_owner", String(200)),
+    Column("lease_until", DateTime(timezone=True)),
+    Column("state", String(20), nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("runs", Integer, nullable=False),
+    Column("last_started_at", DateTime(timezone=True)),
+    Column("last_finished_at", DateTime(timezone=True)),
+    Column("last_status", String(20)),
+    Column("last_error", Text),
+    Column("progress", JSONText),
+)
+
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("job", String(300), nullable=False, index=True),
+    Column("owner", String(200), nullable=False),
+    Column("slot", DateTime(timezone=True)),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("status", String(20), nullable=False),
+    Column("detail", JSONText),
+)
+
+# The outbox of notifications: one row per event and route; the route's address is never kept
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    # event, its subject and the route: a second sighting of the same event adds nothing
+    Column("dedupe", String(500), nullable=False, unique=True),
+    Column("event", String(40), nullable=False),
+    Column("route", String(200), nullable=False),
+    Column("subject_key", String(300)),
+    Column("recipient", String(200)),
+    Column("title", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    # pending (to send), held (for the route's daily digest), sent, failed (gave up)
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_try_at", DateTime(timezone=True)),
+    Column("last_error", Text),
+    _at(),
+    Column("sent_at", DateTime(timezone=True)),
+    Index("ix_notifications_status_next", "status", "next_try_at"),
+)

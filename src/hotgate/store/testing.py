@@ -112,9 +112,9 @@ SAMPLE_BUGS: dict[str, dict[str, Any]] = {
         "labels": ["typo"],
     },
     "needs-info": {
-        "title": "SQL injection in login",
-        "body": "A security vulnerability: SQL injection lets anyone read all accounts.",
-        "labels": ["security"],
+        "title": "Gift card screen crashes",
+        "body": "Opening the gift card screen crashes the app. No idea how many customers use it.",
+        "labels": ["bug"],
     },
 }
 SAMPLE_DAY = date(2026, 11, 1)
