@@ -25,7 +25,7 @@ def summary_of(value: Any, field: str = "title") -> str:
     """
     if isinstance(value, Mapping | list):
         raise SourceError(f"record: field {field!r}: expected text, got {_kind(value)}")
-    text = str(value).strip() if value is not None else ""
+    text = _scalar(value).strip() if value is not None else ""
     return text or NO_SUMMARY
 
 
@@ -41,7 +41,12 @@ def plain_text(value: Any, field: str) -> str:
         return ""
     if isinstance(value, Mapping | list):
         raise SourceError(f"record: field {field!r}: expected text, got {_kind(value)}")
-    return str(value)
+    return _scalar(value)
+
+
+def _scalar(value: Any) -> str:
+    # JSON's spelling of true and false, as the columnar path (polars) writes them too
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
 def optional_text(value: Any, field: str) -> str | None:
@@ -141,8 +146,8 @@ def names(items: Any, field: str = "name", where: str = "labels") -> list[str]:
         value = item.get(field) if isinstance(item, Mapping) else item
         if isinstance(value, Mapping | list):
             raise SourceError(f"record: field {where!r}: expected names, got {_kind(value)}")
-        if value:
-            out.append(str(value))
+        if value is not None and value != "":
+            out.append(_scalar(value))
     return out
 
 

@@ -42,6 +42,14 @@ def repository(record: Mapping[str, Any], origin: Origin) -> str:
     return origin.project or "unknown/unknown"
 
 
+def _type_name(value: Any) -> str | None:
+    """An issue type: an object's name (as the columnar path reads it), or plain text."""
+    if isinstance(value, Mapping):
+        name = value.get("name")
+        return None if name is None else plain_text(name, "type.name")
+    return optional_text(value, "type")
+
+
 def reactions_of(record: Mapping[str, Any]) -> int:
     """Reactions: the REST summary object, an archiver's reactions_data list, or gh's groups."""
     if "reactionGroups" in record:
@@ -110,6 +118,7 @@ def _checked(raw: pl.DataFrame) -> bool:
     # polars turns an object or list in a text field into its JSON text; the record path
     # refuses it, so such a chunk is read record by record.
     texts = [pl.col(c) for c in _TEXT if c in raw.columns and raw.schema[c] == pl.String]
+    texts.append(struct_field(raw, "type", "name", pl.String))
     looks_like_json = [
         (t.str.starts_with("{") & t.str.ends_with("}"))
         | (t.str.starts_with("[") & t.str.ends_with("]"))
@@ -120,7 +129,12 @@ def _checked(raw: pl.DataFrame) -> bool:
         for c in ("created_at", "updated_at")
         if c in raw.columns and raw.schema[c] == pl.String
     ]
-    checks = [*looks_like_json, *times, pl.col("number") < 0]
+    label = pl.element()
+    json_label = (label.str.starts_with("{") & label.str.ends_with("}")) | (
+        label.str.starts_with("[") & label.str.ends_with("]")
+    )
+    labels = [names_of(raw, "labels").list.eval(json_label).list.any().fill_null(False)]
+    checks = [*looks_like_json, *times, *labels, pl.col("number") < 0]
     return not raw.select(pl.any_horizontal(checks).any()).item()
 
 
@@ -186,9 +200,7 @@ class GitHubFormat(Format):
             body=plain_text(record.get("body"), "body"),
             comments=comments_of(record),
             labels=names(record.get("labels")),
-            type=issue_type.get("name")
-            if isinstance(issue_type, Mapping)
-            else optional_text(issue_type, "type"),
+            type=_type_name(issue_type),
             status=state.lower() if state else None,
             resolution="won't fix" if reason == "not_planned" else None,
             versions=[str(milestone["title"])]
