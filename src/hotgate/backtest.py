@@ -71,7 +71,9 @@ def load_mapping(path: Path | None) -> Mapping:
     try:
         data = yaml.safe_load(path.read_text("utf-8"))
         return Mapping.model_validate(data)
-    except (OSError, yaml.YAMLError) as exc:
+    except UnicodeDecodeError as exc:
+        raise BacktestError(f"{path}: not valid UTF-8 at byte {exc.start}") from None
+    except (OSError, yaml.YAMLError, ValueError) as exc:
         raise BacktestError(f"{path}: cannot read the mapping: {exc}".splitlines()[0]) from None
     except ValidationError as exc:
         place, message = first_error(exc)

@@ -212,12 +212,12 @@ def triage_summary(
     origin: Origin | None = None,
     on_batch: Callable[[int], None] | None = None,
     recorder: Recorder | None = None,
+    items: Iterator[Item] | None = None,
 ) -> pl.DataFrame:
-    """Decide every issue of a file and return the ranked summary of all decisions."""
+    """Decide every issue of a file (or of `items` read from it) and return the ranked summary."""
     trouble = recorder.area_trouble() if recorder is not None else None
-    batches = evaluated_batches(
-        read_items(path, origin), policy, context, tally, on_batch=on_batch, trouble=trouble
-    )
+    read = read_items(path, origin) if items is None else items
+    batches = evaluated_batches(read, policy, context, tally, on_batch=on_batch, trouble=trouble)
     if recorder is not None:
         batches = recorder.tee(batches)
     frames = [frame.select(SUMMARY_COLUMNS) for frame in batches]
@@ -233,10 +233,12 @@ def triage_decisions(
     tally: Tally,
     origin: Origin | None = None,
     recorder: Recorder | None = None,
+    items: Iterator[Item] | None = None,
 ) -> Iterator[Decision]:
-    """Every issue of a file as a full Decision, streamed in input order."""
+    """Every issue of a file (or of `items` read from it) as a full Decision, in input order."""
     trouble = recorder.area_trouble() if recorder is not None else None
-    batches = evaluated_batches(read_items(path, origin), policy, context, tally, trouble=trouble)
+    read = read_items(path, origin) if items is None else items
+    batches = evaluated_batches(read, policy, context, tally, trouble=trouble)
     if recorder is not None:
         batches = recorder.tee(batches)
     for frame in batches:

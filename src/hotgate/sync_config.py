@@ -90,6 +90,10 @@ def load_sources(path: Path | None) -> SourcesFile:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise SourceError(f"{path}: cannot read the sources file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{path}: not valid UTF-8 at byte {exc.start}") from None
+    except ValueError as exc:  # YAML reads 2023-13-01 as a date and fails on the month
+        raise SourceError(f"{path}: a value YAML cannot read: {exc}") from None
     except yaml.YAMLError as exc:
         raise SourceError(f"{path}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
     try:

@@ -9,6 +9,7 @@ import stat
 import subprocess
 from pathlib import Path
 
+import orjson
 import pytest
 from typer.testing import CliRunner
 
@@ -112,7 +113,7 @@ def test_assess_card_explains_in_plain_words() -> None:
         (
             "latin1.json",
             b'{"key": "a:1", "source": "hotgate", "title": "caf\xe9"}',
-            "latin1.json: not valid JSON",
+            "latin1.json: field 'title' is not valid UTF-8",
         ),
         ("latin1.yaml", b"key: a:1\ntitle: caf\xe9\n", "latin1.yaml: not valid UTF-8"),
     ],
@@ -298,6 +299,15 @@ def test_triage_says_where_it_recorded_even_when_not_on_a_terminal(tmp_path: Pat
     code, _, err = run("triage", str(EXAMPLES / "bugzilla_bugs.json"), "--db", url, *AS_OF)
     assert code == 0
     assert f"Recorded 6 decisions in {tmp_path / 'd.db'}." in err
+
+
+def test_one_recorded_decision_is_said_in_the_singular(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    one = tmp_path / "one.json"
+    one.write_bytes(orjson.dumps(orjson.loads((EXAMPLES / "github_issues.json").read_bytes())[0]))
+    code, _, err = run("assess", str(one), "--db", url, *AS_OF)
+    assert code == 0, err
+    assert f"Recorded 1 decision in {tmp_path / 'd.db'}." in err
 
 
 def test_host_gives_bugzilla_bugs_their_real_keys_and_links() -> None:

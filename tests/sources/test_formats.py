@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hotgate.model import Issue
-from hotgate.sources.base import Ignored, Skipped, SourceError
+from hotgate.sources.base import Ignored, Skipped
 from hotgate.sources.reader import read_issues
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -191,11 +191,11 @@ def test_a_broken_csv_row_is_skipped_with_its_line(tmp_path: Path) -> None:
     assert "yesterday" in items[1].reason
 
 
-def test_xml_that_is_not_xml_is_one_clear_error(tmp_path: Path) -> None:
+def test_xml_cut_inside_a_bug_names_the_bug(tmp_path: Path) -> None:
     path = tmp_path / "bugs.xml"
     path.write_text("<bugzilla><bug><bug_id>1</bug_id></bugzilla>")
-    with pytest.raises(SourceError, match=r"bugs\.xml: not valid XML"):
-        list(read_issues(str(path)))
+    items = list(read_issues(str(path)))
+    assert items == [Skipped(f"{path} bug 1", "the file ends inside this bug (cut short?)")]
 
 
 def test_csv_is_streamed_not_loaded(tmp_path: Path) -> None:

@@ -127,7 +127,8 @@ def _read(kind: str, record: Any, origin: Origin) -> Issue | Ignored:
     try:
         return format_named(kind).to_issue(record, origin)
     except (SourceError, KeyError, TypeError, ValueError) as exc:
-        raise HTTPException(422, f"the {kind} issue cannot be read: {exc}") from None
+        problem = str(exc).removeprefix("record: ")
+        raise HTTPException(422, f"the {kind} issue cannot be read: {problem}") from None
 
 
 @router.post("/github", responses=RESPONSES, status_code=202)
@@ -147,11 +148,11 @@ async def github(
     body = await request.body()
     _check_hmac(secret, body, x_hub_signature_256, "X-Hub-Signature-256")
     payload = _json(body)
-    if x_github_event != "issues":
+    if x_github_event not in {"issues", "issue_comment"}:
         return Delivery(status="ignored", reason=f"event {x_github_event!r} is not about issues")
     repository = payload.get("repository")
     project = repository.get("full_name") if isinstance(repository, Mapping) else None
-    issue = _read("github", payload.get("issue"), Origin(host="github.com", project=project))
+    issue = _read("github", github_record(payload), Origin(host="github.com", project=project))
     received = Received("github", x_github_delivery, body)
     return await run_in_threadpool(_record, request, session, issue, received)
 
@@ -173,10 +174,41 @@ async def gitlab(
         raise HTTPException(403, "the X-Gitlab-Token shared secret is missing or does not match")
     body = await request.body()
     payload = _json(body)
-    if x_gitlab_event != "Issue Hook" or payload.get("object_kind") != "issue":
+    if x_gitlab_event == "Note Hook" and isinstance(payload.get("issue"), Mapping):
+        # A note on an issue: the issue as the hook sends it, with the note and its author.
+        payload = gitlab_note(payload)
+    elif x_gitlab_event != "Issue Hook" or payload.get("object_kind") != "issue":
         return Delivery(status="ignored", reason=f"event {x_gitlab_event!r} is not about issues")
     received = Received("gitlab", x_gitlab_event_uuid, body)
     return await run_in_threadpool(_record, request, session, gitlab_issue(payload), received)
+
+
+def gitlab_note(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """A Note Hook payload reshaped as an Issue Hook one whose issue carries the note."""
+    note = payload.get("object_attributes")
+    user = payload.get("user")
+    issue = dict(payload["issue"])
+    if isinstance(note, Mapping) and note.get("noteable_type") in (None, "Issue"):
+        # The hook names the note's author beside it, as `user`.
+        author = {"username": user.get("username")} if isinstance(user, Mapping) else None
+        issue["notes_data"] = [{**note, "author": author, "system": note.get("system", False)}]
+        # The hook names the issue's author and assignees by id; match them to the note's.
+        user_id = user.get("id") if isinstance(user, Mapping) else None
+        if user_id is not None and user_id == issue.get("author_id"):
+            issue["author"] = author
+        if user_id is not None and user_id in (issue.get("assignee_ids") or []):
+            issue["assignees"] = [author]
+    return {**payload, "object_attributes": issue}
+
+
+def github_record(payload: Mapping[str, Any]) -> Any:
+    """The issue of an `issues` or `issue_comment` delivery, the comment (with its author's
+    association: OWNER, MEMBER …) read as one of its comments."""
+    record = payload.get("issue")
+    comment = payload.get("comment")
+    if isinstance(record, Mapping) and isinstance(comment, Mapping):
+        return {**record, "comments_data": [comment]}
+    return record
 
 
 def gitlab_issue(payload: Mapping[str, Any]) -> Issue | Ignored:
@@ -199,11 +231,22 @@ def gitlab_issue(payload: Mapping[str, Any]) -> Issue | Ignored:
         "project_id": attributes.get("project_id", project.get("id")),
         "labels": names(payload.get("labels") or attributes.get("labels"), "title"),
     }
+    if isinstance(attributes.get("notes_data"), list):  # a Note Hook's note: its time in ISO
+        record["notes_data"] = [
+            {**n, "created_at": _iso(n.get("created_at"))}
+            for n in attributes["notes_data"]
+            if isinstance(n, Mapping)
+        ]
     origin = Origin(
         host=urlparse(str(attributes.get("url") or "")).hostname,
         project=project.get("path_with_namespace"),
     )
     return _read("gitlab", record, origin)
+
+
+def _iso(value: Any) -> str | None:
+    moment = gitlab_time(value)
+    return moment.isoformat() if moment is not None else None
 
 
 def gitlab_time(value: Any) -> datetime | None:

@@ -18,6 +18,7 @@ from hotgate.calendars.trackers import github_milestones, jira_issue_fix_version
 from hotgate.policy.calendar import Calendar, CalendarError, merge, policy_calendar, with_freezes
 from hotgate.policy.rules import first_error
 from hotgate.policy.schema import CalendarSettings, Policy
+from hotgate.sources.documents import safe_yaml
 
 __all__ = [
     "calendar_for",
@@ -42,9 +43,11 @@ def read_text(spec: str) -> str:
             raise CalendarError(f"{spec}: cannot fetch the calendar: {exc}") from None
         return response.text
     try:
-        return Path(spec).read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CalendarError(f"{spec}: cannot read the calendar: {exc}") from None
+        return Path(spec).read_text("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CalendarError(f"{spec}: not valid UTF-8 at byte {exc.start}") from None
+    except OSError as exc:
+        raise CalendarError(f"{spec}: cannot read the calendar: {exc.strerror or exc}") from None
 
 
 def _structured(text: str, label: str) -> Any:
@@ -53,9 +56,13 @@ def _structured(text: str, label: str) -> Any:
     except ValueError:
         pass
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
+        return safe_yaml(text)
+    except yaml.YAMLError as exc:
+        if "aliases" in str(exc):
+            raise CalendarError(f"{label}: aliases are not allowed in a calendar") from None
         raise CalendarError(f"{label}: neither iCalendar, JSON nor YAML") from None
+    except ValueError as exc:  # YAML reads 2023-13-01 as a date and fails on the month
+        raise CalendarError(f"{label}: a date that is no date: {exc}") from None
 
 
 def parse_calendar(text: str, settings: CalendarSettings, as_of: date, label: str) -> Calendar:
@@ -69,7 +76,7 @@ def parse_calendar(text: str, settings: CalendarSettings, as_of: date, label: st
         if "issues" in data:
             return jira_issue_fix_versions(data, label)
         if isinstance(data.get("releases"), dict) or all(
-            isinstance(v, str) and k[:1].isdigit() for k, v in data.items()
+            isinstance(v, str) and str(k)[:1].isdigit() for k, v in data.items()
         ):
             return firefox_calendar(data, label)
         if "releases" in data or "cadence" in data or "blackouts" in data:

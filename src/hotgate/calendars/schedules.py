@@ -10,10 +10,12 @@ from hotgate.policy.calendar import Calendar, CalendarError, Milestone
 
 
 def _day(value: Any, where: str) -> date | None:
-    if value in (None, ""):
+    if value is None or value == "":
         return None
     if isinstance(value, date):
         return value
+    if not isinstance(value, str):
+        raise CalendarError(f"{where}: {value!r} is not a date")
     try:
         return date.fromisoformat(str(value)[:10])
     except ValueError:
@@ -23,8 +25,16 @@ def _day(value: Any, where: str) -> date | None:
 def kubernetes_calendar(data: Mapping[str, Any], label: str) -> Calendar:
     """A Kubernetes patch schedule: targetDate is the release, cherryPickDeadline its freeze."""
     milestones: list[Milestone] = []
-    for i, branch in enumerate(data.get("schedules") or []):
-        patches = [branch.get("next"), *(branch.get("previousPatches") or [])]
+    schedules = data.get("schedules") or []
+    if not isinstance(schedules, list):
+        raise CalendarError(f"{label}: schedules: expected a list of release branches")
+    for i, branch in enumerate(schedules):
+        if not isinstance(branch, Mapping):
+            raise CalendarError(f"{label}: schedules[{i}]: expected a release branch (a mapping)")
+        previous = branch.get("previousPatches") or []
+        if not isinstance(previous, list):
+            raise CalendarError(f"{label}: schedules[{i}].previousPatches: expected a list")
+        patches = [branch.get("next"), *previous]
         for j, patch in enumerate(p for p in patches if isinstance(p, Mapping)):
             where = f"{label}: schedules[{i}] patch {j}"
             name = str(patch.get("release") or branch.get("release") or "?")

@@ -16,6 +16,8 @@ from hotgate.policy.calendar import Calendar, CalendarError, Milestone
 def _when(value: Any, where: str) -> date | None:
     if not value:
         return None
+    if isinstance(value, date):
+        return value
     text = str(value)
     try:
         return (
@@ -58,6 +60,15 @@ def jira_versions(items: Iterable[Mapping[str, Any]], label: str = "jira version
 def jira_issue_fix_versions(page: Mapping[str, Any], label: str = "jira issues") -> Calendar:
     """The fix versions named on a Jira search page's issues, with their release dates."""
     versions: list[Mapping[str, Any]] = []
-    for issue in page.get("issues") or []:
-        versions.extend((issue.get("fields") or {}).get("fixVersions") or [])
+    issues = page.get("issues") or []
+    if not isinstance(issues, list):
+        raise CalendarError(f"{label}: issues: expected a list of Jira issues")
+    for i, issue in enumerate(issues):
+        fields = issue.get("fields") if isinstance(issue, Mapping) else None
+        if not isinstance(fields, Mapping):
+            raise CalendarError(f"{label}: issues[{i}].fields: expected a Jira issue's fields")
+        fix = fields.get("fixVersions") or []
+        if not isinstance(fix, list):
+            raise CalendarError(f"{label}: issues[{i}].fields.fixVersions: expected a list")
+        versions.extend(fix)
     return jira_versions(versions, label)

@@ -54,7 +54,8 @@ def calendar_summary(calendar: Calendar, as_of: date, limit: int) -> dict[str, A
     """The calendar as plain data: next release, the timing date, freezes, releases, blackouts."""
     nxt = next_release(calendar, as_of)
     timing = timing_release(calendar, as_of)
-    ahead = upcoming(calendar, as_of)
+    # --limit counts releases and freezes together: the table lists that many rows.
+    ahead = upcoming(calendar, as_of)[:limit]
     current = freeze_in_effect(calendar, as_of)
     freezes = [_milestone(m, as_of) | {"in_effect": False} for m in ahead if m.kind == "freeze"]
     if current is not None:
@@ -64,8 +65,8 @@ def calendar_summary(calendar: Calendar, as_of: date, limit: int) -> dict[str, A
         "as_of": as_of.isoformat(),
         "next_release": nxt.model_dump(mode="json", exclude={"kind"}) if nxt else None,
         "timing": timing.model_dump(mode="json") if timing else None,
-        "freezes": freezes[:limit],
-        "releases": [_milestone(m, as_of) for m in ahead if m.kind == "release"][:limit],
+        "freezes": freezes,
+        "releases": [_milestone(m, as_of) for m in ahead if m.kind == "release"],
         "blackouts": [
             {
                 "name": b.name,
@@ -127,7 +128,10 @@ def calendar_command(
         CalendarFormat, typer.Option("--format", help="text: a table; json: plain data.")
     ] = CalendarFormat.text,
     limit: Annotated[
-        int, typer.Option("--limit", help="How many releases and freezes to list.", min=1)
+        int,
+        typer.Option(
+            "--limit", help="How many upcoming releases and freezes to list, together.", min=1
+        ),
     ] = 10,
     policy_path: PolicyOption = None,
 ) -> None:

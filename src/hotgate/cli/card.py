@@ -97,19 +97,42 @@ def ranked_table(
     criteria: tuple[tuple[str, str], ...] = BUG_COLUMNS,
     title: str = "hotgate triage",
     severity: bool = True,
+    width: int = 160,
 ) -> Table:
-    """The ranked decisions as a table, at most `limit` rows (0: all), a column per criterion."""
-    table = Table(title=title, title_justify="left", header_style="bold")
-    columns = [("#", "right"), ("Verdict", "left"), ("Key", "left"), ("Title", "left")]
-    columns += [(header, "center") for _, header in criteria]
-    columns += [("Sev", "center")] if severity else []
-    for name, justify in [*columns, ("Cost", "right"), ("Risk", "right")]:
-        fold = {"no_wrap": True, "overflow": "ellipsis"} if name in {"Title", "Key"} else {}
-        table.add_column(name, justify=justify, **fold)  # type: ignore[arg-type]
+    """The ranked decisions as a table, at most `limit` rows (0: all), a column per criterion.
+
+    The verdict, the criteria and the numbers always keep their width; to fit `width`
+    columns the title gives way first, then the key.
+    """
     rows = summary if not limit else summary.head(limit)
+    fixed = [
+        ("#", "right", len(str(max(rows.height, 1)))),
+        ("Verdict", "left", len("needs-info")),
+    ]
+    marks = [(header, "center", len(header)) for _, header in criteria]
+    marks += [("Sev", "center", 3)] if severity else []
+    numbers = [
+        ("Cost", "right", max([4, *(len(f"{v:g}") for v in rows["cost_of_waiting"])])),
+        ("Risk", "right", max([4, *(len(f"{v:g}") for v in rows["risk_of_hotfix"])])),
+    ]
+    # each column takes its width, a space either side and one rule; the table one rule more
+    used = sum(w + 3 for _, _, w in [*fixed, *marks, *numbers]) + 1
+    key_width = max([3, *(len(k) for k in rows["key"])])
+    title_width = max([5, *(min(len(t), 60) for t in rows["title"])])
+    spare = width - used - 6  # the key's and the title's own padding and rules
+    if key_width + title_width > spare:
+        key_width = max(8, min(key_width, spare // 2))
+        title_width = max(5, spare - key_width)
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for name, justify, size in fixed:
+        table.add_column(name, justify=justify, no_wrap=True, min_width=size)  # type: ignore[arg-type]
+    for name, size in (("Key", key_width), ("Title", title_width)):
+        table.add_column(name, no_wrap=True, overflow="ellipsis", width=size)
+    for name, justify, size in [*marks, *numbers]:
+        table.add_column(name, justify=justify, no_wrap=True, min_width=size)  # type: ignore[arg-type]
     for number, row in enumerate(rows.iter_rows(named=True), start=1):
         style, _ = VERDICT_STYLE[row["verdict"]]
-        marks = [
+        answers = [
             Text(ANSWER_MARK[row[f"{c}__answer"]][0], style=ANSWER_MARK[row[f"{c}__answer"]][1])
             for c, _ in criteria
         ]
@@ -119,7 +142,7 @@ def ranked_table(
             Text(row["verdict"], style=style),
             row["key"],
             Text(name),
-            *marks,
+            *answers,
             *([row["severity_level"] or "-"] if severity else []),
             f"{row['cost_of_waiting']:g}",
             f"{row['risk_of_hotfix']:g}",

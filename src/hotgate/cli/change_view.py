@@ -16,17 +16,17 @@ from hotgate.policy.schema import Policy
 CHANGE_COLUMNS = (("simple", "Simple"), ("needed", "Needed"), ("safe", "Safe"))
 
 
-def change_table(summary: pl.DataFrame, limit: int) -> Table:
-    """The ranked change requests as a table, at most `limit` rows (0: all)."""
+def change_table(summary: pl.DataFrame, limit: int, width: int = 160) -> Table:
+    """The ranked change requests as a table, at most `limit` rows (0: all), `width` wide."""
     title = "hotgate triage — change requests"
-    return ranked_table(summary, limit, CHANGE_COLUMNS, title=title, severity=False)
+    return ranked_table(summary, limit, CHANGE_COLUMNS, title=title, severity=False, width=width)
 
 
 def print_change_table(console: Console, summary: pl.DataFrame, limit: int) -> None:
     """Print the change requests' table and a count by verdict; nothing when there are none."""
     if summary.is_empty():
         return
-    console.print(change_table(summary, limit))
+    console.print(change_table(summary, limit, console.width))
     console.print(f"Decided {summary.height} change requests — {verdict_counts(summary)}.")
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -37,7 +38,9 @@ from hotgate.cli.change_view import change_csv, print_change_table, verdict_coun
 from hotgate.cli.service_commands import DbOption, RecordOption, recording
 from hotgate.model import Decision
 from hotgate.policy.engine import VERDICT_RANK
-from hotgate.sources.base import Origin
+from hotgate.sources.base import Origin, Skipped, SourceError
+from hotgate.sources.mapped import parse_columns
+from hotgate.sources.reader import Item, read_items
 
 HostOption = Annotated[
     str | None,
@@ -48,7 +51,26 @@ HostOption = Annotated[
     ),
 ]
 
+ColumnsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--columns",
+        help="Read an export of a tracker hotgate does not know: FIELD=COLUMN pairs "
+        "(title=Summary,body=Description,labels=Tags,key=ID …) or a YAML file of them.",
+    ),
+]
+
 T = TypeVar("T")
+
+
+def columns_from(spec: str | None) -> tuple[tuple[str, str], ...] | None:
+    """The --columns mapping, or None; a bad mapping stops the run with exit code 2."""
+    if spec is None:
+        return None
+    try:
+        return parse_columns(spec)
+    except SourceError as exc:
+        fail(str(exc))
 
 
 class AssessFormat(StrEnum):
@@ -86,6 +108,7 @@ def assess(
     next_release: NextReleaseOption = None,
     calendar: CalendarOption = None,
     host: HostOption = None,
+    columns: ColumnsOption = None,
     record: RecordOption = True,
     db: DbOption = None,
 ) -> None:
@@ -93,7 +116,8 @@ def assess(
     policy = policy_from(policy_path)
     context = context_from(as_of, next_release, policy, calendar)
     # read before the store is opened, so bad input leaves no database behind
-    item = guarded(lambda: service.read_one(subject, Origin(host=host)))
+    origin = Origin(host=host, columns=columns_from(columns))
+    item = guarded(lambda: service.read_one(subject, origin))
     with recording(record, db, policy_path, policy, context) as recorder:
         trouble = recorder.area_trouble() if recorder is not None else None
         decision = guarded(lambda: service.decide_one(item, policy, context, trouble))
@@ -132,29 +156,37 @@ def triage(
     next_release: NextReleaseOption = None,
     calendar: CalendarOption = None,
     host: HostOption = None,
+    columns: ColumnsOption = None,
     record: RecordOption = True,
     db: DbOption = None,
 ) -> None:
     """Decide every bug in a backlog and rank them: hotfixes first."""
-    origin = Origin(host=host)
+    origin = Origin(host=host, columns=columns_from(columns))
     policy = policy_from(policy_path)
     context = context_from(as_of, next_release, policy, calendar)
     tally = service.Tally()
+    # Input that cannot be read stops here, before a database or an output file is made.
+    items, subjects = guarded(lambda: _primed(read_items(source, origin)))
+    decided = lambda: tally.decided > 0  # noqa: E731 - read once the run has ended
     with (
-        recording(record, db, policy_path, policy, context) as recorder,
+        recording(record and subjects, db, policy_path, policy, context) as recorder,
         input_errors(),
         _progress(source) as progress,
     ):
         if fmt is TriageFormat.jsonl:
             lines = (
                 decision_json(d) + b"\n"
-                for d in service.triage_decisions(source, policy, context, tally, origin, recorder)
+                for d in service.triage_decisions(
+                    source, policy, context, tally, origin, recorder, items
+                )
             )
-            _write(out_path, _tick(lines, progress))
+            _write(out_path, _tick(lines, progress), decided)
         elif fmt is TriageFormat.json:
             decisions = sorted(
                 _tick(
-                    service.triage_decisions(source, policy, context, tally, origin, recorder),
+                    service.triage_decisions(
+                        source, policy, context, tally, origin, recorder, items
+                    ),
                     progress,
                 ),
                 key=lambda d: (VERDICT_RANK[d.verdict], -d.risk.cost_of_waiting, d.subject.key),
@@ -162,7 +194,7 @@ def triage(
             body = orjson.dumps(
                 [d.model_dump(mode="json") for d in decisions], option=orjson.OPT_INDENT_2
             )
-            _write(out_path, iter([body, b"\n"]))
+            _write(out_path, iter([body, b"\n"]), decided)
         else:
             task = progress.add_task("Deciding", total=None)
             summary = service.triage_summary(
@@ -173,11 +205,12 @@ def triage(
                 origin,
                 on_batch=lambda n: progress.advance(task, n),
                 recorder=recorder,
+                items=items,
             )
             changes = service.change_summary(policy, context, tally, recorder)
             if fmt is TriageFormat.csv:
                 issues_csv = _csv(summary) if not summary.is_empty() else b""
-                _write(out_path, iter([issues_csv, change_csv(changes)]))
+                _write(out_path, iter([issues_csv, change_csv(changes)]), decided)
             else:
                 # With --out, the tables and their counts go to the file, whole, as on screen.
                 buffer = io.StringIO()
@@ -186,7 +219,7 @@ def triage(
                     _print_table(console, summary, limit)
                 print_change_table(console, changes, limit)
                 if out_path is not None:
-                    _write(out_path, iter([buffer.getvalue().encode()]))
+                    _write(out_path, iter([buffer.getvalue().encode()]), decided)
     _report(tally)
 
 
@@ -194,7 +227,7 @@ def _print_table(console: Console, summary: pl.DataFrame, limit: int) -> None:
     if summary.is_empty():
         err.print("No issues to decide.")
         return
-    console.print(ranked_table(summary, limit))
+    console.print(ranked_table(summary, limit, width=console.width))
     if limit and summary.height > limit:
         console.print(
             f"Showing the first {limit} of {summary.height}; "
@@ -213,8 +246,27 @@ def _csv(summary: pl.DataFrame) -> bytes:
     return renamed.write_csv().encode()
 
 
-def _write(out_path: Path | None, chunks: Iterator[bytes]) -> None:
-    """Write to standard output, or to a file that appears only once complete."""
+def _primed(items: Iterator[Item]) -> tuple[Iterator[Item], bool]:
+    """The items with the first read already, and whether any is a subject (not skipped).
+
+    Reading starts here so that a file that cannot be read fails before anything is made.
+    """
+    seen: list[Item] = []
+    for item in items:
+        seen.append(item)
+        if not isinstance(item, Skipped):
+            return itertools.chain(seen, items), True
+    return iter(seen), False
+
+
+def _write(
+    out_path: Path | None, chunks: Iterator[bytes], keep: Callable[[], bool] = lambda: True
+) -> None:
+    """Write to standard output, or to a file that appears only once complete.
+
+    The file is made as any new file is (the umask decides its mode), and only when `keep`
+    says the run produced something: a failed run leaves no empty file behind.
+    """
     if out_path is None:
         for chunk in chunks:
             out.file.write(chunk.decode())
@@ -232,10 +284,23 @@ def _write(out_path: Path | None, chunks: Iterator[bytes]) -> None:
         with os.fdopen(fd, "wb") as handle:
             for chunk in chunks:
                 handle.write(chunk)
+        if not keep():
+            Path(temporary).unlink()
+            return
+        os.chmod(temporary, _new_file_mode(out_path))
         os.replace(temporary, out_path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _new_file_mode(path: Path) -> int:
+    """The mode a file gets: the one it has when it exists, else 0666 less the umask."""
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _progress(source: str) -> Progress:

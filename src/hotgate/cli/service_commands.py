@@ -81,10 +81,12 @@ def recording(
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         fail(f"cannot record decisions in {_shown(url)}: {reason} (--no-record skips recording)")
-    if recorder.counts.inserted:
+    inserted = recorder.counts.inserted
+    if inserted:  # on stderr, so piped output stays clean and a script still sees where
         changed = recorder.counts.changed
         note = f", {changed} with a changed verdict" if changed else ""
-        err.print(f"Recorded {recorder.counts.inserted} decisions in {_shown(url)}{note}.")
+        noun = "decision" if inserted == 1 else "decisions"
+        err.print(f"Recorded {inserted} {noun} in {_shown(url)}{note}.")
 
 
 def _shown(url: str) -> str:

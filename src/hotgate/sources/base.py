@@ -5,7 +5,6 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cache
 from importlib.metadata import entry_points
 from typing import Any, ClassVar
@@ -15,12 +14,54 @@ from pydantic import ValidationError
 
 from hotgate.model import Issue
 from hotgate.policy.rules import first_error
+from hotgate.sources.fields import (
+    MAINTAINER_ASSOCIATIONS,
+    NO_SUMMARY,
+    SourceError,
+    comment_role,
+    count_of,
+    list_of,
+    login_of,
+    mapping_of,
+    names,
+    number_of,
+    optional_text,
+    parse_time,
+    plain_text,
+    summary_of,
+    text_of,
+    time_of,
+)
 
 ENTRY_POINT_GROUP = "hotgate.sources"
-
-
-class SourceError(ValueError):
-    """Input that cannot be read at all; the message names the file and the problem."""
+__all__ = [
+    "MAINTAINER_ASSOCIATIONS",
+    "NO_SUMMARY",
+    "FileFormat",
+    "Format",
+    "Ignored",
+    "Origin",
+    "Skipped",
+    "SourceError",
+    "comment_role",
+    "count_of",
+    "detect",
+    "format_named",
+    "formats",
+    "list_of",
+    "login_of",
+    "make_issue",
+    "mapping_of",
+    "names",
+    "number_of",
+    "optional_text",
+    "parse_time",
+    "plain_text",
+    "summary_of",
+    "text_of",
+    "time_of",
+    "validation_message",
+]
 
 
 @dataclass(frozen=True)
@@ -77,6 +118,19 @@ class FileFormat(Format):
     def read(self, path: str, origin: Origin) -> Iterator[Issue | Skipped | Ignored]:
         """Every record of the file, one at a time, so memory stays flat on any size."""
 
+    def read_as(self, path: str, label: str, origin: Origin) -> Iterator[Issue | Skipped | Ignored]:
+        """read(), with records and errors named by `label` (`<stdin>`) rather than the path."""
+        if label == path:
+            yield from self.read(path, origin)
+            return
+        try:
+            for item in self.read(path, origin):
+                if isinstance(item, Skipped | Ignored) and item.where.startswith(path):
+                    item = type(item)(label + item.where.removeprefix(path), item.reason)
+                yield item
+        except SourceError as exc:
+            raise SourceError(str(exc).replace(path, label)) from None
+
     def matches(self, record: Mapping[str, Any]) -> bool:  # noqa: ARG002
         """File formats are chosen by sniffing the file, never by a single JSON record."""
         return False
@@ -88,9 +142,11 @@ class FileFormat(Format):
         try:
             return self.to_issue(record, origin)
         except SourceError as exc:
-            return Skipped(where, str(exc).removeprefix("record "))
+            return Skipped(where, str(exc).removeprefix("record: ").removeprefix("record "))
         except ValueError as exc:
             return Skipped(where, str(exc))
+        except (KeyError, TypeError, AttributeError) as exc:
+            return Skipped(where, f"{self.name} record is malformed ({type(exc).__name__})")
 
 
 @dataclass(frozen=True)
@@ -99,6 +155,8 @@ class Origin:
 
     host: str | None = None
     project: str | None = None
+    # A column mapping for exports of trackers hotgate does not know: (field, column) pairs.
+    columns: tuple[tuple[str, str], ...] | None = None
 
 
 @cache
@@ -136,54 +194,3 @@ def make_issue(where: str, **fields: Any) -> Issue:
         return Issue(**fields)
     except ValidationError as exc:
         raise SourceError(f"{where}: {validation_message(exc)}") from None
-
-
-NO_SUMMARY = "(no summary)"
-
-
-def summary_of(value: Any) -> str:
-    """A tracker record's title; trackers allow an empty one, which still names a real bug."""
-    text = str(value).strip() if value is not None else ""
-    return text or NO_SUMMARY
-
-
-# Atlassian document nodes whose children are runs of one line of text.
-_INLINE_BLOCKS = {"paragraph", "heading", "codeBlock"}
-
-
-def text_of(value: Any) -> str:
-    """Plain text from a string, None, or an Atlassian document (Jira Cloud's rich text)."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Mapping):
-        if value.get("type") == "text":
-            return str(value.get("text", ""))
-        parts = [text_of(child) for child in value.get("content", []) or []]
-        if value.get("type") in _INLINE_BLOCKS:  # runs of text (plain, bold, a link) in one line
-            return "".join(parts)
-        return "\n".join(p for p in parts if p)
-    if isinstance(value, list):
-        return "\n".join(text_of(v) for v in value)
-    return str(value)
-
-
-def parse_time(value: Any) -> datetime | None:
-    """A timestamp from ISO 8601 text as trackers send it; None when empty."""
-    if not value:
-        return None
-    text = str(value).strip().replace("Z", "+00:00")
-    if len(text) >= 5 and text[-5] in "+-" and text[-3] != ":" and "T" in text:
-        text = text[:-2] + ":" + text[-2:]  # Jira sends +0000
-    return datetime.fromisoformat(text)
-
-
-def names(items: Any, field: str = "name") -> list[str]:
-    """The names of a list of objects (labels, components, versions) or strings."""
-    out: list[str] = []
-    for item in items or []:
-        value = item.get(field) if isinstance(item, Mapping) else item
-        if value:
-            out.append(str(value))
-    return out

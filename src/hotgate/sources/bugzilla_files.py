@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping
-from typing import IO, Any, cast
+from typing import IO, Any
 from urllib.parse import urlparse
 
 from hotgate.model import Issue
 from hotgate.sources.base import FileFormat, Ignored, Origin, Skipped, SourceError
 from hotgate.sources.bugzilla import BugzillaFormat
-from hotgate.sources.csvfile import Row, first, header_of, rows
+from hotgate.sources.csvfile import BadRow, Row, first, header_of, rows
 
 # buglist.cgi column -> REST field.
 _CSV_FIELDS = {
@@ -88,6 +88,9 @@ class BugzillaCsvFormat(FileFormat):
     def read(self, path: str, origin: Origin) -> Iterator[Issue | Skipped | Ignored]:
         """Every row as an Issue; a bad row is skipped with its line number."""
         for line, row in rows(path):
+            if isinstance(row, BadRow):
+                yield Skipped(f"{path} line {line}", row.reason)
+                continue
             yield self.guarded({"row": row}, origin, f"{path} line {line}")
 
     def to_issue(self, record: Mapping[str, Any], origin: Origin) -> Issue | Ignored:
@@ -117,42 +120,77 @@ class BugzillaXmlFormat(FileFormat):
         return head.lstrip().startswith(b"<") and b"<bugzilla" in head
 
     def read(self, path: str, origin: Origin) -> Iterator[Issue | Skipped | Ignored]:
-        """Every <bug> element as an Issue, parsed incrementally."""
+        """Every <bug> element as an Issue, each parsed alone: one malformed bug costs one bug.
+
+        A file cut short is named: the bug it ends inside, or the missing </bugzilla>.
+        """
         try:
             handle = open(path, "rb")  # noqa: SIM115 - closed below; a generator holds it
         except OSError as exc:
             raise SourceError(f"{path}: cannot open: {exc.strerror or exc}") from None
         with handle:
-            parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
-            index = 0
+            index, closed, pending = 0, False, b""
             for chunk in _clean_chunks(handle):
-                try:
-                    parser.feed(chunk)
-                    events = [cast(tuple[str, ET.Element], ev) for ev in parser.read_events()]
-                except ET.ParseError as exc:
-                    raise SourceError(f"{path}: not valid XML: {exc}") from None
-                for event, element in events:
-                    if event == "start" and element.tag == "bugzilla" and not origin.host:
-                        host = urlparse(element.get("urlbase") or "").hostname
-                        origin = Origin(host=host, project=origin.project)
-                    if event == "end" and element.tag == "bug":
-                        index += 1
-                        bug = xml_bug(element)
-                        element.clear()
-                        where = f"{path} bug {bug.get('id') or index}"
-                        if "error" in bug:
-                            reason = f"Bugzilla could not export this bug ({bug['error']})"
-                            yield Ignored(where, reason)
-                        else:
-                            yield self.guarded(bug, origin, where)
+                pending += chunk
+                if not origin.host and (found := _URLBASE.search(pending)):
+                    host = urlparse(found.group(1).decode("utf-8", "replace")).hostname
+                    origin = Origin(host=host, project=origin.project)
+                while (start := _BUG_START.search(pending)) is not None:
+                    end = _bug_end(pending, start.start())
+                    if end is None:
+                        break
+                    index += 1
+                    yield self._bug(pending[start.start() : end], index, path, origin)
+                    pending = pending[end:]
+                if b"</bugzilla>" in pending:
+                    closed = True
+                elif _BUG_START.search(pending) is None:
+                    pending = pending[-64:]  # text between bugs: keep only a possible tag's start
+            if (start := _BUG_START.search(pending)) is not None:
+                ident = _BUG_ID.search(pending[start.start() :])
+                name = ident.group(1).decode("utf-8", "replace") if ident else str(index + 1)
+                yield Skipped(f"{path} bug {name}", "the file ends inside this bug (cut short?)")
+            elif not closed:
+                yield Skipped(path, "the file ends before </bugzilla>: it may be cut short")
+
+    def _bug(self, text: bytes, index: int, path: str, origin: Origin) -> Issue | Skipped | Ignored:
+        ident = _BUG_ID.search(text)
+        where = f"{path} bug {ident.group(1).decode('utf-8', 'replace') if ident else index}"
+        try:
+            element = ET.fromstring(text)
+        except ET.ParseError as exc:
+            return Skipped(where, f"not valid XML: {exc}")
+        bug = xml_bug(element)
+        if "error" in bug:
+            return Ignored(where, f"Bugzilla could not export this bug ({bug['error']})")
+        return self.guarded(bug, origin, where)
 
     def to_issue(self, record: Mapping[str, Any], origin: Origin) -> Issue | Ignored:
         """A <bug>, already turned into REST fields, read as a REST bug."""
         return BugzillaFormat().to_issue(record, origin)
 
 
+_BUG_START = re.compile(rb"<bug[\s>/]")
+_BUG_ID = re.compile(rb"<bug_id>\s*([^<\s]{1,40})\s*</bug_id>")
+_URLBASE = re.compile(rb"<bugzilla\b[^>]*\burlbase=\"([^\"]*)\"")
+
+
+def _bug_end(text: bytes, start: int) -> int | None:
+    """Where the <bug> element opening at `start` ends, or None when it is not all here yet."""
+    opening = text.find(b">", start)
+    if opening == -1:
+        return None
+    if text[opening - 1 : opening] == b"/":
+        return opening + 1
+    close = text.find(b"</bug>", opening)
+    following = _BUG_START.search(text, opening)
+    if following is not None and (close == -1 or following.start() < close):
+        return following.start()  # a bug never closed: it ends where the next one begins
+    return None if close == -1 else close + len(b"</bug>")
+
+
 def xml_bug(element: ET.Element) -> dict[str, Any]:
-    """A <bug> element's fields under the REST API's names, with comments inline."""
+    """A <bug> element's fields under the REST API's names, with comments and authors inline."""
     bug: dict[str, Any] = {}
     if element.get("error"):
         bug["error"] = element.get("error")
@@ -160,6 +198,8 @@ def xml_bug(element: ET.Element) -> dict[str, Any]:
         text = (child.text or "").strip()
         if child.tag in _XML_FIELDS:
             bug[_XML_FIELDS[child.tag]] = text
+        elif child.tag in {"reporter", "assigned_to", "qa_contact"}:
+            bug["creator" if child.tag == "reporter" else child.tag] = text
         elif child.tag == "keywords":
             bug["keywords"] = [k.strip() for k in text.split(",") if k.strip()]
         elif child.tag == "cc":
@@ -167,7 +207,13 @@ def xml_bug(element: ET.Element) -> dict[str, Any]:
         elif child.tag == "dup_id":
             bug["dupe_of"] = text
         elif child.tag == "long_desc":
-            bug.setdefault("comments", []).append({"text": child.findtext("thetext") or ""})
+            bug.setdefault("comments", []).append(
+                {
+                    "text": child.findtext("thetext") or "",
+                    "creator": (child.findtext("who") or "").strip() or None,
+                    "creation_time": bugzilla_time(child.findtext("bug_when")),
+                }
+            )
     for field in ("creation_time", "last_change_time"):
         bug[field] = bugzilla_time(bug.get(field))
     return bug

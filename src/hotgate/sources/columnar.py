@@ -45,11 +45,17 @@ def names_of(raw: pl.DataFrame, name: str, field: str = "name") -> pl.Expr:
     if not isinstance(kind, pl.List):
         return pl.lit([], dtype=pl.List(pl.String))
     inner = kind.inner
+    # As names() reads them: an item without a name, or with an empty one, is no name.
     if isinstance(inner, pl.Struct) and field in {f.name for f in inner.fields}:
-        return pl.col(name).list.eval(pl.element().struct.field(field).cast(pl.String))
-    if inner == pl.String:
-        return pl.col(name)
-    return pl.lit([], dtype=pl.List(pl.String))
+        found = pl.col(name).list.eval(pl.element().struct.field(field).cast(pl.String))
+    elif inner == pl.String:
+        found = pl.col(name)
+    else:
+        return pl.lit([], dtype=pl.List(pl.String))
+    named = pl.element().is_not_null() & (pl.element() != "")
+    return found.list.eval(pl.element().filter(named)).fill_null(
+        pl.lit([], dtype=pl.List(pl.String))
+    )
 
 
 def conform(mapped: pl.DataFrame) -> pl.DataFrame | None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import csv
 import re
 import sys
+from collections import deque
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import IO
 
 from hotgate.sources.base import SourceError, parse_time
 
@@ -31,7 +34,7 @@ Row = dict[str, list[str]]
 
 def header_of(head: bytes) -> list[str]:
     """The column names on the first line of a CSV file's first bytes, or [] if none."""
-    text = head.decode("utf-8-sig", errors="replace")
+    text = head.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
     first = text.splitlines()[0] if text else ""
     try:
         return [name.strip() for name in next(csv.reader([first]))]
@@ -39,40 +42,111 @@ def header_of(head: bytes) -> list[str]:
         return []
 
 
-def rows(path: str) -> Iterator[tuple[int, Row]]:
+@dataclass(frozen=True)
+class BadRow:
+    """A row that cannot be read, and why; the rows after it are still read."""
+
+    reason: str
+
+
+class _Lines:
+    """A file's lines for the csv module, counted, with the current row's lines kept.
+
+    When a row turns out bad, the lines after its first one are given back, so a quote that
+    never closes costs one row, not every row after it.
+    """
+
+    def __init__(self, handle: IO[str]) -> None:
+        self.handle = handle
+        self.count = 0
+        self.kept: list[str] = []
+        self.back: deque[str] = deque()
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.back.popleft() if self.back else next(self.handle)
+        self.count += 1
+        self.kept.append(line)
+        return line
+
+    def row_starts(self) -> int:
+        """Forget the last row's lines; the number of the next row's first line."""
+        self.kept = []
+        return self.count + 1
+
+    def give_back(self) -> None:
+        """Read again every line of the bad row but its first."""
+        again = self.kept[1:]
+        self.count -= len(again)
+        self.back.extendleft(reversed(again))
+        self.kept = []
+
+
+def rows(path: str, label: str | None = None) -> Iterator[tuple[int, Row | BadRow]]:
     """Each data row as (line number, column name -> values), streamed from disk.
 
     Jira repeats a column for every value of a multi-valued field (Labels, Component/s,
-    Comment), so every column maps to the list of its non-empty values.
+    Comment), so every column maps to the list of its non-empty values. A row that is not
+    valid CSV or not valid UTF-8 comes as a BadRow naming its line and the problem.
     """
+    label = label or path
     try:
-        handle = Path(path).open(encoding="utf-8-sig", newline="", errors="replace")  # noqa: SIM115
+        handle = Path(path).open(encoding="utf-8-sig", newline="", errors="surrogateescape")  # noqa: SIM115
     except OSError as exc:
-        raise SourceError(f"{path}: cannot open: {exc.strerror or exc}") from None
+        raise SourceError(f"{label}: cannot open: {exc.strerror or exc}") from None
     with handle:
-        reader = csv.reader(handle)
+        lines = _Lines(handle)
+        reader = csv.reader(lines, strict=True)
         try:
             header = [name.strip() for name in next(reader)]
         except StopIteration:
-            raise SourceError(f"{path}: is empty") from None
+            raise SourceError(f"{label}: is empty") from None
         except csv.Error as exc:
-            raise SourceError(f"{path} line 1: not valid CSV: {exc}") from None
-        line = reader.line_num
+            raise SourceError(f"{label} line 1: not valid CSV: {exc}") from None
+        if bad := _not_utf8(header, header):
+            raise SourceError(f"{label} line 1: {bad}")
         while True:
+            start = lines.row_starts()
             try:
                 values = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
-                raise SourceError(f"{path} line {reader.line_num}: not valid CSV: {exc}") from None
+                yield start, BadRow(_csv_problem(str(exc), start))
+                lines.give_back()
+                reader = csv.reader(lines, strict=True)
+                continue
+            if bad := _not_utf8(header, values):
+                yield start, BadRow(bad)
+                continue
             row: Row = {}
             for name, value in zip(header, values, strict=False):
                 row.setdefault(name, [])
                 if value.strip():
                     row[name].append(value)
             if row and any(row.values()):
-                yield line + 1, row
-            line = reader.line_num
+                yield start, row
+
+
+def _csv_problem(message: str, start: int) -> str:
+    if "unexpected end of data" in message or "EOF" in message:
+        return (
+            f"a quoted value opens on line {start} and never closes "
+            "(the rows after it are read on their own)"
+        )
+    return f"not valid CSV: {message}"
+
+
+def _not_utf8(header: list[str], values: list[str]) -> str | None:
+    for number, value in enumerate(values):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            name = header[number] if number < len(header) else f"column {number + 1}"
+            return f"column {name!r} is not valid UTF-8"
+    return None
 
 
 def first(row: Row, *columns: str) -> str | None:

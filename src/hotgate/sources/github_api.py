@@ -52,6 +52,7 @@ class GitHubSettings(ConnectorSettings):
     model_config = SettingsConfigDict(env_prefix="HOTGATE_GITHUB_", extra="forbid")
 
     url: str = "https://api.github.com"
+    comments: bool = True
 
 
 class GitHubConnector(Connector):
@@ -99,9 +100,16 @@ class GitHubConnector(Connector):
         return self.paged(first, LISTING, since, f"github:{self.target.project}")
 
     def fetch(self, number: str) -> Item:
-        """One issue by number."""
+        """One issue by number, with its comments (first 100) unless settings say not."""
         answer = self.http.get(f"{self._base()}/issues/{number}")
-        return self._item(answer.data, f"github:{self.target.project}#{number}")
+        record = answer.data
+        wanted = getattr(self.settings, "comments", False)
+        if wanted and isinstance(record, Mapping) and record.get("comments"):
+            # The comments with their authors and author_association (OWNER, MEMBER …).
+            found = self.http.get(f"{self._base()}/issues/{number}/comments", {"per_page": 100})
+            if isinstance(found.data, list):
+                record = {**record, "comments_data": found.data}
+        return self._item(record, f"github:{self.target.project}#{number}")
 
     def post_comment(self, number: str, text: str) -> None:
         """Comment on the issue."""

@@ -7,15 +7,23 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlparse
 
-from hotgate.model import Issue
+from hotgate.model import Comment, Issue
 from hotgate.sources.base import (
     Format,
     Ignored,
     Origin,
+    SourceError,
+    comment_role,
+    count_of,
+    list_of,
+    login_of,
     make_issue,
     names,
-    parse_time,
+    number_of,
+    optional_text,
+    plain_text,
     summary_of,
+    time_of,
 )
 
 # https://gitlab.com/GROUP/SUB/PROJECT/-/issues/12 (newer) or .../PROJECT/issues/12 (older).
@@ -45,42 +53,67 @@ class GitLabFormat(Format):
         return "iid" in record and "project_id" in record and "title" in record
 
     def to_issue(self, record: Mapping[str, Any], origin: Origin) -> Issue | Ignored:
-        """Read labels, upvotes, notes count, milestone and incident severity into an Issue."""
+        """Read labels, upvotes, notes with their authors, milestone and incident severity."""
         project = project_path(record, origin)
-        key = f"gitlab:{project}#{record.get('iid')}"
+        key = f"gitlab:{project}#{number_of(record.get('iid'), 'iid')}"
         if record.get("type") == "MERGE_REQUEST" or "merge_status" in record:
             return Ignored(where=key, reason="a merge request, not an issue")
-        notes = record.get("notes_data") or []
-        emoji = record.get("award_emoji_data") or []
-        severity = str(record.get("severity") or "").strip()
+        notes = list_of(record.get("notes_data"), "notes_data")
+        emoji = list_of(record.get("award_emoji_data"), "award_emoji_data")
+        severity = plain_text(record.get("severity"), "severity").strip()
         milestone = record.get("milestone")
         host = urlparse(str(record.get("web_url") or "")).hostname
-        issue_type = record.get("issue_type") or record.get("type")
+        issue_type = optional_text(record.get("issue_type") or record.get("type"), "issue_type")
         return make_issue(
             f"record {key}",
             key=key,
             source="gitlab",
             title=summary_of(record.get("title")),
-            body=record.get("description") or "",
-            comments=[
-                str(n.get("body") or "")
-                for n in notes
-                if isinstance(n, Mapping) and not n.get("system")
-            ],
+            body=plain_text(record.get("description"), "description"),
+            comments=gitlab_notes(notes, record),
             # strings, or objects when asked for `with_labels_details`
             labels=names(record.get("labels")),
-            type=str(issue_type).lower() if issue_type else None,
+            type=issue_type.lower() if issue_type else None,
             severity_raw=None if severity.lower() in _UNSET_SEVERITY else severity,
-            status=record.get("state"),
+            status=optional_text(record.get("state"), "state"),
             product=project.rsplit("/", 1)[-1] if host or origin.project else None,
-            versions=[str(milestone["title"])] if isinstance(milestone, Mapping) else [],
-            created=parse_time(record.get("created_at")),
-            updated=parse_time(record.get("updated_at")),
-            votes=int(record.get("upvotes") or 0),
+            versions=[str(milestone["title"])]
+            if isinstance(milestone, Mapping) and milestone.get("title")
+            else [],
+            created=time_of(record.get("created_at"), "created_at"),
+            updated=time_of(record.get("updated_at"), "updated_at"),
+            votes=count_of(record.get("upvotes"), "upvotes"),
             # Upvotes are the thumbs-up emoji; count the other award emoji as reactions.
             reactions=sum(
                 1 for e in emoji if isinstance(e, Mapping) and e.get("name") != "thumbsup"
             ),
-            comment_count=int(record.get("user_notes_count") or len(notes)),
-            url=record.get("web_url"),
+            comment_count=count_of(record.get("user_notes_count"), "user_notes_count")
+            or len(notes),
+            url=optional_text(record.get("web_url"), "web_url"),
         )
+
+
+def gitlab_notes(notes: list[Any], issue: Mapping[str, Any]) -> list[Comment]:
+    """An issue's notes as comments, system notes ("changed the label") left out.
+
+    The issue's author is its reporter; an assignee writing a note is a maintainer.
+    """
+    reporter = login_of(issue.get("author"), "username")
+    assignees = [login_of(a, "username") for a in list_of(issue.get("assignees"), "assignees")]
+    assignees.append(login_of(issue.get("assignee"), "username"))
+    out: list[Comment] = []
+    for note in notes:
+        if not isinstance(note, Mapping):
+            raise SourceError("record: field 'notes_data': expected note objects")
+        if note.get("system"):
+            continue
+        author = login_of(note.get("author"), "username")
+        out.append(
+            Comment(
+                text=plain_text(note.get("body"), "notes_data.body"),
+                author=author,
+                role=comment_role(author, reporter, assignees),
+                created=time_of(note.get("created_at"), "notes_data.created_at"),
+            )
+        )
+    return out

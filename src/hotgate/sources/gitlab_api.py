@@ -50,6 +50,7 @@ class GitLabSettings(ConnectorSettings):
     model_config = SettingsConfigDict(env_prefix="HOTGATE_GITLAB_", extra="forbid")
 
     url: str = "https://gitlab.com"
+    comments: bool = True
 
 
 class GitLabConnector(Connector):
@@ -97,10 +98,16 @@ class GitLabConnector(Connector):
         return self.paged(first, LISTING, since, f"gitlab:{self.target.project}")
 
     def fetch(self, number: str) -> Item:
-        """One issue by its project-scoped number (iid)."""
+        """One issue by its project-scoped number (iid), with its notes (first 100)."""
         answer = self.http.get(f"{self._base()}/issues/{number}")
+        record = answer.data
+        wanted = getattr(self.settings, "comments", False)
+        if wanted and isinstance(record, Mapping) and record.get("user_notes_count"):
+            found = self.http.get(f"{self._base()}/issues/{number}/notes", {"per_page": 100})
+            if isinstance(found.data, list):
+                record = {**record, "notes_data": found.data}
         return read_with(
-            GitLabFormat(), answer.data, f"gitlab:{self.target.project}#{number}", self.origin()
+            GitLabFormat(), record, f"gitlab:{self.target.project}#{number}", self.origin()
         )
 
     def post_comment(self, number: str, text: str) -> None:

@@ -11,23 +11,44 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from hotgate.model import Issue
+from hotgate.model import Comment, Issue
 from hotgate.sources.base import (
     FileFormat,
     Ignored,
     Origin,
     Skipped,
     SourceError,
+    comment_role,
     make_issue,
     summary_of,
 )
-from hotgate.sources.csvfile import Row, every, export_time, first, header_of, rows
+from hotgate.sources.csvfile import BadRow, Row, every, export_time, first, header_of, rows
 
 _JIRA_DATE = re.compile(r"^\d{1,2}/[A-Za-z]{3}/\d{2,4}")
 _BUGZILLA_PRIORITY = re.compile(r"^(--|---|P[1-5])$")
 _EMPTY = {"", "--", "---"}
 # Jira writes a comment cell as "date;author id;text".
-_COMMENT = re.compile(r"^[^;]{6,25};[^;]*;", re.DOTALL)
+_COMMENT = re.compile(r"^([^;]{6,25});([^;]*);(.*)$", re.DOTALL)
+
+
+def comments_of(row: Row) -> list[Comment]:
+    """The Comment cells with their authors: the reporter, an assignee (maintainer) or other."""
+    reporter = {v for v in (first(row, "Reporter"), first(row, "Reporter Id")) if v}
+    assignees = [first(row, "Assignee"), first(row, "Assignee Id")]
+    out: list[Comment] = []
+    for cell in row.get("Comment", []):
+        match = _COMMENT.match(cell)
+        if not match:
+            out.append(Comment(text=cell))
+            continue
+        when, author, text = match.groups()
+        role = comment_role(author, author if author in reporter else None, assignees)
+        try:
+            created = export_time(when)
+        except ValueError:
+            created = None
+        out.append(Comment(text=text, author=author or None, role=role, created=created))
+    return out
 
 
 def is_bugzilla_row(row: Row) -> bool:
@@ -66,6 +87,9 @@ class JiraCsvFormat(FileFormat):
         """Every row as an Issue; a bad row is skipped with its line number."""
         tracker: str | None = None
         for line, row in rows(path):
+            if isinstance(row, BadRow):
+                yield Skipped(f"{path} line {line}", row.reason)
+                continue
             tracker = tracker or ("bugzilla" if is_bugzilla_row(row) else "jira")
             yield self.guarded({"row": row, "tracker": tracker}, origin, f"{path} line {line}")
 
@@ -83,7 +107,7 @@ class JiraCsvFormat(FileFormat):
         else:
             key = f"jira:{origin.host}/{number}" if origin.host else f"jira:{number}"
             url = f"https://{origin.host}/browse/{number}" if origin.host else None
-        comments = [_COMMENT.sub("", c, count=1) for c in row.get("Comment", [])]
+        comments = comments_of(row)
         return make_issue(
             f"record {number}",
             key=key,
@@ -97,7 +121,8 @@ class JiraCsvFormat(FileFormat):
             priority_raw=_value(first(row, "Priority")),
             status=_value(first(row, "Status")),
             resolution=_value(first(row, "Resolution")),
-            component=first(row, "Component/s"),
+            # Jira repeats Component/s once per component; all are kept, joined.
+            component=", ".join(every(row, "Component/s")) or None,
             product=first(row, "Project name", "Product") or origin.project,
             versions=every(row, "Affects Version/s", "Fix Version/s"),
             created=export_time(first(row, "Created")),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -25,21 +27,25 @@ from hotgate.sources.base import (
     formats,
 )
 from hotgate.sources.columnar import IGNORED, read_chunk
+from hotgate.sources.documents import (
+    NoAliasLoader,
+    json_problem,
+    looks_like_csv,
+    looks_like_yaml,
+    salvaged,
+    unknown_csv,
+)
+from hotgate.sources.mapped import mapped_items
 
 # A frame item holds many issues already in the evaluation frame's columns.
 Item = Issue | ChangeRequest | Skipped | Ignored | pl.DataFrame
 # The same, with issues read as columns turned back into objects.
 Record = Issue | ChangeRequest | Skipped | Ignored
 BLOCK_BYTES = 16 * 1024 * 1024
+BOM = b"\xef\xbb\xbf"
 
 
-def _label(path: str) -> str:
-    return "<stdin>" if path == "-" else path
-
-
-def _open(path: str) -> IO[bytes]:
-    if path == "-":
-        return sys.stdin.buffer
+def _open(path: str) -> io.BufferedReader:
     try:
         return Path(path).open("rb")
     except OSError as exc:
@@ -74,37 +80,64 @@ def read_items(path: str, origin: Origin | None = None) -> Iterator[Item]:
     if live_tracker(path):
         yield from live_items(path)
         return
-    if path != "-" and Path(path).is_dir():
+    if path == "-":
+        # Standard input is kept in a temporary file, so CSV and XML stream from it as from
+        # any file, and every format is recognised by its content.
+        with tempfile.NamedTemporaryFile(prefix="hotgate-stdin-") as spool:
+            shutil.copyfileobj(sys.stdin.buffer, spool)
+            spool.flush()
+            yield from _read_file(spool.name, "<stdin>", origin)
+        return
+    if Path(path).is_dir():
         for child in sorted(Path(path).iterdir()):
             if child.is_file() and not child.name.startswith(".") and child.suffix.lower() != ".md":
-                yield from read_items(str(child), origin)
+                yield from _read_file(str(child), str(child), origin, alone=False)
         return
-    label = _label(path)
+    yield from _read_file(path, path, origin)
+
+
+def _read_file(path: str, label: str, origin: Origin, alone: bool = True) -> Iterator[Item]:
+    """One file's records; in a folder, a file that cannot be read is one skipped entry."""
+    try:
+        yield from _file_items(path, label, origin)
+    except SourceError as exc:
+        if alone:
+            raise
+        yield Skipped(label, str(exc).removeprefix(f"{label}: ").removeprefix(label))
+
+
+def _file_items(path: str, label: str, origin: Origin) -> Iterator[Item]:
     stream = _open(path)
     try:
-        head = stream.peek(4096)[:4096] if hasattr(stream, "peek") else b""
-        if path != "-":
-            for fmt in formats():
-                if isinstance(fmt, FileFormat) and fmt.sniff(path, head):
-                    yield from fmt.read(path, origin)
-                    return
-        yield from _read_documents(stream, label, path, origin)
+        head = stream.peek(4096)[:4096].removeprefix(BOM)
+        if origin.columns is not None:
+            yield from mapped_items(path, label, head, origin)
+            return
+        for fmt in formats():
+            if isinstance(fmt, FileFormat) and fmt.sniff(label, head):
+                yield from fmt.read_as(path, label, origin)
+                return
+        if looks_like_csv(label, head):
+            raise SourceError(unknown_csv(label, head))
+        yield from _read_documents(stream, label, label, origin)
     finally:
-        if stream is not sys.stdin.buffer:
-            stream.close()
+        stream.close()
 
 
 def _read_documents(stream: IO[bytes], label: str, path: str, origin: Origin) -> Iterator[Item]:
     first = _first_line(stream)
     if first is None:
         raise SourceError(f"{label}: is empty")
-    if path.endswith((".yaml", ".yml")):
+    first = first.removeprefix(BOM)
+    stripped = first.lstrip()
+    if path.endswith((".yaml", ".yml")) or (
+        not stripped.startswith((b"{", b"[")) and looks_like_yaml(stripped)
+    ):
         yield from _from_yaml(first + stream.read(), label, origin)
         return
-    stripped = first.lstrip()
     if not stripped.startswith((b"{", b"[")):
         raise SourceError(
-            f"{label}: unknown format: expected JSON, JSON Lines or YAML "
+            f"{label}: unknown format: expected JSON, JSON Lines, YAML, CSV or XML "
             f"(starts with {stripped[:20]!r})"
         )
     rest = stream.readline()
@@ -115,7 +148,8 @@ def _read_documents(stream: IO[bytes], label: str, path: str, origin: Origin) ->
     try:
         document = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
-        raise SourceError(f"{label}: not valid JSON: {exc}") from None
+        yield from salvaged(text, label, str(exc), lambda r, w: read_record(r, w, origin))
+        return
     yield from _from_document(document, label, origin)
 
 
@@ -171,7 +205,7 @@ def _chunk(data: bytes, start: int, label: str, origin: Origin) -> Iterator[Item
         try:
             record = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            yield Skipped(where, f"not valid JSON ({str(exc).split(':')[0]})")
+            yield json_problem(line, where, str(exc))
             continue
         yield from _from_document(record, where, origin, single=True)
 
@@ -191,14 +225,15 @@ def _as_frame(data: bytes, origin: Origin) -> pl.DataFrame | None:
 
 def _from_yaml(text: bytes, label: str, origin: Origin) -> Iterator[Item]:
     try:
-        documents = list(yaml.safe_load_all(text.decode("utf-8")))
+        documents = list(yaml.load_all(text.decode("utf-8-sig"), Loader=NoAliasLoader))
     except UnicodeDecodeError as exc:
         raise SourceError(f"{label}: not valid UTF-8 at byte {exc.start}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", exc)
-        raise SourceError(f"{label}:{where}: not valid YAML: {problem}") from None
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        place = f"{label}:{where}" if where else label
+        raise SourceError(f"{place}: not valid YAML: {problem}") from None
     for document in documents:
         if document is not None:
             yield from _from_document(document, label, origin)
@@ -243,7 +278,16 @@ def read_with(fmt: Format, record: Any, where: str, origin: Origin) -> Issue | S
     try:
         return fmt.to_issue(record, origin)
     except SourceError as exc:
-        ident, _, problem = str(exc).removeprefix("record ").partition(": ")
-        return Skipped(f"{where} ({ident})", problem) if problem else Skipped(where, str(exc))
-    except (KeyError, TypeError, ValueError) as exc:
-        return Skipped(where, f"{fmt.name} record is malformed: {exc!r}")
+        return skipped_for(where, exc)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # A shape no reader foresaw: name the record and the kind of problem, not Python's words.
+        return Skipped(where, f"{fmt.name} record is malformed ({type(exc).__name__})")
+
+
+def skipped_for(where: str, exc: SourceError) -> Skipped:
+    """A record's SourceError as a Skipped entry: `record KEY: problem` names the record."""
+    message = str(exc)
+    if message.startswith("record: "):
+        return Skipped(where, message.removeprefix("record: "))
+    ident, _, problem = message.removeprefix("record ").partition(": ")
+    return Skipped(f"{where} ({ident})", problem) if problem else Skipped(where, message)
