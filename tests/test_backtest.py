@@ -36,8 +36,8 @@ HISTORY = [
     (3, "Typo on the about page", "S4", None, "rejected"),  # no-hotfix: agrees
     (4, "Typo in the footer", "S4", None, "accepted"),  # no-hotfix: history shipped it
     (5, "Typo in the help page", "S4", None, "rejected"),  # no-hotfix: agrees
-    (6, "Something odd happens", None, None, "accepted"),  # needs-info
-    (7, "Something odd happens again", None, None, "rejected"),  # needs-info
+    (6, "Gift card screen crashes", None, None, "accepted"),  # needs-info: reach unknown
+    (7, "Returns screen crashes", None, None, "rejected"),  # needs-info: reach unknown
     (8, CRASH, "S1", 1, "accepted"),  # wait (release tomorrow): counts as accepted, agrees
 ]
 MAPPING = Mapping.model_validate(
@@ -95,7 +95,7 @@ def test_confusion_matrix_recall_and_balanced_accuracy(replayed: pl.DataFrame) -
     assert result.balanced_accuracy == pytest.approx(2 / 3)
     assert result.balanced_accuracy_strict == pytest.approx(0.5)  # needs-info counted as a miss
     assert result.undecided == 2
-    assert result.unknown_criteria["significant"] == 2
+    assert result.unknown_criteria["broad_reach"] == 2
 
 
 @pytest.mark.parametrize(
@@ -118,7 +118,7 @@ def test_disagreements_strongest_first(replayed: pl.DataFrame) -> None:
     worst = disagreements(replayed, CRITERIA, top=5)
     assert worst["key"].to_list() == ["shop#2", "shop#4"]
     assert worst["actual"].to_list() == ["rejected", "accepted"]
-    assert "significant=no:cosmetic-or-typo" in worst["rules"][1]
+    assert "significant=no:typo" in worst["rules"][1]
 
 
 def test_lopsided_classes_never_hide_behind_accuracy() -> None:
@@ -171,9 +171,8 @@ def test_firefox_uplift_history(channel: str, rows: int, accepted: int, rejected
     assert result.rows == rows
     assert sum(result.confusion["accepted"].values()) == accepted
     assert sum(result.confusion["rejected"].values()) == rejected
-    # Without text, severity or reach, most requests stay undecided, and reach is never known.
-    assert result.undecided / rows > 0.9
+    # Without text, severity or reach, the burden of proof decides most requests as no-hotfix;
+    # crashes stay undecided, since only reach (never in these columns) could lift them.
+    assert 0.2 < result.undecided / rows < 0.4
     assert result.unknown_criteria["broad_reach"] == result.undecided
-    # Features are the only thing the columns let the policy refuse; none is called a hotfix.
-    assert result.confusion["accepted"]["accepted"] == 0
-    assert result.confusion["rejected"]["accepted"] == 0
+    assert result.confusion["accepted"]["accepted"] + result.confusion["rejected"]["accepted"] < 10
