@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import orjson
@@ -175,3 +176,32 @@ def test_jira_record_with_fields_of_the_wrong_kind_names_the_field(tmp_path: Pat
     issues, skipped = _read(path)
     assert len(issues) == 1
     assert skipped[0].reason.endswith("field 'fields.labels': expected a list, got int")
+
+
+def test_a_nul_in_one_json_lines_record_costs_only_that_record(tmp_path: Path) -> None:
+    # The columnar fast path sends the chunk to the record path, which names the field.
+    lines = [
+        {"number": 1, "title": "Crash on save", "body": "ok", "state": "open"},
+        {"number": 2, "title": "Crash on load", "body": "a\u0000b", "state": "open"},
+        {"number": 3, "title": "Crash on print", "body": "ok", "state": "open"},
+    ]
+    path = tmp_path / "issues.jsonl"
+    path.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    **line,
+                    "url": f"https://api.github.com/repos/a/b/issues/{line['number']}",
+                    "repository_url": "https://api.github.com/repos/a/b",
+                    "labels": [],
+                    "comments": 0,
+                }
+            )
+            for line in lines
+        )
+        + "\n"
+    )
+    items = list(read_issues(str(path)))
+    assert [i.key for i in items if isinstance(i, Issue)] == ["github:a/b#1", "github:a/b#3"]
+    [skipped] = [i for i in items if isinstance(i, Skipped)]
+    assert "body: contains a NUL character" in str(skipped)

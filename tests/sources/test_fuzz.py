@@ -33,7 +33,8 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     database=None,
 )
-TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
+# Good records hold no NUL: hotgate refuses a record with one (issue 13), by design.
+TEXT = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=40)
 ODD = st.sampled_from(
     [None, 0, -1, 1.5, True, "", "abc", "yesterday", {"x": 1}, [1], [], {}, "2024-13-45"]
 )

@@ -66,9 +66,17 @@ def conform(mapped: pl.DataFrame) -> pl.DataFrame | None:
     shaped = filled.select([pl.col(n).cast(t) for n, t in ISSUE_SCHEMA.items()] + keep)
     subjects = shaped.filter(~pl.col(IGNORED)) if keep else shaped
     counts = [pl.col(c).fill_null(0) for c in COUNTS]
+    # A NUL anywhere sends the chunk to the record-by-record path, which refuses that record
+    # and names its field (hotgate never stores NUL), and keeps the others.
+    texts = [n for n, t in ISSUE_SCHEMA.items() if t == pl.String]
+    nul = pl.any_horizontal(
+        [pl.col(n).str.contains("\x00", literal=True) for n in texts]
+        + [pl.col("labels").list.join("").str.contains("\x00", literal=True)]
+    )
     bad = subjects.select(
         pl.col("key").is_null().any()
         | (pl.col("title").fill_null("").str.strip_chars() == "").any()
         | (pl.min_horizontal(counts) < 0).any()
+        | nul.fill_null(False).any()
     ).item()
     return None if bad else shaped
