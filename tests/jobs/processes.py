@@ -190,3 +190,26 @@ def assert_once_per_slot(runs: list[RunRecord]) -> None:
     for before, after in itertools.pairwise(runs):
         assert before.finished_at is not None
         assert after.started_at >= before.finished_at, f"runs overlapped: {before} {after}"
+
+
+def kill_the_holder_mid_sync(
+    processes: list[subprocess.Popen[str]], replay: Replay, database: str, folder: Path
+) -> int:
+    """Kill -9 the process holding the sync job while it waits on page 3, then let the others
+    take it over: the store keeps what the killed run committed, and another run succeeds.
+    Returns the killed process's id."""
+    wait_for(lambda: any("page=3" in s.target for s in replay.seen), "page 3", folder)
+    job, _ = job_state(database)
+    assert job is not None and job.lease_owner is not None
+    holder_pid = int(job.lease_owner.split(":")[1])
+    holder = next(p for p in processes if p.pid == holder_pid)
+    holder.send_signal(signal.SIGKILL)
+    holder.wait(timeout=30)
+    replay.release.set()
+    assert counts(database) == (4, 4, 4, "2024-05-04T10:00:00Z")
+    wait_for(
+        lambda: any(r.status == "succeeded" for r in job_state(database)[1]),
+        "another process finishing the sync",
+        folder,
+    )
+    return holder_pid

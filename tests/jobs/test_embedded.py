@@ -17,6 +17,7 @@ from .processes import (
     environment,
     free_port,
     job_state,
+    kill_the_holder_mid_sync,
     logs,
     running,
     sources_file,
@@ -112,20 +113,7 @@ def test_a_server_killed_mid_sync_leaves_the_job_to_the_other(
     try:
         servers = [start(_serve(tmp_path, env), tmp_path, env) for _ in range(2)]
         with running(servers):
-            wait_for(lambda: any("page=3" in s.target for s in replay.seen), "page 3", tmp_path)
-            job, _ = job_state(sqlite_database)
-            assert job is not None and job.lease_owner is not None
-            holder_pid = int(job.lease_owner.split(":")[1])
-            holder = next(s for s in servers if s.pid == holder_pid)
-            holder.send_signal(signal.SIGKILL)
-            holder.wait(timeout=30)
-            replay.release.set()
-            assert counts(sqlite_database) == (4, 4, 4, "2024-05-04T10:00:00Z")
-            wait_for(
-                lambda: any(r.status == "succeeded" for r in job_state(sqlite_database)[1]),
-                "the other server finishing the sync",
-                tmp_path,
-            )
+            holder_pid = kill_the_holder_mid_sync(servers, replay, sqlite_database, tmp_path)
     finally:
         stop_tracker(replay)
     _, runs = job_state(sqlite_database)

@@ -16,6 +16,7 @@ from .processes import (
     counts,
     environment,
     job_state,
+    kill_the_holder_mid_sync,
     running,
     sources_file,
     start,
@@ -76,20 +77,7 @@ def test_a_worker_killed_mid_job_leaves_it_to_another(
     try:
         workers = [start([*WORKER, "--stalled-after", "10"], tmp_path, env) for _ in range(2)]
         with running(workers):
-            wait_for(lambda: any("page=3" in s.target for s in replay.seen), "page 3", tmp_path)
-            job, _ = job_state(postgres_database)
-            assert job is not None and job.lease_owner is not None
-            holder_pid = int(job.lease_owner.split(":")[1])
-            holder = next(w for w in workers if w.pid == holder_pid)
-            holder.send_signal(signal.SIGKILL)
-            holder.wait(timeout=30)
-            replay.release.set()
-            assert counts(postgres_database) == (4, 4, 4, "2024-05-04T10:00:00Z")
-            wait_for(
-                lambda: any(r.status == "succeeded" for r in job_state(postgres_database)[1]),
-                "another worker finishing the sync",
-                tmp_path,
-            )
+            holder_pid = kill_the_holder_mid_sync(workers, replay, postgres_database, tmp_path)
     finally:
         stop_tracker(replay)
     _, runs = job_state(postgres_database)
