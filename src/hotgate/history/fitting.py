@@ -9,7 +9,14 @@ import polars as pl
 from sklearn.linear_model import LogisticRegression
 
 from hotgate.policy.condition import parse
-from hotgate.policy.learned import Figures, LearnedFeature, LearnedFrom, LearnedModel, Transform
+from hotgate.policy.learned import (
+    Calibration,
+    Figures,
+    LearnedFeature,
+    LearnedFrom,
+    LearnedModel,
+    Transform,
+)
 from hotgate.policy.learned import feature_value as value_of
 from hotgate.policy.schema import ISSUE_CRITERIA, Policy
 
@@ -183,6 +190,48 @@ def predict(model: LearnedModel, frame: pl.DataFrame, policy: Policy) -> np.ndar
     matrix = design(frame, model.features, policy)
     weights = np.array([f.weight for f in model.features])
     logit = model.intercept + (matrix @ weights if len(weights) else 0.0)
+    return np.asarray(1 / (1 + np.exp(-logit)), dtype=np.float64)
+
+
+def platt(probability: np.ndarray, target: np.ndarray) -> Calibration | None:
+    """Platt scaling of out-of-fold probabilities: target ≈ σ(slope × logit(p) + offset).
+
+    `probability` and `target` (1/0) are one per row. Probabilities are clipped to
+    [1e-6, 1 − 1e-6] before the logit; the fit is an unpenalised logistic regression on that one
+    column. None when both outcomes are not present or the slope is not positive (the
+    predictions rank the rows no better than chance, so there is nothing to rescale).
+    """
+    if target.size == 0 or target.min() == target.max():
+        return None
+    clipped = np.clip(probability, 1e-6, 1 - 1e-6)
+    logit = np.log(clipped / (1 - clipped)).reshape(-1, 1)
+    model = LogisticRegression(C=1e6, max_iter=1000).fit(logit, target)
+    slope = float(model.coef_[0][0])
+    if not slope > 1e-3:
+        return None
+    return Calibration(slope=_short(slope), offset=_short(float(model.intercept_[0])))
+
+
+def calibrate(model: LearnedModel, calibration: Calibration | None) -> LearnedModel:
+    """The model with Platt scaling folded in: weights × slope, intercept × slope + offset."""
+    if calibration is None:
+        return model
+    features = [
+        f.model_copy(update={"weight": round(f.weight * calibration.slope, 4)})
+        for f in model.features
+    ]
+    intercept = round(model.intercept * calibration.slope + calibration.offset, 4)
+    return model.model_copy(
+        update={"features": features, "intercept": intercept, "calibration": calibration}
+    )
+
+
+def rescaled(probability: np.ndarray, calibration: Calibration | None) -> np.ndarray:
+    """Probabilities passed through the calibration (unchanged when there is none)."""
+    if calibration is None:
+        return probability
+    clipped = np.clip(probability, 1e-6, 1 - 1e-6)
+    logit = calibration.slope * np.log(clipped / (1 - clipped)) + calibration.offset
     return np.asarray(1 / (1 + np.exp(-logit)), dtype=np.float64)
 
 

@@ -15,11 +15,14 @@ from hotgate.history.examples import MIN_PER_CLASS, MIN_ROWS, Examples, refuse_t
 from hotgate.history.fitting import (
     NUMERIC_COLUMNS,
     RISK_COLUMNS,
+    calibrate,
     candidates,
     criteria_columns,
     fit,
+    platt,
     predict,
     provenance,
+    rescaled,
 )
 from hotgate.history.scoring import best_threshold, metrics
 from hotgate.policy.learned import Figures, Learned, LearnedModel
@@ -123,14 +126,21 @@ def _round(value: float | None) -> float | None:
 def learn_qualifies(
     examples: Examples, policy: Policy, folds: int = 5
 ) -> tuple[LearnedModel, float]:
-    """The acceptance model fitted on every row, and the threshold fitted in cross-validation."""
+    """The acceptance model fitted on every row, and the threshold fitted in cross-validation.
+
+    The out-of-fold probabilities also fit a Platt scaling, folded into the model's weights so
+    that its probabilities are calibrated; the threshold and the figures are those of the
+    rescaled out-of-fold probabilities (the scaling's two numbers are fitted on the same rows).
+    """
     refuse_too_little(examples.counts())
     target = examples.labels()
     fitter = _qualifies_fitter(policy)
     oof = out_of_fold(examples, target, fitter, folds, policy)
+    calibration = platt(oof, target)
+    oof = rescaled(oof, calibration)
     threshold = best_threshold(oof, target)
     figures = _figures(oof, target, threshold, _folds(target, folds), ("accepted", "rejected"))
-    return fitter(examples, target, figures), threshold
+    return calibrate(fitter(examples, target, figures), calibration), threshold
 
 
 def learn_risk(examples: Examples, policy: Policy, folds: int = 5) -> LearnedModel | None:

@@ -81,6 +81,19 @@ class LearnedFrom(Strict):
     learned_on: date
 
 
+class Calibration(Strict):
+    """Platt scaling folded into the weights: each weight × slope, intercept × slope + offset.
+
+    Fitted on out-of-fold predictions of the training rows, so that among cases given
+    probability p about a share p went that way. A record of what was done; the weights and
+    intercept written beside it already include it.
+    """
+
+    method: Literal["platt"] = "platt"
+    slope: float = Field(gt=0, description="What every fitted weight was multiplied by.")
+    offset: float = Field(description="Added to the intercept after multiplying it by the slope.")
+
+
 class LearnedModel(Strict):
     """A logistic regression over named features, with its provenance and its figures."""
 
@@ -89,6 +102,7 @@ class LearnedModel(Strict):
     features: list[LearnedFeature]
     learned_from: LearnedFrom
     cross_validated: Figures | None = None
+    calibration: Calibration | None = None
 
 
 class Learned(Strict):
@@ -275,6 +289,12 @@ def describe_model(title: str, model: LearnedModel, threshold: float | None = No
         lines.append(
             f"   Cross-validated ({figures.folds} folds): ROC AUC {auc}, balanced accuracy "
             f"{balanced}, recall {recall}, Brier score {brier}."
+        )
+    if model.calibration is not None:
+        lines.append(
+            f"   Calibrated ({model.calibration.method}, on out-of-fold predictions): every "
+            f"weight × {model.calibration.slope:.3f}, intercept shifted by "
+            f"{model.calibration.offset:+.3f} (already included above)."
         )
     if threshold is not None:
         lines.append(f"   It qualifies at a probability of {threshold:.0%} or more.")
