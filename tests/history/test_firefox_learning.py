@@ -29,7 +29,7 @@ def examples(channel: str):  # type: ignore[no-untyped-def]
 def test_learned_on_aurora_ranks_beta_better_than_chance_and_the_baseline() -> None:
     result = train_test(examples("aurora"), examples("beta"), load_policy(), default_policy_text())
     assert result.learned.rows == 2644
-    assert result.learned.roc_auc is not None and result.learned.roc_auc > 0.53
+    assert result.learned.roc_auc is not None and result.learned.roc_auc > 0.55
     assert result.baseline.roc_auc is not None
     assert result.learned.roc_auc >= result.baseline.roc_auc - 0.01
 
