@@ -16,8 +16,8 @@ import statistics
 import time
 from datetime import date, timedelta
 
-from hotgate.diff import parse_patch
-from hotgate.gate import check_content, check_fix
+from hotgate.gate.diff import parse_patch
+from hotgate.gate.lanes import check_content, check_fix
 from hotgate.model import ChangeRequest
 from hotgate.policy.changes import decide_changes
 from hotgate.policy.engine import Context, release_on

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from hotgate.backtest import (
+from hotgate.history.backtest import (
     BacktestError,
     Mapping,
     disagreements,

@@ -15,9 +15,9 @@ from hotgate import store
 from hotgate.model import Issue
 from hotgate.policy.engine import Context, decide, release_on
 from hotgate.policy.schema import load_policy
-from hotgate.report_input import ReportInputError
-from hotgate.report_store import store_decisions
-from hotgate.reports import figures
+from hotgate.reports.decision_files import ReportInputError
+from hotgate.reports.figures import figures
+from hotgate.reports.from_store import store_decisions
 from hotgate.store.fixtures import require_backend
 
 POLICY = load_policy()

@@ -13,7 +13,7 @@ from api_payloads import SECRETS, github_event, github_issue, gitlab_event, jira
 from fastapi.testclient import TestClient
 
 from hotgate.api import Settings, create_app
-from hotgate.linked_decision import issue_refusals
+from hotgate.gate.linked_decision import issue_refusals
 from hotgate.policy.lanes import FixLane
 
 Headers = dict[str, dict[str, str]]

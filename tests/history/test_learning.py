@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from hotgate.backtest import BacktestError, load_mapping
 from hotgate.cli import app
+from hotgate.history.backtest import BacktestError, load_mapping
 from hotgate.history.examples import from_history
 from hotgate.history.fitting import predict
 from hotgate.history.learn import learn

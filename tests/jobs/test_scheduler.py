@@ -17,7 +17,7 @@ from hotgate.jobs.schedule import planned_jobs
 from hotgate.jobs.work import Runtime
 from hotgate.store import jobs as job_store
 from hotgate.store.testing import builtin_policy
-from hotgate.sync_config import SourcesFile
+from hotgate.sync.config import SourcesFile
 
 from .processes import free_port
 

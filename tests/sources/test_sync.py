@@ -25,8 +25,8 @@ from hotgate.sources.connector import Page
 from hotgate.store.fixtures import require_backend
 from hotgate.store.tables import decisions, issues
 from hotgate.store.testing import record_troubled_history, sample_issue
-from hotgate.sync import SyncReport, sync_source
-from hotgate.sync_config import SourceConfig, load_sources
+from hotgate.sync.config import SourceConfig, load_sources
+from hotgate.sync.run import SyncReport, sync_source
 
 from .replay import Replay
 

@@ -13,8 +13,8 @@ from hotgate.model import Decision, Issue
 from hotgate.policy.calendar import context_from_options
 from hotgate.policy.engine import evaluate
 from hotgate.policy.signals import issues_frame
-from hotgate.report_store import store_decisions
-from hotgate.reports import area_trouble_counts, trouble
+from hotgate.reports.figures import area_trouble_counts, trouble
+from hotgate.reports.from_store import store_decisions
 from hotgate.store.testing import (
     SAMPLE_DAY,
     builtin_policy,

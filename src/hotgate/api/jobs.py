@@ -21,7 +21,7 @@ from hotgate.store import jobs as job_store
 from hotgate.store import notifications as outbox
 from hotgate.store.jobs import JobRecord, RunRecord
 from hotgate.store.notifications import NotificationRecord
-from hotgate.sync_config import load_sources
+from hotgate.sync.config import load_sources
 
 router = APIRouter()
 

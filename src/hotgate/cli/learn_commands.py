@@ -53,7 +53,7 @@ def examples_for(
     history: Path | None, mapping_path: Path | None, policy: Policy, as_of: str | None
 ) -> Examples:
     """The examples named on the command line: a history file through its mapping."""
-    from hotgate.backtest import BacktestError, load_mapping
+    from hotgate.history.backtest import BacktestError, load_mapping
 
     assert history is not None
     try:

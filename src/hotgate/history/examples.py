@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from hotgate.backtest import ACCEPTED, REJECTED, Mapping, issue_frame, read_history
+from hotgate.history.backtest import ACCEPTED, REJECTED, Mapping, issue_frame, read_history
 from hotgate.policy.engine import Context, evaluate
 from hotgate.policy.schema import Policy
 

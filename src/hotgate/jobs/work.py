@@ -26,8 +26,8 @@ from hotgate.policy.engine import Context
 from hotgate.policy.schema import Policy, load_policy
 from hotgate.store.records import now
 from hotgate.store.tables import issues
-from hotgate.sync import SyncReport, sync_source
-from hotgate.sync_config import SourcesFile, load_sources
+from hotgate.sync.config import SourcesFile, load_sources
+from hotgate.sync.run import SyncReport, sync_source
 
 Progress = Callable[[dict[str, Any]], None]
 RECHECK_CURSOR = "recheck:calendar"

@@ -12,7 +12,7 @@ from typing import Any
 
 import polars as pl
 
-from hotgate.model import VERDICTS
+from hotgate.model import NO_RELEASE, SHIPPED_STATES, VERDICTS
 
 REPORT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "key": pl.String,
@@ -26,11 +26,7 @@ REPORT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "decided": pl.Datetime("us", "UTC"),
     "reported": pl.Datetime("us", "UTC"),
 }
-NO_RELEASE = "(no release known)"
 UNKNOWN = "(unknown)"
-SHIPPED_STATES = ("deployed", "verified", "regressed", "rolled-back")
-# Review states that mark a hotfix as troubled: rolled back, or followed by a regression.
-TROUBLE_STATES = frozenset({"rolled-back", "regressed"})
 
 
 def decisions_frame(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:

@@ -118,7 +118,7 @@ def html_page(figures: dict[str, Any], pngs: dict[str, bytes], source: str, made
         autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True
     )
     environment.filters["percent"] = _percent
-    template_text = resources.files("hotgate").joinpath("report_template.html").read_text("utf-8")
+    template_text = resources.files("hotgate.reports").joinpath("template.html").read_text("utf-8")
     images = {
         name: "data:image/png;base64," + base64.b64encode(data).decode()
         for name, data in pngs.items()

@@ -13,8 +13,8 @@ from hotgate.policy.engine import Context
 from hotgate.policy.schema import Policy
 from hotgate.sources.base import Skipped
 from hotgate.sources.connector import Connector
-from hotgate.sync_config import SourceConfig
-from hotgate.write_back import WriteBackReport, write_back
+from hotgate.sync.config import SourceConfig
+from hotgate.sync.write_back import WriteBackReport, write_back
 
 
 @dataclass

@@ -11,8 +11,8 @@ from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from hotgate.report_input import ReportInputError, parse_time
-from hotgate.reports import decisions_frame
+from hotgate.reports.decision_files import ReportInputError, parse_time
+from hotgate.reports.figures import decisions_frame
 from hotgate.store.records import utc
 from hotgate.store.reports import TROUBLED_SUBJECT, component_of
 from hotgate.store.tables import FINAL_VERDICT, decisions, issues

@@ -8,7 +8,7 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from hotgate import store
-from hotgate.gate import Refusal
+from hotgate.gate.lanes import Refusal
 from hotgate.policy.lanes import FixLane
 from hotgate.policy.rules import PERSON
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from hotgate.diff import FileChange
+from hotgate.gate.diff import FileChange
 from hotgate.policy.change_facts import code_tag, file_kind
 from hotgate.policy.lanes import ChangeLane, FixLane, spec_of
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from hotgate.model import Decision, Verdict
 from hotgate.sources.base import SourceError
 from hotgate.sources.connector import Connector
-from hotgate.sync_config import WriteBack
+from hotgate.sync.config import WriteBack
 
 LABELS: dict[Verdict, str] = {"hotfix": "hotfix-candidate", "needs-info": "needs-info"}
 MARKER = "hotgate decision:"

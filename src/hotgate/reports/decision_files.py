@@ -11,7 +11,8 @@ from typing import Any
 import orjson
 import polars as pl
 
-from hotgate.reports import TROUBLE_STATES, decisions_frame
+from hotgate.model import TROUBLE_STATES
+from hotgate.reports.figures import decisions_frame
 
 
 class ReportInputError(ValueError):
