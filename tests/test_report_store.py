@@ -144,7 +144,7 @@ def test_dashboard_figures_agree_with_the_report(database_url: str) -> None:
 
 def test_dashboard_counts_regressions_as_the_report_does(database_url: str) -> None:
     from hotgate.store import reports as dashboard
-    from hotgate.store.testing import record_troubled_history
+    from samples import record_troubled_history
 
     engine = store.make_engine(database_url)
     with store.session_factory(engine).begin() as session:

@@ -25,7 +25,8 @@ from hotgate.policy.engine import Context, evaluate, rank, to_decision
 from hotgate.policy.schema import Policy
 from hotgate.policy.signals import issues_frame
 from hotgate.sources.base import Origin, Skipped, SourceError
-from hotgate.sources.reader import Item, read_issues, read_items
+from hotgate.sources.named import read_issues, read_items
+from hotgate.sources.reader import Item
 
 BATCH_SIZE = 20_000
 SUMMARY_COLUMNS = [

@@ -10,7 +10,7 @@ import pytest
 from hotgate import service
 from hotgate.api.batcher import Batcher
 from hotgate.policy.calendar import context_from_options
-from hotgate.store.testing import builtin_policy, sample_issue
+from samples import builtin_policy, sample_issue
 
 
 @pytest.mark.parametrize("size", [1, 7, 40])

@@ -16,7 +16,7 @@ from hotgate.policy.calendar import context_from_options
 from hotgate.policy.schema import Policy, default_policy_text, load_policy, parse_policy
 from hotgate.service import decide_issues
 from hotgate.store.learning import overrides_by_criterion
-from hotgate.store.testing import SAMPLE_DAY, sample_decisions
+from samples import SAMPLE_DAY, sample_decisions
 
 CRASH = "The app crashes for every user when they open {}. There is no workaround."
 TYPO = "Typo in the {} help text"

@@ -24,9 +24,9 @@ from hotgate.policy.schema import load_policy
 from hotgate.sources.connector import Page
 from hotgate.store.fixtures import require_backend
 from hotgate.store.tables import decisions, issues
-from hotgate.store.testing import record_troubled_history, sample_issue
 from hotgate.sync.config import SourceConfig, load_sources
 from hotgate.sync.run import SyncReport, sync_source
+from samples import record_troubled_history, sample_issue
 
 from .replay import Replay
 

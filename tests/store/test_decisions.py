@@ -12,8 +12,8 @@ from hotgate.policy.calendar import context_from_options
 from hotgate.policy.engine import evaluate
 from hotgate.policy.schema import load_policy
 from hotgate.policy.signals import issues_frame
-from hotgate.store.testing import sample_decisions as decide
-from hotgate.store.testing import sample_issue as make_issue
+from samples import sample_decisions as decide
+from samples import sample_issue as make_issue
 
 
 def test_every_assessment_is_kept_and_the_newest_is_latest(session: Session) -> None:

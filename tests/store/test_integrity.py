@@ -13,7 +13,7 @@ from hotgate.policy.engine import Context, evaluate
 from hotgate.policy.signals import issues_frame
 from hotgate.store.cutting import TITLE_LIMIT, cut, cut_document
 from hotgate.store.tables import webhook_deliveries
-from hotgate.store.testing import SAMPLE_DAY, builtin_policy, sample_decisions, sample_issue
+from samples import SAMPLE_DAY, builtin_policy, sample_decisions, sample_issue
 
 
 def sample_context() -> Context:

@@ -15,7 +15,7 @@ from hotgate.policy.engine import evaluate
 from hotgate.policy.signals import issues_frame
 from hotgate.reports.figures import area_trouble_counts, trouble
 from hotgate.reports.from_store import store_decisions
-from hotgate.store.testing import (
+from samples import (
     SAMPLE_DAY,
     builtin_policy,
     record_troubled_history,

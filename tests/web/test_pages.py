@@ -18,7 +18,7 @@ from hotgate.policy.engine import evaluate
 from hotgate.policy.signals import issues_frame
 from hotgate.store.records import now
 from hotgate.store.tables import api_tokens
-from hotgate.store.testing import builtin_policy, sample_decisions, sample_issue
+from samples import builtin_policy, sample_decisions, sample_issue
 
 EVIL = '<script>alert("owned")</script> Checkout <b>broken</b>'
 HX = {"HX-Request": "true"}

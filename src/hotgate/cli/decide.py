@@ -40,7 +40,8 @@ from hotgate.model import Decision
 from hotgate.policy.engine import VERDICT_RANK
 from hotgate.sources.base import Origin, Skipped, SourceError
 from hotgate.sources.mapped import parse_columns
-from hotgate.sources.reader import Item, read_items
+from hotgate.sources.named import read_items
+from hotgate.sources.reader import Item
 
 HostOption = Annotated[
     str | None,

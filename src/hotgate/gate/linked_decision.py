@@ -9,8 +9,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from hotgate import store
 from hotgate.gate.lanes import Refusal
+from hotgate.model import PERSON
 from hotgate.policy.lanes import FixLane
-from hotgate.policy.rules import PERSON
 
 # Review states in which a hotfix decision no longer lets a pull request through.
 CLOSED_STATES = {"rejected", "rolled-back"}

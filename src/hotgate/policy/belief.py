@@ -15,8 +15,9 @@ from typing import Any
 import polars as pl
 from pydantic import Field
 
+from hotgate.model import PERSON
 from hotgate.policy.condition import Node, to_polars
-from hotgate.policy.rules import PERSON, Strict
+from hotgate.policy.rules import Strict
 
 
 class WeighedRule(Strict):

@@ -8,6 +8,7 @@ from typing import Any
 import polars as pl
 
 from hotgate.model import (
+    PERSON,
     ChangeRequest,
     Decision,
     Evidence,
@@ -22,7 +23,7 @@ from hotgate.policy.change_facts import Facts, read_change
 from hotgate.policy.condition import names_in, to_polars
 from hotgate.policy.engine import VERDICT_RANK, Context, answer_criteria
 from hotgate.policy.lanes import CHANGE_FACTS, ChangeLane
-from hotgate.policy.rules import PERSON, person_evidence, rule_columns
+from hotgate.policy.rules import person_evidence, rule_columns
 from hotgate.policy.schema import Policy, PolicyError
 
 COST_FORMULA = "cost_of_waiting = need_weight × days the change would be late"

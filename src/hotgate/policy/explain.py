@@ -10,10 +10,10 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from hotgate.model import CriterionResult, Evidence, Factor, Signal
+from hotgate.model import PERSON, CriterionResult, Evidence, Factor, Signal
 from hotgate.policy.belief import BeliefCriterion
 from hotgate.policy.condition import held, names_in
-from hotgate.policy.rules import PERSON, person_evidence
+from hotgate.policy.rules import person_evidence
 from hotgate.policy.schema import Policy
 from hotgate.policy.signals import explain_value
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from hotgate.model import Evidence, Signal
+from hotgate.model import PERSON, Evidence, Signal
 from hotgate.policy.condition import Node, to_polars
 
 
@@ -50,9 +50,6 @@ class Criterion(Strict):
     title: str
     questions: list[str] = Field(min_length=1)
     rules: list[Rule]
-
-
-PERSON = "answered-by-a-person"
 
 
 def person_evidence(crit: str, answer: str) -> Evidence:
