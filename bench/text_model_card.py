@@ -41,10 +41,10 @@ from hotgate.history.text_training import (
     write_model,
 )
 from hotgate.model import Issue
-from hotgate.policy.engine import Context, evaluate
-from hotgate.policy.schema import load_policy
-from hotgate.policy.signals import issues_frame
-from hotgate.policy.text_model import TextModel
+from hotgate.policy.deciding.engine import Context, evaluate
+from hotgate.policy.definition.schema import load_policy
+from hotgate.policy.reading.signals import issues_frame
+from hotgate.policy.reading.text_model import TextModel
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from hotgate import store
 from hotgate.model import Decision, Issue
-from hotgate.policy.calendar import context_from_options
-from hotgate.policy.schema import Policy, load_policy
+from hotgate.policy.deciding.calendar import context_from_options
+from hotgate.policy.definition.schema import Policy, load_policy
 from hotgate.service import decide_issues
 from hotgate.store.records import Action
 

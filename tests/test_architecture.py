@@ -44,15 +44,27 @@ def test_the_import_contracts_hold() -> None:
         # the store decides nothing
         (
             "store/recording.py",
-            "from hotgate.policy.schema import Policy",
+            "from hotgate.policy.definition.schema import Policy",
             "store makes no decisions",
         ),
         # the policy stays pure
-        ("policy/explain.py", "from hotgate import store", "policy is pure"),
+        ("policy/deciding/explain.py", "from hotgate import store", "policy is pure"),
         # a face reaches the store only through the service
         ("api/deps.py", "from hotgate.store.tokens import find_token", "The API reaches the store"),
         # the file reader knows no live tracker (the circle issue 14 removed)
         ("sources/reader.py", "from hotgate.sources import live", "knows no live tracker"),
+        # reading evidence never reaches up into deciding
+        (
+            "policy/reading/signals.py",
+            "from hotgate.policy.deciding import engine",
+            "The policy's seams",
+        ),
+        # a source reads evidence and decides nothing
+        (
+            "sources/github.py",
+            "from hotgate.policy.deciding import engine",
+            "Sources read evidence",
+        ),
         # lower layers never import higher ones
         ("service.py", "from hotgate.api import deps", "One-way flow"),
     ],

@@ -19,7 +19,7 @@ from hotgate.history.backtest import (
     risk_auc,
     scores,
 )
-from hotgate.policy.schema import load_policy
+from hotgate.policy.definition.schema import load_policy
 
 POLICY = load_policy()
 CRITERIA = POLICY.criterion_names()

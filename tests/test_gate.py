@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 
 from hotgate.gate.diff import FileChange
 from hotgate.gate.lanes import check_content, check_fix
-from hotgate.policy.change_facts import file_kind
-from hotgate.policy.lanes import ChangeLane
-from hotgate.policy.schema import load_policy
+from hotgate.policy.changes.facts import file_kind
+from hotgate.policy.definition.lanes import ChangeLane
+from hotgate.policy.definition.schema import load_policy
 
 POLICY = load_policy()
 assert POLICY.changes is not None

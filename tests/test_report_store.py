@@ -13,8 +13,8 @@ from sqlalchemy.engine import make_url
 
 from hotgate import store
 from hotgate.model import Issue
-from hotgate.policy.engine import Context, decide, release_on
-from hotgate.policy.schema import load_policy
+from hotgate.policy.deciding.engine import Context, decide, release_on
+from hotgate.policy.definition.schema import load_policy
 from hotgate.reports.decision_files import ReportInputError
 from hotgate.reports.figures import figures
 from hotgate.reports.from_store import store_decisions

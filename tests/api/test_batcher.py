@@ -9,7 +9,7 @@ import pytest
 
 from hotgate import service
 from hotgate.api.batcher import Batcher
-from hotgate.policy.calendar import context_from_options
+from hotgate.policy.deciding.calendar import context_from_options
 from samples import builtin_policy, sample_issue
 
 

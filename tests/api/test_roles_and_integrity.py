@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from hotgate.api import Settings, create_app
 from hotgate.gate.linked_decision import issue_refusals
-from hotgate.policy.lanes import FixLane
+from hotgate.policy.definition.lanes import FixLane
 
 Headers = dict[str, dict[str, str]]
 YES = {"significant": "yes", "broad_reach": "yes", "no_workaround": "yes"}

@@ -255,7 +255,7 @@ def test_policy_check(tmp_path: Path) -> None:
     broken = write(
         tmp_path,
         "p.yaml",
-        (ROOT / "src/hotgate/policy/default.yaml")
+        (ROOT / "src/hotgate/policy/definition/default.yaml")
         .read_text()
         .replace("when: not_a_bug,", "when: nota_bug,"),
     )

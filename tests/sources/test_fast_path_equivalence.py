@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hotgate.model import Issue
-from hotgate.policy.signals import issue_row
+from hotgate.policy.reading.signals import issue_row
 from hotgate.sources.base import Origin, Skipped
 from hotgate.sources.reader import _chunk, _from_document
 from hotgate.sources.reader import as_objects as _as_objects

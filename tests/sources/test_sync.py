@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotgate import store
 from hotgate.model import Issue
-from hotgate.policy.engine import Context
-from hotgate.policy.schema import load_policy
+from hotgate.policy.deciding.engine import Context
+from hotgate.policy.definition.schema import load_policy
 from hotgate.sources.connector import Page
 from hotgate.store.fixtures import require_backend
 from hotgate.store.tables import decisions, issues

@@ -9,8 +9,8 @@ import pytest
 from pydantic import SecretStr
 
 from hotgate.model import Decision, Issue
-from hotgate.policy.engine import Context
-from hotgate.policy.schema import load_policy
+from hotgate.policy.deciding.engine import Context
+from hotgate.policy.definition.schema import load_policy
 from hotgate.service import decide_issue
 from hotgate.sources.github_api import GitHubConnector, GitHubSettings
 from hotgate.sync.config import WriteBack

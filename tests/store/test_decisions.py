@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy.orm import Session
 
 from hotgate import store
-from hotgate.policy.calendar import context_from_options
-from hotgate.policy.engine import evaluate
-from hotgate.policy.schema import load_policy
-from hotgate.policy.signals import issues_frame
+from hotgate.policy.deciding.calendar import context_from_options
+from hotgate.policy.deciding.engine import evaluate
+from hotgate.policy.definition.schema import load_policy
+from hotgate.policy.reading.signals import issues_frame
 from samples import sample_decisions as decide
 from samples import sample_issue as make_issue
 

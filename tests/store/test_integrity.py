@@ -8,9 +8,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotgate import store
-from hotgate.policy.calendar import context_from_options
-from hotgate.policy.engine import Context, evaluate
-from hotgate.policy.signals import issues_frame
+from hotgate.policy.deciding.calendar import context_from_options
+from hotgate.policy.deciding.engine import Context, evaluate
+from hotgate.policy.reading.signals import issues_frame
 from hotgate.store.cutting import TITLE_LIMIT, cut, cut_document
 from hotgate.store.tables import webhook_deliveries
 from samples import SAMPLE_DAY, builtin_policy, sample_decisions, sample_issue

@@ -24,7 +24,7 @@ from hotgate.api.limits import BodyLimit
 from hotgate.api.settings import Settings
 from hotgate.api.webhooks import MAX_BODY as WEBHOOK_BODY
 from hotgate.calendars.served import ServedCalendar
-from hotgate.policy.schema import load_policy
+from hotgate.policy.definition.schema import load_policy
 from hotgate.services import records
 
 STATIC = Path(__file__).parent / "static"

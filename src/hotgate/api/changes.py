@@ -26,8 +26,8 @@ from hotgate.api.deps import (
 from hotgate.api.problems import SIGNED, answers
 from hotgate.api.records import audit_answers
 from hotgate.model import CHANGE_KINDS, ChangeRequest, Decision
-from hotgate.policy.changes import lane_of
-from hotgate.policy.schema import Policy, PolicyError
+from hotgate.policy.changes.content_lane import lane_of
+from hotgate.policy.definition.schema import Policy, PolicyError
 from hotgate.services import changes, records
 from hotgate.sources.base import Skipped
 

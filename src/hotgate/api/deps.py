@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotgate.api.settings import Settings
 from hotgate.calendars.served import ServedCalendar
-from hotgate.policy.calendar import context_from_options
-from hotgate.policy.engine import Context
-from hotgate.policy.schema import Policy
+from hotgate.policy.deciding.calendar import context_from_options
+from hotgate.policy.deciding.engine import Context
+from hotgate.policy.definition.schema import Policy
 from hotgate.services import tokens
 from hotgate.services.tokens import USE_NOTED_EVERY, Role, TokenRecord
 

@@ -24,7 +24,7 @@ from hotgate.api.deps import (
 )
 from hotgate.api.records import DecisionId, ReviewIn, apply_review
 from hotgate.model import VERDICTS
-from hotgate.policy.schema import Policy
+from hotgate.policy.definition.schema import Policy
 from hotgate.services import records, reviews, tokens
 
 # the dashboard counts in SQL, so a page view does not load every decision (speed)

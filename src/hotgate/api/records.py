@@ -15,8 +15,8 @@ from hotgate.api.assess import DOCUMENT_BODY, body_items
 from hotgate.api.deps import Caller, SessionDep, context_of, policy_of, require
 from hotgate.api.problems import SIGNED, answers
 from hotgate.model import Issue, Verdict
-from hotgate.policy.engine import Context
-from hotgate.policy.schema import Policy
+from hotgate.policy.deciding.engine import Context
+from hotgate.policy.definition.schema import Policy
 from hotgate.services import records, reviews, tokens
 from hotgate.sources.base import Skipped
 

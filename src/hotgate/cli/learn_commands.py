@@ -21,8 +21,8 @@ from hotgate.cli.app import (
 )
 from hotgate.history.examples import Examples, LearningError, from_history
 from hotgate.history.learn import learn as learn_policy
-from hotgate.policy.learned import describe_model
-from hotgate.policy.schema import Policy, PolicyError, default_policy_text
+from hotgate.policy.definition.learned import describe_model
+from hotgate.policy.definition.schema import Policy, PolicyError, default_policy_text
 
 
 def _store_examples(policy_path: Path | None) -> Examples:

@@ -31,8 +31,8 @@ from hotgate.cli.app import (
     say,
 )
 from hotgate.cli.jobs_commands import SourcesOption, announce_jobs, sources_file
-from hotgate.policy.engine import Context
-from hotgate.policy.schema import Policy
+from hotgate.policy.deciding.engine import Context
+from hotgate.policy.definition.schema import Policy
 from hotgate.services import tokens as token_service
 from hotgate.store.records import now
 

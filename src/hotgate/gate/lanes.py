@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from hotgate.gate.diff import FileChange
-from hotgate.policy.change_facts import code_tag, file_kind
-from hotgate.policy.lanes import ChangeLane, FixLane, spec_of
+from hotgate.policy.changes.facts import code_tag, file_kind
+from hotgate.policy.definition.lanes import ChangeLane, FixLane, spec_of
 
 Lane = Literal["content", "fix"]
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from hotgate import store
 from hotgate.gate.lanes import Refusal
 from hotgate.model import PERSON
-from hotgate.policy.lanes import FixLane
+from hotgate.policy.definition.lanes import FixLane
 
 # Review states in which a hotfix decision no longer lets a pull request through.
 CLOSED_STATES = {"rejected", "rolled-back"}

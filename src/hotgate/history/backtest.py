@@ -11,10 +11,10 @@ import polars as pl
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hotgate.policy.engine import Context, evaluate
-from hotgate.policy.rules import first_error
-from hotgate.policy.schema import Policy
-from hotgate.policy.signals import ISSUE_SCHEMA
+from hotgate.policy.deciding.engine import Context, evaluate
+from hotgate.policy.definition.rules import first_error
+from hotgate.policy.definition.schema import Policy
+from hotgate.policy.reading.signals import ISSUE_SCHEMA
 
 ACCEPTED, REJECTED, UNDECIDED = "accepted", "rejected", "needs-info"
 PREDICTED = {"hotfix": ACCEPTED, "wait": ACCEPTED, "no-hotfix": REJECTED, "needs-info": UNDECIDED}

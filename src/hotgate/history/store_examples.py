@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from hotgate.history.backtest import ACCEPTED, REJECTED
 from hotgate.history.examples import Examples
 from hotgate.model import SHIPPED_STATES, TROUBLE_STATES
-from hotgate.policy.schema import ISSUE_CRITERIA
+from hotgate.policy.definition.schema import ISSUE_CRITERIA
 from hotgate.store.learning import reviewed_decisions
 
 SHIPPING = {"hotfix", "wait"}

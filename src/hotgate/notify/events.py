@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from hotgate import store
-from hotgate.policy.schema import Policy
+from hotgate.policy.definition.schema import Policy
 from hotgate.store.records import utc
 from hotgate.store.tables import change_requests, decisions, issues, reviews
 

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from hotgate import store
 from hotgate.model import ChangeRequest, Decision
-from hotgate.policy.changes import decide_changes
-from hotgate.policy.engine import Context
-from hotgate.policy.schema import Policy
+from hotgate.policy.changes.content_lane import decide_changes
+from hotgate.policy.deciding.engine import Context
+from hotgate.policy.definition.schema import Policy
 from hotgate.store import get_change_request, get_change_requests
 from hotgate.store.records import Role
 

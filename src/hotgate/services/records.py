@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from hotgate import service, store
 from hotgate.model import Issue
-from hotgate.policy.engine import Context
-from hotgate.policy.schema import Policy
+from hotgate.policy.deciding.engine import Context
+from hotgate.policy.definition.schema import Policy
 from hotgate.store import (
     DeliveryReplayError,
     answers_for,

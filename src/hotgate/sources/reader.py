@@ -15,7 +15,7 @@ import polars as pl
 import yaml
 
 from hotgate.model import ChangeRequest, Issue
-from hotgate.policy.signals import issue_from_row
+from hotgate.policy.reading.signals import issue_from_row
 from hotgate.sources.base import (
     FileFormat,
     Format,

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotgate import service, store
 from hotgate.model import Issue
-from hotgate.policy.engine import Context
-from hotgate.policy.schema import Policy
+from hotgate.policy.deciding.engine import Context
+from hotgate.policy.definition.schema import Policy
 from hotgate.sources.base import Skipped
 from hotgate.sources.connector import Connector
 from hotgate.sync.config import SourceConfig

@@ -10,8 +10,8 @@ from pathspec import PathSpec
 from pydantic import Field, field_validator, model_validator
 
 from hotgate.model import CHANGE_KINDS, ChangeKind
-from hotgate.policy.condition import ConditionError, Kind, Node, parse
-from hotgate.policy.rules import Criterion, Strict, yes_no
+from hotgate.policy.definition.condition import ConditionError, Kind, Node, parse
+from hotgate.policy.definition.rules import Criterion, Strict, yes_no
 
 CHANGE_CRITERIA = ("simple", "needed", "safe")
 GLOB_STYLE = "gitignore"  # the globs of .gitignore files, which developers already know

@@ -16,8 +16,8 @@ import polars as pl
 from pydantic import Field
 
 from hotgate.model import PERSON
-from hotgate.policy.condition import Node, to_polars
-from hotgate.policy.rules import Strict
+from hotgate.policy.definition.condition import Node, to_polars
+from hotgate.policy.definition.rules import Strict
 
 
 class WeighedRule(Strict):

@@ -20,20 +20,20 @@ from hotgate.model import (
     Subject,
     Verdict,
 )
-from hotgate.policy.belief import belief_columns, qualify_columns
-from hotgate.policy.condition import to_polars
-from hotgate.policy.explain import (
+from hotgate.policy.deciding.explain import (
     asked,
     criterion_reason,
     criterion_results,
     verdict_reason,
     what_would_change,
 )
-from hotgate.policy.learned import learned_reasons, learned_stages, with_learned_inputs
-from hotgate.policy.reader import text_scores, with_text_terms
-from hotgate.policy.risk import explain_risk, risk_columns, risk_numbers
-from hotgate.policy.schema import Blackout, Policy, made_once
-from hotgate.policy.signals import (
+from hotgate.policy.deciding.risk import explain_risk, risk_columns, risk_numbers
+from hotgate.policy.definition.belief import belief_columns, qualify_columns
+from hotgate.policy.definition.condition import to_polars
+from hotgate.policy.definition.learned import learned_reasons, learned_stages, with_learned_inputs
+from hotgate.policy.definition.schema import Blackout, Policy, made_once
+from hotgate.policy.reading.reader import text_scores, with_text_terms
+from hotgate.policy.reading.signals import (
     Stages,
     issues_frame,
     label_vocabulary,

@@ -10,9 +10,9 @@ from typing import Any, Literal
 import polars as pl
 
 from hotgate.model import Comment, Issue, Signal
-from hotgate.policy.condition import held, names_in, to_polars
-from hotgate.policy.schema import Policy, SignalSpec, made_once
-from hotgate.policy.structure import logs, prose
+from hotgate.policy.definition.condition import held, names_in, to_polars
+from hotgate.policy.definition.schema import Policy, SignalSpec, made_once
+from hotgate.policy.reading.structure import logs, prose
 
 ISSUE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "key": pl.String,

@@ -10,8 +10,8 @@ from functools import cache
 from identify import identify
 
 from hotgate.model import CHANGE_KINDS, ChangeRequest, Release, Signal
-from hotgate.policy.lanes import ChangeLane, FileKinds, spec_of
-from hotgate.policy.signals import excerpt
+from hotgate.policy.definition.lanes import ChangeLane, FileKinds, spec_of
+from hotgate.policy.reading.signals import excerpt
 
 Fact = bool | int | None
 

@@ -22,11 +22,11 @@ import polars as pl
 from pydantic import Field, model_validator
 
 from hotgate.model import Risk, RiskFactor
-from hotgate.policy.condition import Node, to_polars
-from hotgate.policy.rules import Strict
+from hotgate.policy.definition.condition import Node, to_polars
+from hotgate.policy.definition.rules import Strict
 
 if TYPE_CHECKING:
-    from hotgate.policy.schema import Policy
+    from hotgate.policy.definition.schema import Policy
 
 Transform = Literal["none", "log1p", "signed_log1p", "logit"]
 _COLUMN = re.compile(r"^[A-Za-z_][\w.-]*$")

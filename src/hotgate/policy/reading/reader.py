@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from hotgate.policy.schema import Policy
+from hotgate.policy.definition.schema import Policy
 
 if TYPE_CHECKING:
-    from hotgate.policy.text_model import TextModel
+    from hotgate.policy.reading.text_model import TextModel
 
 
 def uses_reader(policy: Policy) -> bool:
@@ -31,7 +31,7 @@ def uses_reader(policy: Policy) -> bool:
 
 def model_of(policy: Policy) -> TextModel:
     """The policy's reader: its own model file when it names one, else the bundled model."""
-    from hotgate.policy.text_model import TextModel  # loaded only by policies that weigh it
+    from hotgate.policy.reading.text_model import TextModel  # loaded only by policies that weigh it
 
     if not policy.reader:
         return TextModel.bundled()
@@ -46,7 +46,7 @@ def model_of(policy: Policy) -> TextModel:
 @lru_cache(maxsize=8)
 def _loaded(path: str, changed: int) -> TextModel:
     """A model file read once for as long as it is unchanged (changed: its mtime)."""
-    from hotgate.policy.text_model import TextModel
+    from hotgate.policy.reading.text_model import TextModel
 
     del changed  # part of the cache key only
     return TextModel.load(Path(path))

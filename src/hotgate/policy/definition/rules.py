@@ -9,7 +9,7 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hotgate.model import PERSON, Evidence, Signal
-from hotgate.policy.condition import Node, to_polars
+from hotgate.policy.definition.condition import Node, to_polars
 
 
 class Strict(BaseModel):

@@ -224,5 +224,5 @@ def _check_terms(terms: list[str], pattern: str, stop_words: tuple[str, ...]) ->
 
 @cache
 def _bundled() -> TextModel:
-    raw = resources.files("hotgate.policy").joinpath(BUNDLED).read_bytes()
-    return TextModel.from_bytes(raw, f"hotgate/policy/{BUNDLED}")
+    raw = resources.files("hotgate.policy.reading").joinpath(BUNDLED).read_bytes()
+    return TextModel.from_bytes(raw, f"hotgate/policy/reading/{BUNDLED}")

@@ -11,8 +11,8 @@ from typing import Literal
 from dateutil.rrule import DAILY, rrule
 
 from hotgate.model import Release
-from hotgate.policy.engine import Context, release_on
-from hotgate.policy.schema import Blackout, CalendarSettings, EventMatch
+from hotgate.policy.deciding.engine import Context, release_on
+from hotgate.policy.definition.schema import Blackout, CalendarSettings, EventMatch
 
 MilestoneKind = Literal["release", "freeze"]
 EventKind = Literal["release", "freeze", "blackout"]

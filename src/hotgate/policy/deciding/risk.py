@@ -8,8 +8,8 @@ from typing import Any
 import polars as pl
 
 from hotgate.model import Risk, RiskFactor
-from hotgate.policy.learned import explain_learned_risk
-from hotgate.policy.schema import Policy
+from hotgate.policy.definition.learned import explain_learned_risk
+from hotgate.policy.definition.schema import Policy
 
 COST_FORMULA = (
     "cost_of_waiting = reach × severity_weight × days_until_fix_ships × regression_factor"

@@ -16,11 +16,11 @@ import polars as pl
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from hotgate.policy.belief import BeliefCriterion, Thresholds
-from hotgate.policy.condition import ConditionError, Kind, Node, parse
-from hotgate.policy.lanes import ChangeLane, FixLane
-from hotgate.policy.learned import Learned, condition_places
-from hotgate.policy.rules import Strict, first_error
+from hotgate.policy.definition.belief import BeliefCriterion, Thresholds
+from hotgate.policy.definition.condition import ConditionError, Kind, Node, parse
+from hotgate.policy.definition.lanes import ChangeLane, FixLane
+from hotgate.policy.definition.learned import Learned, condition_places
+from hotgate.policy.definition.rules import Strict, first_error
 
 NUMERIC_FIELDS = (
     "severity",
@@ -305,7 +305,7 @@ def _parse(text: str, names: dict[str, Kind], place: str) -> Node:
 
 def default_policy_text() -> str:
     """The default policy file shipped inside the package."""
-    return resources.files("hotgate.policy").joinpath("default.yaml").read_text("utf-8")
+    return resources.files("hotgate.policy.definition").joinpath("default.yaml").read_text("utf-8")
 
 
 def load_policy(path: str | Path | None = None) -> Policy:

@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from hotgate.model import PERSON, CriterionResult, Evidence, Factor, Signal
-from hotgate.policy.belief import BeliefCriterion
-from hotgate.policy.condition import held, names_in
-from hotgate.policy.rules import person_evidence
-from hotgate.policy.schema import Policy
-from hotgate.policy.signals import explain_value
+from hotgate.policy.definition.belief import BeliefCriterion
+from hotgate.policy.definition.condition import held, names_in
+from hotgate.policy.definition.rules import person_evidence
+from hotgate.policy.definition.schema import Policy
+from hotgate.policy.reading.signals import explain_value
 
 TEXT_MODEL = "learned-reader"
 

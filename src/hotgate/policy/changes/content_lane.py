@@ -19,12 +19,12 @@ from hotgate.model import (
     Subject,
     Verdict,
 )
-from hotgate.policy.change_facts import Facts, read_change
-from hotgate.policy.condition import names_in, to_polars
-from hotgate.policy.engine import VERDICT_RANK, Context, answer_criteria
-from hotgate.policy.lanes import CHANGE_FACTS, ChangeLane
-from hotgate.policy.rules import person_evidence, rule_columns
-from hotgate.policy.schema import Policy, PolicyError
+from hotgate.policy.changes.facts import Facts, read_change
+from hotgate.policy.deciding.engine import VERDICT_RANK, Context, answer_criteria
+from hotgate.policy.definition.condition import names_in, to_polars
+from hotgate.policy.definition.lanes import CHANGE_FACTS, ChangeLane
+from hotgate.policy.definition.rules import person_evidence, rule_columns
+from hotgate.policy.definition.schema import Policy, PolicyError
 
 COST_FORMULA = "cost_of_waiting = need_weight × days the change would be late"
 RISK_FORMULA = "risk_of_hotfix = (1 + size / file limit) × protected_factor × code_factor"
