@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 PARQUET = SHARED / "training" / "bug_severity_public.parquet"
 TRACKERS = SHARED / "trackers"
-BUNDLED = ROOT / "src" / "hotgate" / "policy" / "text_model.json.gz"
+BUNDLED = ROOT / "src" / "hotgate" / "policy" / "reading" / "text_model.json.gz"
 OUT = ROOT / "bench" / "out"
 SETTINGS = Settings(C=1.0, max_terms=40_000, min_df=3, balanced=False)
 NAME = "hotgate-significance-public-2026.11"
