@@ -245,10 +245,10 @@ async def max_rate(
 def bulk_recording(count: int) -> dict[str, float]:
     """Evaluate `count` generated issues, then time recording them into a new SQLite file."""
     from hotgate import store
-    from hotgate.policy.calendar import context_from_options
-    from hotgate.policy.engine import evaluate
-    from hotgate.policy.schema import load_policy
-    from hotgate.policy.signals import issues_frame
+    from hotgate.policy.deciding.calendar import context_from_options
+    from hotgate.policy.deciding.engine import evaluate
+    from hotgate.policy.definition.schema import load_policy
+    from hotgate.policy.reading.signals import issues_frame
     from hotgate.sources.base import Origin, format_named
 
     rng = random.Random(7)

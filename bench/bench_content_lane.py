@@ -16,12 +16,12 @@ import statistics
 import time
 from datetime import date, timedelta
 
-from hotgate.diff import parse_patch
-from hotgate.gate import check_content, check_fix
+from hotgate.gate.diff import parse_patch
+from hotgate.gate.lanes import check_content, check_fix
 from hotgate.model import ChangeRequest
-from hotgate.policy.changes import decide_changes
-from hotgate.policy.engine import Context, release_on
-from hotgate.policy.schema import load_policy
+from hotgate.policy.changes.content_lane import decide_changes
+from hotgate.policy.deciding.engine import Context, release_on
+from hotgate.policy.definition.schema import load_policy
 
 AS_OF = date(2026, 11, 23)
 TITLES = [

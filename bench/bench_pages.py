@@ -26,10 +26,10 @@ from bench_api import generated_issue
 
 from hotgate import store
 from hotgate.api import Settings, create_app
-from hotgate.policy.calendar import context_from_options
-from hotgate.policy.engine import evaluate
-from hotgate.policy.schema import load_policy
-from hotgate.policy.signals import issues_frame
+from hotgate.policy.deciding.calendar import context_from_options
+from hotgate.policy.deciding.engine import evaluate
+from hotgate.policy.definition.schema import load_policy
+from hotgate.policy.reading.signals import issues_frame
 from hotgate.sources.base import Origin, format_named
 
 REVIEWS = [

@@ -18,8 +18,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from hotgate.report_input import ReadTally, read_decisions
-from hotgate.reports import figures
+from hotgate.reports.decision_files import ReadTally, read_decisions
+from hotgate.reports.figures import figures
 
 VERDICTS = ["hotfix", "wait", "no-hotfix", "needs-info"]
 STATES = [None, "approved", "deployed", "verified", "rolled-back", "rejected"]

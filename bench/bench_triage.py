@@ -26,8 +26,8 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).parent))
 from generate import generate
 
-from hotgate.policy.engine import Context
-from hotgate.policy.schema import load_policy
+from hotgate.policy.deciding.engine import Context
+from hotgate.policy.definition.schema import load_policy
 from hotgate.service import decide_issue
 from hotgate.sources.base import Origin
 from hotgate.sources.github import GitHubFormat

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import polars as pl
 
-from hotgate.policy.engine import Context
-from hotgate.policy.schema import load_policy
+from hotgate.policy.deciding.engine import Context
+from hotgate.policy.definition.schema import load_policy
 from hotgate.service import Tally, evaluated_batches
 from hotgate.sources.reader import read_items
 

@@ -41,16 +41,16 @@ from hotgate.history.text_training import (
     write_model,
 )
 from hotgate.model import Issue
-from hotgate.policy.engine import Context, evaluate
-from hotgate.policy.schema import load_policy
-from hotgate.policy.signals import issues_frame
-from hotgate.policy.text_model import TextModel
+from hotgate.policy.deciding.engine import Context, evaluate
+from hotgate.policy.definition.schema import load_policy
+from hotgate.policy.reading.signals import issues_frame
+from hotgate.policy.reading.text_model import TextModel
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 PARQUET = SHARED / "training" / "bug_severity_public.parquet"
 TRACKERS = SHARED / "trackers"
-BUNDLED = ROOT / "src" / "hotgate" / "policy" / "text_model.json.gz"
+BUNDLED = ROOT / "src" / "hotgate" / "policy" / "reading" / "text_model.json.gz"
 OUT = ROOT / "bench" / "out"
 SETTINGS = Settings(C=1.0, max_terms=40_000, min_df=3, balanced=False)
 NAME = "hotgate-significance-public-2026.11"

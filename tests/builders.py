@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from hotgate.policy.engine import Context, release_on
+from hotgate.policy.deciding.engine import Context, release_on
 
 AS_OF = date(2026, 11, 23)
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from hotgate.api.testing import CHROMIUM_ARGS, chromium_path, chromium_problem
-from hotgate.policy.engine import Context
-from hotgate.policy.schema import Policy, load_policy
+from hotgate.policy.deciding.engine import Context
+from hotgate.policy.definition.schema import Policy, load_policy
 
 AS_OF = date(2026, 11, 23)
 

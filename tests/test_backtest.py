@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from hotgate.backtest import (
+from hotgate.history.backtest import (
     BacktestError,
     Mapping,
     disagreements,
@@ -19,7 +19,7 @@ from hotgate.backtest import (
     risk_auc,
     scores,
 )
-from hotgate.policy.schema import load_policy
+from hotgate.policy.definition.schema import load_policy
 
 POLICY = load_policy()
 CRITERIA = POLICY.criterion_names()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gitrepos import Repo, shop
-from hotgate.diff import DiffError, FileChange, git_diff, parse_patch, read_patch
+from hotgate.gate.diff import DiffError, FileChange, git_diff, parse_patch, read_patch
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hotgate.diff import FileChange
-from hotgate.gate import check_content, check_fix
-from hotgate.policy.change_facts import file_kind
-from hotgate.policy.lanes import ChangeLane
-from hotgate.policy.schema import load_policy
+from hotgate.gate.diff import FileChange
+from hotgate.gate.lanes import check_content, check_fix
+from hotgate.policy.changes.facts import file_kind
+from hotgate.policy.definition.lanes import ChangeLane
+from hotgate.policy.definition.schema import load_policy
 
 POLICY = load_policy()
 assert POLICY.changes is not None

@@ -13,11 +13,11 @@ from sqlalchemy.engine import make_url
 
 from hotgate import store
 from hotgate.model import Issue
-from hotgate.policy.engine import Context, decide, release_on
-from hotgate.policy.schema import load_policy
-from hotgate.report_input import ReportInputError
-from hotgate.report_store import store_decisions
-from hotgate.reports import figures
+from hotgate.policy.deciding.engine import Context, decide, release_on
+from hotgate.policy.definition.schema import load_policy
+from hotgate.reports.decision_files import ReportInputError
+from hotgate.reports.figures import figures
+from hotgate.reports.from_store import store_decisions
 from hotgate.store.fixtures import require_backend
 
 POLICY = load_policy()
@@ -144,7 +144,7 @@ def test_dashboard_figures_agree_with_the_report(database_url: str) -> None:
 
 def test_dashboard_counts_regressions_as_the_report_does(database_url: str) -> None:
     from hotgate.store import reports as dashboard
-    from hotgate.store.testing import record_troubled_history
+    from samples import record_troubled_history
 
     engine = store.make_engine(database_url)
     with store.session_factory(engine).begin() as session:

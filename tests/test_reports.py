@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from hotgate.report_input import ReadTally, read_decisions
-from hotgate.reports import area_trouble_counts, figures
+from hotgate.reports.decision_files import ReadTally, read_decisions
+from hotgate.reports.figures import area_trouble_counts, figures
 
 # Ten decisions as `hotgate triage --format jsonl` writes them, with review states added;
 # every figure below was counted by hand from this table:

@@ -20,6 +20,14 @@ ChangeKind = Literal[
     "price", "layout", "script", "checkout", "other",
 ]  # fmt: skip
 CHANGE_KINDS: tuple[ChangeKind, ...] = get_args(ChangeKind)
+# Review states of a hotfix that shipped, and of one that caused trouble afterwards (rolled
+# back, or followed by a regression): the report, the dashboard and learning count by these.
+SHIPPED_STATES = ("deployed", "verified", "regressed", "rolled-back")
+TROUBLE_STATES = frozenset({"rolled-back", "regressed"})
+# The rule a criterion's evidence names when a person's answer decided it.
+PERSON = "answered-by-a-person"
+# The release of a decision made with no release known, as the report and dashboard name it.
+NO_RELEASE = "(no release known)"
 
 
 class _Model(BaseModel):

@@ -15,17 +15,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotgate import store
 from hotgate.model import ChangeRequest, Decision, Issue
-from hotgate.policy.changes import (
+from hotgate.policy.changes.content_lane import (
     changes_frame,
     decide_changes,
     evaluate_changes,
     to_change_decision,
 )
-from hotgate.policy.engine import Context, evaluate, rank, to_decision
-from hotgate.policy.schema import Policy
-from hotgate.policy.signals import issues_frame
+from hotgate.policy.deciding.engine import Context, evaluate, rank, to_decision
+from hotgate.policy.definition.schema import Policy
+from hotgate.policy.reading.signals import issues_frame
 from hotgate.sources.base import Origin, Skipped, SourceError
-from hotgate.sources.reader import Item, read_issues, read_items
+from hotgate.sources.named import read_issues, read_items
+from hotgate.sources.reader import Item
 
 BATCH_SIZE = 20_000
 SUMMARY_COLUMNS = [

@@ -392,7 +392,7 @@ STARTED = """
 import gc, sys
 from fastapi.testclient import TestClient
 from hotgate.api import Settings, create_app
-from hotgate.policy import schema
+from hotgate.policy.definition import schema
 app = create_app(Settings(database_url=sys.argv[1]), own_process=sys.argv[2] == "own")
 with TestClient(app):
     planned = any(key[0] == id(app.state.policy) for key in schema._MADE)

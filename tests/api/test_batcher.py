@@ -9,8 +9,8 @@ import pytest
 
 from hotgate import service
 from hotgate.api.batcher import Batcher
-from hotgate.policy.calendar import context_from_options
-from hotgate.store.testing import builtin_policy, sample_issue
+from hotgate.policy.deciding.calendar import context_from_options
+from samples import builtin_policy, sample_issue
 
 
 @pytest.mark.parametrize("size", [1, 7, 40])

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from hotgate.api import Settings, create_app
 from hotgate.calendars.served import ServedCalendar
 from hotgate.cli import app as cli
-from hotgate.policy.schema import default_policy_text, load_policy
+from hotgate.policy.definition.schema import default_policy_text, load_policy
 
 AS_OF = "2026-12-01"
 ICS = """BEGIN:VCALENDAR

@@ -13,8 +13,8 @@ from api_payloads import SECRETS, github_event, github_issue, gitlab_event, jira
 from fastapi.testclient import TestClient
 
 from hotgate.api import Settings, create_app
-from hotgate.linked_decision import issue_refusals
-from hotgate.policy.lanes import FixLane
+from hotgate.gate.linked_decision import issue_refusals
+from hotgate.policy.definition.lanes import FixLane
 
 Headers = dict[str, dict[str, str]]
 YES = {"significant": "yes", "broad_reach": "yes", "no_workaround": "yes"}

@@ -12,7 +12,7 @@ from api_payloads import SECRETS, jira_event
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotgate.store.testing import builtin_policy, record_troubled_history, sample_issue
+from samples import builtin_policy, record_troubled_history, sample_issue
 
 Headers = dict[str, dict[str, str]]
 NOTE = "2 past hotfixes in component 'checkout' were rolled back or followed by a regression"

@@ -18,8 +18,13 @@ from hotgate.calendars import (
     parse_calendar,
     read_calendar,
 )
-from hotgate.policy.calendar import CalendarError, blackout_on, next_release, timing_release
-from hotgate.policy.schema import CalendarSettings, load_policy
+from hotgate.policy.deciding.calendar import (
+    CalendarError,
+    blackout_on,
+    next_release,
+    timing_release,
+)
+from hotgate.policy.definition.schema import CalendarSettings, load_policy
 
 POLICY = load_policy()
 UTC = CalendarSettings()

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from hotgate import store
 from hotgate.cli import app
-from hotgate.policy.schema import default_policy_text
+from hotgate.policy.definition.schema import default_policy_text
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "changes"

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from gitrepos import Repo, shop
 from hotgate.cli import app
-from hotgate.policy.schema import default_policy_text
+from hotgate.policy.definition.schema import default_policy_text
 
 runner = CliRunner()
 Edit = Callable[[Repo], None]

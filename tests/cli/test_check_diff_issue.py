@@ -15,8 +15,8 @@ from gitrepos import Repo, shop
 from hotgate import store
 from hotgate.cli import app
 from hotgate.model import Issue
-from hotgate.policy.engine import Context, release_on
-from hotgate.policy.schema import load_policy
+from hotgate.policy.deciding.engine import Context, release_on
+from hotgate.policy.definition.schema import load_policy
 from hotgate.service import decide_issue
 from hotgate.store.fixtures import require_backend
 

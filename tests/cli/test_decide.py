@@ -250,12 +250,14 @@ def test_policy_show_is_a_checklist() -> None:
 
 
 def test_policy_check(tmp_path: Path) -> None:
-    code, out, _ = run("policy", "check", str(ROOT / "src" / "hotgate" / "policy" / "default.yaml"))
+    code, out, _ = run(
+        "policy", "check", str(ROOT / "src" / "hotgate" / "policy" / "definition" / "default.yaml")
+    )
     assert code == 0 and re.search(r"valid — \d+ signals, 3 criteria, 2 overrides", out), out
     broken = write(
         tmp_path,
         "p.yaml",
-        (ROOT / "src/hotgate/policy/default.yaml")
+        (ROOT / "src/hotgate/policy/definition/default.yaml")
         .read_text()
         .replace("when: not_a_bug,", "when: nota_bug,"),
     )

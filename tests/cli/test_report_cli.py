@@ -144,8 +144,8 @@ def test_backtest_on_firefox_uplift_history() -> None:
 def test_report_from_the_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from hotgate import store
     from hotgate.model import Issue
-    from hotgate.policy.engine import Context, decide
-    from hotgate.policy.schema import load_policy
+    from hotgate.policy.deciding.engine import Context, decide
+    from hotgate.policy.definition.schema import load_policy
 
     url = f"sqlite:///{tmp_path / 'hotgate.db'}"
     store.upgrade(url)

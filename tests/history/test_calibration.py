@@ -8,8 +8,8 @@ import numpy as np
 import polars as pl
 
 from hotgate.history.fitting import calibrate, platt, predict, rescaled
-from hotgate.policy.learned import Calibration, LearnedFeature, LearnedFrom, LearnedModel
-from hotgate.policy.schema import load_policy
+from hotgate.policy.definition.learned import Calibration, LearnedFeature, LearnedFrom, LearnedModel
+from hotgate.policy.definition.schema import load_policy
 
 POLICY = load_policy()
 

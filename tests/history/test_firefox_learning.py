@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from hotgate.backtest import load_mapping
+from hotgate.history.backtest import load_mapping
 from hotgate.history.evaluation import cross_validate, train_test
 from hotgate.history.examples import from_history
-from hotgate.policy.schema import default_policy_text, load_policy
+from hotgate.policy.definition.schema import default_policy_text, load_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = next(

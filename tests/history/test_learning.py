@@ -11,13 +11,13 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from hotgate.backtest import BacktestError, load_mapping
 from hotgate.cli import app
+from hotgate.history.backtest import BacktestError, load_mapping
 from hotgate.history.examples import from_history
 from hotgate.history.fitting import predict
 from hotgate.history.learn import learn
-from hotgate.policy.learned import LearnedModel
-from hotgate.policy.schema import default_policy_text, load_policy
+from hotgate.policy.definition.learned import LearnedModel
+from hotgate.policy.definition.schema import default_policy_text, load_policy
 from learning_tables import known_table, write_history
 
 POLICY = load_policy()

@@ -12,11 +12,11 @@ from hotgate.history.examples import LearningError
 from hotgate.history.learn import learn
 from hotgate.history.store_examples import from_store, outcome
 from hotgate.model import Decision, Issue
-from hotgate.policy.calendar import context_from_options
-from hotgate.policy.schema import Policy, default_policy_text, load_policy, parse_policy
+from hotgate.policy.deciding.calendar import context_from_options
+from hotgate.policy.definition.schema import Policy, default_policy_text, load_policy, parse_policy
 from hotgate.service import decide_issues
 from hotgate.store.learning import overrides_by_criterion
-from hotgate.store.testing import SAMPLE_DAY, sample_decisions
+from samples import SAMPLE_DAY, sample_decisions
 
 CRASH = "The app crashes for every user when they open {}. There is no workaround."
 TYPO = "Typo in the {} help text"

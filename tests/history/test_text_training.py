@@ -21,7 +21,7 @@ from hotgate.history.text_training import (
     stratum_weights,
     train_file,
 )
-from hotgate.policy.text_model import TextModel
+from hotgate.policy.reading.text_model import TextModel
 
 ROWS = [
     ("App crashes on start", "It crashes every time I open it.", "Critical", "shop"),

@@ -14,8 +14,8 @@ from hotgate.jobs import work
 from hotgate.jobs.schedule import Job
 from hotgate.jobs.work import Runtime, run_recheck
 from hotgate.store.fixtures import database_url, engine, migrated, sessions
-from hotgate.store.testing import builtin_policy, sample_decisions, sample_issue
-from hotgate.sync_config import SourcesFile
+from hotgate.sync.config import SourcesFile
+from samples import builtin_policy, sample_decisions, sample_issue
 
 __all__ = ["database_url", "engine", "migrated", "sessions"]
 JOB = Job("recheck", "recheck", 3600)

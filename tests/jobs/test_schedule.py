@@ -10,7 +10,7 @@ import pytest
 from hotgate.jobs.lease import next_slot, retry_slot
 from hotgate.jobs.schedule import RecheckConfig, cron_of, parse_every, planned_jobs
 from hotgate.notify.routes import EVENTS, Notifications, Route
-from hotgate.sync_config import SourcesFile
+from hotgate.sync.config import SourcesFile
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,8 @@ from hotgate.jobs.lease import Scheduler
 from hotgate.jobs.schedule import planned_jobs
 from hotgate.jobs.work import Runtime
 from hotgate.store import jobs as job_store
-from hotgate.store.testing import builtin_policy
-from hotgate.sync_config import SourcesFile
+from hotgate.sync.config import SourcesFile
+from samples import builtin_policy
 
 from .processes import free_port
 

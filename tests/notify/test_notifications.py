@@ -13,10 +13,10 @@ from hotgate import service, store
 from hotgate.model import ChangeRequest, Issue
 from hotgate.notify.deliver import notify_pass
 from hotgate.notify.routes import Notifications, Route
-from hotgate.policy.calendar import context_from_options
+from hotgate.policy.deciding.calendar import context_from_options
 from hotgate.store import notifications as outbox
 from hotgate.store.tables import notifications
-from hotgate.store.testing import builtin_policy, sample_issue
+from samples import builtin_policy, sample_issue
 
 from .endpoint import Endpoint
 

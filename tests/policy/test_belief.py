@@ -7,7 +7,7 @@ import math
 import polars as pl
 import pytest
 
-from hotgate.policy.belief import Thresholds, logit, qualify_columns
+from hotgate.policy.definition.belief import Thresholds, logit, qualify_columns
 
 CRITERIA = ["significant", "broad_reach", "no_workaround"]
 BAR = Thresholds(yes_at=0.7, no_at=0.15, hotfix_at=0.5, ask_at=0.3)

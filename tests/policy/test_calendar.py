@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from hotgate.model import Issue
-from hotgate.policy.calendar import (
+from hotgate.policy.deciding.calendar import (
     Calendar,
     CalendarError,
     Milestone,
@@ -21,8 +21,8 @@ from hotgate.policy.calendar import (
     upcoming,
     with_freezes,
 )
-from hotgate.policy.engine import decide
-from hotgate.policy.schema import Blackout, CalendarSettings, load_policy
+from hotgate.policy.deciding.engine import decide
+from hotgate.policy.definition.schema import Blackout, CalendarSettings, load_policy
 
 POLICY = load_policy()
 TRAIN = with_freezes(

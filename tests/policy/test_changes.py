@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from hotgate.model import ChangeRequest
-from hotgate.policy.changes import decide_changes
-from hotgate.policy.engine import Context, release_on
-from hotgate.policy.schema import Policy, load_policy
+from hotgate.policy.changes.content_lane import decide_changes
+from hotgate.policy.deciding.engine import Context, release_on
+from hotgate.policy.definition.schema import Policy, load_policy
 
 AS_OF = date(2026, 11, 23)
 RELEASE = date(2026, 12, 3)
@@ -213,7 +213,7 @@ def test_timing_waits_when_the_release_comes_before_the_date(
 def test_content_weighs_the_release_day_not_its_freeze(
     policy: Policy, needed_by: date, verdict: str
 ) -> None:
-    from hotgate.policy.calendar import Calendar, Milestone, context_from_options
+    from hotgate.policy.deciding.calendar import Calendar, Milestone, context_from_options
 
     calendar = Calendar(
         milestones=(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from hotgate.policy.condition import (
+from hotgate.policy.definition.condition import (
     ConditionError,
     held,
     holds,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hotgate.policy.schema import PolicyError, default_policy_text, parse_policy
+from hotgate.policy.definition.schema import PolicyError, default_policy_text, parse_policy
 
 
 def test_the_default_policy_has_both_lanes() -> None:

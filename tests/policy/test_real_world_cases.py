@@ -18,8 +18,8 @@ import yaml
 
 from builders import AS_OF, far_release
 from hotgate.model import VERDICTS, Decision, Issue
-from hotgate.policy.engine import Context, release_on
-from hotgate.policy.schema import Policy, default_policy_text, load_policy, parse_policy
+from hotgate.policy.deciding.engine import Context, release_on
+from hotgate.policy.definition.schema import Policy, default_policy_text, load_policy, parse_policy
 from hotgate.service import decide_issue
 from hotgate.sources.base import Origin
 from hotgate.sources.reader import read_record

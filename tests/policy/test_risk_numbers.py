@@ -8,9 +8,9 @@ import polars as pl
 import pytest
 
 from hotgate.model import Issue
-from hotgate.policy.engine import Context, evaluate, release_on, to_decision
-from hotgate.policy.schema import default_policy_text, load_policy, parse_policy
-from hotgate.policy.signals import issues_frame
+from hotgate.policy.deciding.engine import Context, evaluate, release_on, to_decision
+from hotgate.policy.definition.schema import default_policy_text, load_policy, parse_policy
+from hotgate.policy.reading.signals import issues_frame
 
 POLICY = load_policy()
 AS_OF = date(2026, 11, 23)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from hotgate.policy import schema
-from hotgate.policy.schema import (
+from hotgate.policy.definition import schema
+from hotgate.policy.definition.schema import (
     Policy,
     PolicyError,
     default_policy_text,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from hotgate.policy.structure import logs, prose
+from hotgate.policy.reading.structure import logs, prose
 
 
 def _read(text: str) -> tuple[str, str]:

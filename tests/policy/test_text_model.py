@@ -24,7 +24,7 @@ from hotgate.history.text_training import (
     sklearn_pipeline,
     write_model,
 )
-from hotgate.policy.text_model import TextModel, TextModelError
+from hotgate.policy.reading.text_model import TextModel, TextModelError
 
 SEVERE = ["crash", "crashes", "data loss", "hangs", "exception", "corrupts", "fails to start"]
 MINOR = ["typo", "tooltip", "cosmetic", "alignment", "wording", "docs", "colour"]
@@ -216,7 +216,7 @@ def test_a_minimal_file_loads_and_scores(tmp_path: Path) -> None:
 
 
 def test_the_bundled_model_ships_in_the_package_and_is_loaded_once() -> None:
-    raw = resources.files("hotgate.policy").joinpath("text_model.json.gz").read_bytes()
+    raw = resources.files("hotgate.policy.reading").joinpath("text_model.json.gz").read_bytes()
     model = TextModel.bundled()
     assert model is TextModel.bundled()
     assert model.sha256 == hashlib.sha256(raw).hexdigest()
@@ -231,7 +231,7 @@ def test_the_bundled_model_ships_in_the_package_and_is_loaded_once() -> None:
 def test_deciding_with_the_model_imports_no_sklearn() -> None:
     code = (
         "import sys, polars as pl\n"
-        "from hotgate.policy.text_model import TextModel\n"
+        "from hotgate.policy.reading.text_model import TextModel\n"
         "TextModel.bundled().scores(pl.Series(['it crashes']))\n"
         "assert not [m for m in sys.modules if m.split('.')[0] in {'sklearn', 'scipy'}]\n"
     )

@@ -9,8 +9,8 @@ import pytest
 
 from builders import AS_OF, ROOT, bugzilla_bug, far_release, github_issue, jira_issue
 from hotgate.model import Issue
-from hotgate.policy.engine import Context, release_on
-from hotgate.policy.schema import Policy
+from hotgate.policy.deciding.engine import Context, release_on
+from hotgate.policy.definition.schema import Policy
 from hotgate.service import decide_issue
 from hotgate.sources.base import Origin
 from hotgate.sources.reader import read_record
@@ -600,7 +600,7 @@ def test_risk_numbers_show_their_factors(policy: Policy, context: Context) -> No
 
 
 def test_one_subject_and_a_batch_agree(policy: Policy, context: Context) -> None:
-    from hotgate.policy.engine import decide
+    from hotgate.policy.deciding.engine import decide
 
     issues = [read_record(c[1], c[0], Origin()) for c in CASES]
     batch = list(decide(policy, [i for i in issues if isinstance(i, Issue)], context))
@@ -613,9 +613,9 @@ def test_every_rule_column_agrees_with_its_condition_read_in_python(
     policy: Policy, context: Context
 ) -> None:
     # The evidence is chosen in Python (condition.held); it must see what the columns saw.
-    from hotgate.policy.condition import holds
-    from hotgate.policy.engine import evaluate
-    from hotgate.policy.signals import issues_frame
+    from hotgate.policy.deciding.engine import evaluate
+    from hotgate.policy.definition.condition import holds
+    from hotgate.policy.reading.signals import issues_frame
     from hotgate.sources.reader import read_issues
 
     issues = [read_record(c[1], c[0], Origin()) for c in CASES]

@@ -10,8 +10,8 @@ import pytest
 
 from builders import AS_OF, SHARED_DATA, github_issue
 from hotgate.model import Issue
-from hotgate.policy.engine import Context
-from hotgate.policy.schema import Policy
+from hotgate.policy.deciding.engine import Context
+from hotgate.policy.definition.schema import Policy
 from hotgate.service import Tally, triage_summary
 from hotgate.sources.reader import read_items
 

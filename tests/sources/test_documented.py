@@ -8,7 +8,7 @@ import pytest
 
 from hotgate.sources.base import formats
 from hotgate.sources.connector import connectors
-from hotgate.sync_config import SourceConfig, WriteBack
+from hotgate.sync.config import SourceConfig, WriteBack
 
 DOCS = (Path(__file__).resolve().parents[2] / "docs" / "sources.md").read_text()
 

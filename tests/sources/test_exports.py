@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from hotgate.model import Issue
-from hotgate.policy.engine import Context
-from hotgate.policy.schema import load_policy
+from hotgate.policy.deciding.engine import Context
+from hotgate.policy.definition.schema import load_policy
 from hotgate.service import decide_issues
 from hotgate.sources.base import Ignored, Origin, Skipped, SourceError
 from hotgate.sources.mapped import parse_columns

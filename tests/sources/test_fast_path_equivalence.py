@@ -9,9 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hotgate.model import Issue
-from hotgate.policy.signals import issue_row
+from hotgate.policy.reading.signals import issue_row
 from hotgate.sources.base import Origin, Skipped
-from hotgate.sources.reader import _as_objects, _chunk, _from_document
+from hotgate.sources.reader import _chunk, _from_document
+from hotgate.sources.reader import as_objects as _as_objects
 
 ODD = st.sampled_from(
     [None, "", "  ", 0, -1, 1.5, True, "abc", "yesterday", {"x": 1}, [1, 2], [], {}, "[x]", "{y}"]

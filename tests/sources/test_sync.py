@@ -19,14 +19,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotgate import store
 from hotgate.model import Issue
-from hotgate.policy.engine import Context
-from hotgate.policy.schema import load_policy
+from hotgate.policy.deciding.engine import Context
+from hotgate.policy.definition.schema import load_policy
 from hotgate.sources.connector import Page
 from hotgate.store.fixtures import require_backend
 from hotgate.store.tables import decisions, issues
-from hotgate.store.testing import record_troubled_history, sample_issue
-from hotgate.sync import SyncReport, sync_source
-from hotgate.sync_config import SourceConfig, load_sources
+from hotgate.sync.config import SourceConfig, load_sources
+from hotgate.sync.run import SyncReport, sync_source
+from samples import record_troubled_history, sample_issue
 
 from .replay import Replay
 

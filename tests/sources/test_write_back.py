@@ -9,12 +9,12 @@ import pytest
 from pydantic import SecretStr
 
 from hotgate.model import Decision, Issue
-from hotgate.policy.engine import Context
-from hotgate.policy.schema import load_policy
+from hotgate.policy.deciding.engine import Context
+from hotgate.policy.definition.schema import load_policy
 from hotgate.service import decide_issue
 from hotgate.sources.github_api import GitHubConnector, GitHubSettings
-from hotgate.sync_config import WriteBack
-from hotgate.write_back import WriteBackReport, issue_number, marker, write_back
+from hotgate.sync.config import WriteBack
+from hotgate.sync.write_back import WriteBackReport, issue_number, marker, write_back
 
 from .replay import Replay
 

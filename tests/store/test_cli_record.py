@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from hotgate import service, store
 from hotgate.cli import app
 from hotgate.store.tables import decisions
-from hotgate.store.testing import record_troubled_history, sample_issue
+from samples import record_troubled_history, sample_issue
 
 runner = CliRunner()
 

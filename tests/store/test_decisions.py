@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy.orm import Session
 
 from hotgate import store
-from hotgate.policy.calendar import context_from_options
-from hotgate.policy.engine import evaluate
-from hotgate.policy.schema import load_policy
-from hotgate.policy.signals import issues_frame
-from hotgate.store.testing import sample_decisions as decide
-from hotgate.store.testing import sample_issue as make_issue
+from hotgate.policy.deciding.calendar import context_from_options
+from hotgate.policy.deciding.engine import evaluate
+from hotgate.policy.definition.schema import load_policy
+from hotgate.policy.reading.signals import issues_frame
+from samples import sample_decisions as decide
+from samples import sample_issue as make_issue
 
 
 def test_every_assessment_is_kept_and_the_newest_is_latest(session: Session) -> None:

@@ -8,12 +8,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotgate import store
-from hotgate.policy.calendar import context_from_options
-from hotgate.policy.engine import Context, evaluate
-from hotgate.policy.signals import issues_frame
+from hotgate.policy.deciding.calendar import context_from_options
+from hotgate.policy.deciding.engine import Context, evaluate
+from hotgate.policy.reading.signals import issues_frame
 from hotgate.store.cutting import TITLE_LIMIT, cut, cut_document
 from hotgate.store.tables import webhook_deliveries
-from hotgate.store.testing import SAMPLE_DAY, builtin_policy, sample_decisions, sample_issue
+from samples import SAMPLE_DAY, builtin_policy, sample_decisions, sample_issue
 
 
 def sample_context() -> Context:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotgate import store
-from hotgate.store.testing import sample_decisions, sample_issue
+from samples import sample_decisions, sample_issue
 
 
 def _recorded(session: Session, kind: str = "hotfix") -> int:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from hotgate import store
 from hotgate.model import ChangeRequest, Release
-from hotgate.store.testing import sample_issue
+from samples import sample_issue
 
 
 def test_issues_are_upserted_by_key(session: Session) -> None:

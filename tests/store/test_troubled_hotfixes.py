@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotgate import service, store
 from hotgate.model import Decision, Issue
-from hotgate.policy.calendar import context_from_options
-from hotgate.policy.engine import evaluate
-from hotgate.policy.signals import issues_frame
-from hotgate.report_store import store_decisions
-from hotgate.reports import area_trouble_counts, trouble
-from hotgate.store.testing import (
+from hotgate.policy.deciding.calendar import context_from_options
+from hotgate.policy.deciding.engine import evaluate
+from hotgate.policy.reading.signals import issues_frame
+from hotgate.reports.figures import area_trouble_counts, trouble
+from hotgate.reports.from_store import store_decisions
+from samples import (
     SAMPLE_DAY,
     builtin_policy,
     record_troubled_history,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotgate import store
 from hotgate.api import Settings
 from hotgate.api.testing import live_server
-from hotgate.store.testing import sample_decisions, sample_issue
+from samples import sample_decisions, sample_issue
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 EVIL = '<script>window.owned = true</script><img src=x onerror="window.owned = true"> Cart empties'

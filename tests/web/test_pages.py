@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotgate import store
 from hotgate.api import Settings, create_app
 from hotgate.model import Release
-from hotgate.policy.calendar import context_from_options
-from hotgate.policy.engine import evaluate
-from hotgate.policy.signals import issues_frame
+from hotgate.policy.deciding.calendar import context_from_options
+from hotgate.policy.deciding.engine import evaluate
+from hotgate.policy.reading.signals import issues_frame
 from hotgate.store.records import now
 from hotgate.store.tables import api_tokens
-from hotgate.store.testing import builtin_policy, sample_decisions, sample_issue
+from samples import builtin_policy, sample_decisions, sample_issue
 
 EVIL = '<script>alert("owned")</script> Checkout <b>broken</b>'
 HX = {"HX-Request": "true"}

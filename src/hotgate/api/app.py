@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hotgate import service, store
+from hotgate import service
 from hotgate.api import problems
 from hotgate.api.assess import MAX_BODY
 from hotgate.api.batcher import Batcher
@@ -24,7 +24,8 @@ from hotgate.api.limits import BodyLimit
 from hotgate.api.settings import Settings
 from hotgate.api.webhooks import MAX_BODY as WEBHOOK_BODY
 from hotgate.calendars.served import ServedCalendar
-from hotgate.policy.schema import load_policy
+from hotgate.policy.definition.schema import load_policy
+from hotgate.services import records
 
 STATIC = Path(__file__).parent / "static"
 # The largest request body, by path (longest prefix first), else the default: refused by its
@@ -87,7 +88,7 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
         """Open (and migrate) the store on start; close it on stop."""
         engine = service.open_store(settings.url())
         app.state.engine = engine
-        app.state.sessions = store.session_factory(engine)
+        app.state.sessions = records.session_factory(engine)
         app.state.area_trouble = service.AreaTrouble(app.state.sessions)
         batcher = app.state.batcher = Batcher(app.state.policy, app.state.area_trouble.counts)
         batcher.start()

@@ -13,8 +13,8 @@ from hotgate.api.batcher import Batcher
 from hotgate.api.deps import Caller, context_of, policy_of, require
 from hotgate.api.problems import ANY, answers
 from hotgate.model import ChangeRequest, Decision, Issue
-from hotgate.policy.calendar import CalendarError
-from hotgate.policy.schema import PolicyError
+from hotgate.policy.deciding.calendar import CalendarError
+from hotgate.policy.definition.schema import PolicyError
 from hotgate.sources.base import Ignored, Skipped, SourceError
 from hotgate.sources.reader import Item, read_bytes
 

@@ -17,8 +17,8 @@ from fastapi.concurrency import run_in_threadpool
 
 from hotgate import service
 from hotgate.model import Decision, Issue
-from hotgate.policy.engine import Context
-from hotgate.policy.schema import Policy
+from hotgate.policy.deciding.engine import Context
+from hotgate.policy.definition.schema import Policy
 
 MAX_BATCH = 256
 Waiting = tuple[Issue, Context, "asyncio.Future[Decision]"]

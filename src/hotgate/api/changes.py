@@ -15,7 +15,6 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from pydantic import ValidationError
 
-from hotgate import store
 from hotgate.api.assess import body_items
 from hotgate.api.deps import (
     Caller,
@@ -27,8 +26,9 @@ from hotgate.api.deps import (
 from hotgate.api.problems import SIGNED, answers
 from hotgate.api.records import audit_answers
 from hotgate.model import CHANGE_KINDS, ChangeRequest, Decision
-from hotgate.policy.changes import decide_changes, lane_of
-from hotgate.policy.schema import Policy, PolicyError
+from hotgate.policy.changes.content_lane import lane_of
+from hotgate.policy.definition.schema import Policy, PolicyError
+from hotgate.services import changes, records
 from hotgate.sources.base import Skipped
 
 router = APIRouter()
@@ -213,21 +213,8 @@ def ask_for_change(
 def _decide_and_keep(
     request: Request, session: Any, change: ChangeRequest, caller: Caller
 ) -> Decision:
-    decision = next(decide_changes(policy_of(request), [change], context_of(request)))
-    store.upsert_change_requests(session, [change])
-    store.record_decisions(session, [decision], answered_by=caller.name, answered_role=caller.role)
-    # the actor is who the server knows is calling (a token's name, or anonymous); the name
-    # an anonymous caller gives is kept as what they stated, never as who acted
-    store.audit(
-        session,
-        caller.name,
-        "change-request",
-        change.key,
-        {
-            "verdict": decision.verdict,
-            "requested_by": change.requested_by,
-            "requested_by_checked": caller.role is not None,
-        },
+    decision = changes.decide_and_keep(
+        session, change, policy_of(request), context_of(request), caller.name, caller.role
     )
     if change.answers:
         audit_answers(session, caller, change.key, change.answers)
@@ -244,8 +231,8 @@ def change_list(request: Request, session: SessionDep) -> Response:
         if exc.status_code == 401:
             return _signin(request)
         raise
-    items, total = store.list_decisions(session, source="change", limit=100)
-    asked = store.get_change_requests(session, [item.subject_key for item in items])
+    items, total = records.list_decisions(session, source="change", limit=100)
+    asked = changes.get_change_requests(session, [item.subject_key for item in items])
     return _render(request, "change_list.html", caller, items=items, total=total, asked=asked)
 
 
@@ -295,7 +282,7 @@ def _ask_again_or_anew(
     request: Request, session: Any, change: ChangeRequest, caller: Caller
 ) -> Decision:
     """Keep a change request; one already asked for by someone else is theirs (or an approver's)."""
-    known = store.get_change_request(session, change.key)
+    known = changes.get_change_request(session, change.key)
     theirs = known is not None and known.requested_by != change.requested_by
     if theirs and not caller.may("approver"):
         asked = known.requested_by if known is not None and known.requested_by else "someone else"

@@ -12,14 +12,16 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotgate import store
 from hotgate.api.settings import Settings
 from hotgate.calendars.served import ServedCalendar
-from hotgate.policy.calendar import context_from_options
-from hotgate.policy.engine import Context
-from hotgate.policy.schema import Policy
-from hotgate.store.records import Role, TokenRecord, now
-from hotgate.store.tokens import USE_NOTED_EVERY
+from hotgate.policy.deciding.calendar import context_from_options
+from hotgate.policy.deciding.engine import Context
+from hotgate.policy.definition.schema import Policy
+from hotgate.services import tokens
+from hotgate.services.tokens import USE_NOTED_EVERY, Role, TokenRecord
+
+# the record shapes and the clock the store stamps them with: plain data, no database access
+from hotgate.store.records import now
 
 COOKIE = "hotgate_token"
 log = logging.getLogger(__name__)
@@ -38,7 +40,7 @@ class Caller:
 
     def may(self, needed: Role) -> bool:
         """Whether this caller holds a role at least as strong as needed."""
-        return self.role is not None and store.role_allows(self.role, needed)
+        return self.role is not None and tokens.role_allows(self.role, needed)
 
 
 def settings_of(request: Request) -> Settings:
@@ -87,7 +89,7 @@ def caller_of(request: Request) -> Caller:
     if secret:
         at = now()
         with sessions_of(request)() as session:
-            found = store.find_token(session, secret)
+            found = tokens.find(session, secret)
             live = None if found is None or found.expired(at) else found
             if live is not None:
                 _note_use(session, live, at)
@@ -116,7 +118,7 @@ def _note_use(session: Session, token: TokenRecord, at: datetime) -> None:
     if failed is not None and at - failed < USE_NOTED_EVERY:
         return
     try:
-        if store.note_token_use(session, token, at):
+        if tokens.note_use(session, token, at):
             session.commit()
     except SQLAlchemyError as exc:
         # a read-only or busy moment of the database: the request goes on without the note

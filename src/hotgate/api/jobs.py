@@ -17,11 +17,9 @@ from hotgate.jobs.lease import Scheduler
 from hotgate.jobs.queue import is_postgres
 from hotgate.jobs.schedule import planned_jobs
 from hotgate.jobs.work import Runtime
-from hotgate.store import jobs as job_store
-from hotgate.store import notifications as outbox
-from hotgate.store.jobs import JobRecord, RunRecord
-from hotgate.store.notifications import NotificationRecord
-from hotgate.sync_config import load_sources
+from hotgate.services import activity
+from hotgate.services.activity import JobRecord, NotificationRecord, RunRecord
+from hotgate.sync.config import load_sources
 
 router = APIRouter()
 
@@ -71,9 +69,9 @@ def _runner(request: Request) -> str:
 def _answer(request: Request, session: Any) -> JobsAnswer:
     return JobsAnswer(
         runner=_runner(request),
-        jobs=job_store.list_jobs(session),
-        runs=job_store.list_runs(session, limit=30),
-        notifications=outbox.list_notifications(session, limit=30),
+        jobs=activity.list_jobs(session),
+        runs=activity.list_runs(session, limit=30),
+        notifications=activity.list_notifications(session, limit=30),
     )
 
 

@@ -12,7 +12,6 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from pydantic import ValidationError
 
-from hotgate import store
 from hotgate.api.deps import (
     COOKIE,
     Caller,
@@ -25,9 +24,13 @@ from hotgate.api.deps import (
 )
 from hotgate.api.records import DecisionId, ReviewIn, apply_review
 from hotgate.model import VERDICTS
-from hotgate.policy.schema import Policy
+from hotgate.policy.definition.schema import Policy
+from hotgate.services import records, reviews, tokens
+
+# the dashboard counts in SQL, so a page view does not load every decision (speed)
 from hotgate.store import reports
-from hotgate.store.learning import overrides_by_criterion
+
+# the record shapes and the clock the store stamps them with: plain data, no database access
 from hotgate.store.records import STATES, DecisionRecord, now
 
 router = APIRouter(include_in_schema=False)
@@ -36,7 +39,7 @@ templates = Jinja2Templates(
     env=Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
 )
 # The panel offers exactly the steps the store's review workflow allows from a state.
-templates.env.globals["next_actions"] = store.next_actions
+templates.env.globals["next_actions"] = reviews.next_actions
 PAGE_SIZE = 50
 VERDICT_WORDS = {
     "hotfix": "Hotfix now",
@@ -94,7 +97,7 @@ def queue(
     verdict = verdict if verdict in VERDICTS else None
     state = state if state in STATES else None
     only_changed = True if changed == "yes" else None
-    items, total = store.list_decisions(
+    items, total = records.list_decisions(
         session,
         verdict=verdict,
         state=state,
@@ -103,7 +106,7 @@ def queue(
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
-    answers = store.answers_for(session, [item.id for item in items])
+    answers = records.answers_for(session, [item.id for item in items])
     filters = {
         "verdict": verdict or "",
         "state": state or "",
@@ -135,10 +138,10 @@ def decision_page(decision_id: DecisionId, request: Request, session: SessionDep
     caller = _caller(request)
     if caller is None:
         return _signin(request)
-    record = store.get_decision(session, decision_id)
+    record = records.get_decision(session, decision_id)
     if record is None:
         return _render(request, "missing.html", caller, status=404, what=f"decision {decision_id}")
-    earlier = store.history(session, record.subject_key)
+    earlier = records.history(session, record.subject_key)
     doc = _with_policy_text(record.evidence, policy_of(request))
     return _render(request, "decision.html", caller, d=record, doc=doc, history=earlier)
 
@@ -182,11 +185,11 @@ def review_from_page(
     except HTTPException as exc:
         error, status = str(exc.detail), exc.status_code
         caller = _who(request)
-        record = store.get_decision(session, decision_id)  # refused: show it as it stands
+        record = records.get_decision(session, decision_id)  # refused: show it as it stands
     except ValidationError as exc:  # an action or verdict the form does not offer
         error, status = f"that review is not valid: {exc.errors()[0]['msg']}", 422
         caller = _who(request)
-        record = store.get_decision(session, decision_id)
+        record = records.get_decision(session, decision_id)
     if record is None:
         return _render(request, "missing.html", caller, status=404, what=f"decision {decision_id}")
     return _render(
@@ -202,7 +205,7 @@ def audit_page(
     caller = _caller(request)
     if caller is None:
         return _signin(request)
-    entries, total = store.audit_entries(session, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    entries, total = records.audit_entries(session, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return _render(
         request,
         "audit.html",
@@ -237,7 +240,7 @@ def dashboard(request: Request, session: SessionDep) -> Response:
         counts=reports.counts_by(session, "verdict"),
         states=states,
         troubled=reports.troubled(session),
-        overrides=overrides_by_criterion(session),
+        overrides=reviews.overrides_by_criterion(session),
     )
 
 
@@ -257,7 +260,7 @@ def signin(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     """Check a token and keep it in an HttpOnly cookie for the pages."""
-    record = store.find_token(session, token.strip())
+    record = tokens.find(session, token.strip())
     if record is None or record.expired(now()):
         error = (
             "That token is unknown or revoked. Make one with: hotgate token create --role approver"

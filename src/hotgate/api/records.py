@@ -11,14 +11,16 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from hotgate import service, store
 from hotgate.api.assess import DOCUMENT_BODY, body_items
 from hotgate.api.deps import Caller, SessionDep, context_of, policy_of, require
 from hotgate.api.problems import SIGNED, answers
 from hotgate.model import Issue, Verdict
-from hotgate.policy.engine import Context
-from hotgate.policy.schema import Policy
+from hotgate.policy.deciding.engine import Context
+from hotgate.policy.definition.schema import Policy
+from hotgate.services import records, reviews, tokens
 from hotgate.sources.base import Skipped
+
+# the record shapes the store returns: plain data, no database access
 from hotgate.store.records import (
     Action,
     AuditEntry,
@@ -28,7 +30,6 @@ from hotgate.store.records import (
     Role,
     State,
     TokenRecord,
-    now,
 )
 
 router = APIRouter(prefix="/api/v1", responses=answers(*SIGNED))
@@ -81,7 +82,7 @@ class TokenIn(BaseModel):
     expires_in_days: int | None = Field(
         default=None,
         ge=1,
-        le=store.MAX_EXPIRY_DAYS,
+        le=tokens.MAX_EXPIRY_DAYS,
         description="Days until the token stops working; leave it out and it never expires.",
     )
 
@@ -102,7 +103,7 @@ def list_issues(
     offset: Offset = 0,
 ) -> Page[Issue]:
     """The stored issues, most recently updated first."""
-    items, total = store.list_issues(session, source=source, limit=limit, offset=offset)
+    items, total = records.list_issues(session, source=source, limit=limit, offset=offset)
     return Page[Issue](items=items, total=total, limit=limit, offset=offset)
 
 
@@ -152,11 +153,10 @@ def _store_issues(
     context: Context,
 ) -> StoredIssues:
     """Decide, store and record the issues in one transaction (in a worker thread)."""
-    trouble = store.troubled_hotfixes_by_component(session)
-    decisions = service.decide_issues(issues, policy, context, trouble)
-    counts = store.upsert_issues(session, issues)
-    store.record_decisions(session, decisions, answered_by=caller.name, answered_role=caller.role)
-    store.audit(
+    counts, latest = records.decide_and_record(
+        session, issues, policy, context, answered_by=caller.name, answered_role=caller.role
+    )
+    records.audit(
         session,
         caller.name,
         "issues.store",
@@ -166,16 +166,14 @@ def _store_issues(
     for issue in issues:
         if issue.answers:
             audit_answers(session, caller, f"issue:{issue.key}", issue.answers)
-    keys = list(dict.fromkeys(issue.key for issue in issues))
-    latest = store.latest_decisions(session, keys)
-    summaries = [latest[key] for key in keys]  # in the order the body gave them
+    summaries = list(latest.values())  # in the order the body gave them
     session.commit()
     return StoredIssues(issues=counts, decisions=summaries, skipped=skipped)
 
 
 def audit_answers(session: Session, caller: Caller, target: str, given: Mapping[str, str]) -> None:
     """Keep in the audit log who gave a subject's answers, with their role, and what they were."""
-    store.audit(
+    records.audit(
         session, caller.name, "answers.given", target, {"answers": dict(given), "role": caller.role}
     )
 
@@ -198,7 +196,7 @@ def list_decisions(
     offset: Offset = 0,
 ) -> Page[DecisionSummary]:
     """Decisions, hotfixes first then by cost of waiting; the latest assessment of each subject."""
-    items, total = store.list_decisions(
+    items, total = records.list_decisions(
         session,
         verdict=verdict,
         state=state,
@@ -223,7 +221,7 @@ def get_decision(
     _caller: Annotated[Caller, Depends(require("viewer"))],
 ) -> DecisionRecord:
     """One decision with its evidence and its reviews."""
-    record = store.get_decision(session, decision_id)
+    record = records.get_decision(session, decision_id)
     if record is None:
         raise HTTPException(404, f"no decision {decision_id}")
     return record
@@ -253,7 +251,7 @@ def apply_review(
 ) -> DecisionRecord:
     """Apply a review and commit it, turning the store's refusals into HTTP answers."""
     try:
-        record = store.review(
+        record = reviews.review(
             session,
             decision_id,
             body.action,
@@ -263,13 +261,13 @@ def apply_review(
             expected_version=body.version,
         )
         session.commit()
-    except store.DecisionNotFoundError as exc:
+    except reviews.DecisionNotFoundError as exc:
         session.rollback()
         raise HTTPException(404, str(exc)) from None
-    except store.ReviewConflictError as exc:
+    except reviews.ReviewConflictError as exc:
         session.rollback()
         raise HTTPException(409, str(exc)) from None
-    except store.ReviewInvalidError as exc:
+    except reviews.ReviewInvalidError as exc:
         session.rollback()
         raise HTTPException(422, str(exc)) from None
     return record
@@ -284,7 +282,7 @@ def audit_log(
     offset: Offset = 0,
 ) -> Page[AuditEntry]:
     """The audit log, newest first."""
-    items, total = store.audit_entries(session, target=target, limit=limit, offset=offset)
+    items, total = records.audit_entries(session, target=target, limit=limit, offset=offset)
     return Page[AuditEntry](items=items, total=total, limit=limit, offset=offset)
 
 
@@ -293,7 +291,7 @@ def list_tokens(
     session: SessionDep, _caller: Annotated[Caller, Depends(require("admin"))]
 ) -> list[TokenRecord]:
     """Every API token (never its secret), with when it was last used and when it expires."""
-    return store.list_tokens(session)
+    return tokens.list_all(session)
 
 
 @router.post("/tokens", tags=["tokens"], status_code=201)
@@ -301,11 +299,8 @@ def create_token(
     body: TokenIn, session: SessionDep, caller: Annotated[Caller, Depends(require("admin"))]
 ) -> NewToken:
     """Make a token; its secret is in this answer only."""
-    at = now()
-    days = body.expires_in_days
-    expires_at = None if days is None else store.expiry_after(days, at)
-    record, secret = store.create_token(
-        session, body.name, body.role, actor=caller.name, expires_at=expires_at, at=at
+    record, secret = tokens.create(
+        session, body.name, body.role, actor=caller.name, expires_in_days=body.expires_in_days
     )
     session.commit()
     return NewToken(token=record, secret=secret)
@@ -321,7 +316,7 @@ def revoke_token(
     token_id: TokenId, session: SessionDep, caller: Annotated[Caller, Depends(require("admin"))]
 ) -> Response:
     """Revoke a token."""
-    if not store.revoke_token(session, token_id, actor=caller.name):
+    if not tokens.revoke(session, token_id, actor=caller.name):
         raise HTTPException(404, f"no live token {token_id}")
     session.commit()
     return Response(status_code=204)

@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from hotgate.store import default_database_url
+from hotgate.services.records import default_database_url
 
 
 class Settings(BaseSettings):

@@ -17,10 +17,10 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, SecretStr
 from sqlalchemy.exc import IntegrityError
 
-from hotgate import service, store
 from hotgate.api.deps import SessionDep, context_of, policy_of, settings_of
 from hotgate.api.problems import ANY, answers
 from hotgate.model import Issue
+from hotgate.services import records
 from hotgate.sources.base import (
     Ignored,
     Origin,
@@ -95,15 +95,14 @@ def _record(
         return Delivery(status="ignored", issue=issue.where, reason=issue.reason)
     actor = f"webhook:{received.tracker}"
     try:
-        store.note_delivery(
+        records.note_delivery(
             session, received.tracker, received.delivery_id, received.body, issue.key
         )
-        trouble = store.troubled_hotfixes_by_component(session)
-        decision = service.decide_issue(issue, policy_of(request), context_of(request), trouble)
-        store.upsert_issues(session, [issue])
-        store.record_decisions(session, [decision], answered_by=actor)
-        record = store.latest_decisions(session, [issue.key])[issue.key]
-        store.audit(
+        _, latest = records.decide_and_record(
+            session, [issue], policy_of(request), context_of(request), answered_by=actor
+        )
+        record = latest[issue.key]
+        records.audit(
             session,
             actor,
             "webhook.delivery",
@@ -111,12 +110,12 @@ def _record(
             {"decision": record.id, "verdict": record.verdict, "delivery": received.delivery_id},
         )
         session.commit()
-    except store.DeliveryReplayError as exc:
+    except records.DeliveryReplayError as exc:
         session.rollback()
         raise HTTPException(409, str(exc)) from None
     except IntegrityError:  # the same delivery, recorded by a request running at the same time
         session.rollback()
-        message = store.replay_message(received.tracker, received.delivery_id, None)
+        message = records.replay_message(received.tracker, received.delivery_id, None)
         raise HTTPException(409, message) from None
     return Delivery(status="recorded", issue=issue.key, decision=record.id, verdict=record.verdict)
 

@@ -1,4 +1,4 @@
-"""Reading release calendars from files and URLs; the pure rules live in policy/calendar.py."""
+"""Reading release calendars from files and URLs; the pure rules are in policy/deciding/calendar."""
 
 from __future__ import annotations
 
@@ -15,9 +15,15 @@ from pydantic import ValidationError
 from hotgate.calendars.ical import ical_calendar
 from hotgate.calendars.schedules import firefox_calendar, kubernetes_calendar
 from hotgate.calendars.trackers import github_milestones, jira_issue_fix_versions, jira_versions
-from hotgate.policy.calendar import Calendar, CalendarError, merge, policy_calendar, with_freezes
-from hotgate.policy.rules import first_error
-from hotgate.policy.schema import CalendarSettings, Policy
+from hotgate.policy.deciding.calendar import (
+    Calendar,
+    CalendarError,
+    merge,
+    policy_calendar,
+    with_freezes,
+)
+from hotgate.policy.definition.rules import first_error
+from hotgate.policy.definition.schema import CalendarSettings, Policy
 from hotgate.sources.documents import safe_yaml
 
 __all__ = [

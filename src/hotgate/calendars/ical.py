@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 import recurring_ical_events
 
-from hotgate.policy.calendar import Calendar, CalendarError, Milestone, classify
-from hotgate.policy.schema import Blackout, CalendarSettings
+from hotgate.policy.deciding.calendar import Calendar, CalendarError, Milestone, classify
+from hotgate.policy.definition.schema import Blackout, CalendarSettings
 
 
 def _day(value: date | datetime, zone: ZoneInfo) -> date:

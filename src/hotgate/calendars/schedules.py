@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from hotgate.policy.calendar import Calendar, CalendarError, Milestone
+from hotgate.policy.deciding.calendar import Calendar, CalendarError, Milestone
 
 
 def _day(value: Any, where: str) -> date | None:

@@ -8,8 +8,8 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from hotgate.calendars import calendar_for, read_text
-from hotgate.policy.calendar import Calendar
-from hotgate.policy.schema import Policy
+from hotgate.policy.deciding.calendar import Calendar
+from hotgate.policy.definition.schema import Policy
 
 FRESH_SECONDS = 3600.0
 DAYS_KEPT = 32

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from hotgate.policy.calendar import Calendar, CalendarError, Milestone
+from hotgate.policy.deciding.calendar import Calendar, CalendarError, Milestone
 
 
 def _when(value: Any, where: str) -> date | None:

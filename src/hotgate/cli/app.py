@@ -11,9 +11,9 @@ from typing import Annotated, NoReturn, TypeVar
 import typer
 from rich.console import Console
 
-from hotgate.policy.calendar import CalendarError, context_from_options
-from hotgate.policy.engine import Context
-from hotgate.policy.schema import Policy, PolicyError, load_policy
+from hotgate.policy.deciding.calendar import CalendarError, context_from_options
+from hotgate.policy.deciding.engine import Context
+from hotgate.policy.definition.schema import Policy, PolicyError, load_policy
 from hotgate.sources.base import SourceError
 
 app = typer.Typer(

@@ -12,7 +12,17 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from hotgate.backtest import (
+from hotgate.cli.app import (
+    AsOfOption,
+    PolicyOption,
+    app,
+    fail,
+    out,
+    parse_day,
+    policy_file,
+    policy_from,
+)
+from hotgate.history.backtest import (
     ACCEPTED,
     REJECTED,
     UNDECIDED,
@@ -24,16 +34,6 @@ from hotgate.backtest import (
     read_history,
     replay,
     scores,
-)
-from hotgate.cli.app import (
-    AsOfOption,
-    PolicyOption,
-    app,
-    fail,
-    out,
-    parse_day,
-    policy_file,
-    policy_from,
 )
 from hotgate.history.comparison_view import print_comparison
 

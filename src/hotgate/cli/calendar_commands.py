@@ -21,7 +21,7 @@ from hotgate.cli.app import (
     parse_day,
     policy_from,
 )
-from hotgate.policy.calendar import (
+from hotgate.policy.deciding.calendar import (
     Calendar,
     Milestone,
     blackout_on,

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from hotgate.cli.card import ranked_table
-from hotgate.policy.schema import Policy
+from hotgate.policy.definition.schema import Policy
 
 CHANGE_COLUMNS = (("simple", "Simple"), ("needed", "Needed"), ("safe", "Safe"))
 

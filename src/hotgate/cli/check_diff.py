@@ -12,9 +12,9 @@ import typer
 
 from hotgate import store
 from hotgate.cli.app import PolicyOption, app, fail, out, policy_from
-from hotgate.diff import DiffError, FileChange, git_diff, read_patch
-from hotgate.gate import GateResult, Refusal, check_content, check_fix
-from hotgate.linked_decision import StoreUnavailableError, issue_refusals
+from hotgate.gate.diff import DiffError, FileChange, git_diff, read_patch
+from hotgate.gate.lanes import GateResult, Refusal, check_content, check_fix
+from hotgate.gate.linked_decision import StoreUnavailableError, issue_refusals
 
 
 class LaneChoice(StrEnum):

@@ -37,10 +37,11 @@ from hotgate.cli.card import decision_card, ranked_table
 from hotgate.cli.change_view import change_csv, print_change_table, verdict_counts
 from hotgate.cli.service_commands import DbOption, RecordOption, recording
 from hotgate.model import Decision
-from hotgate.policy.engine import VERDICT_RANK
+from hotgate.policy.deciding.engine import VERDICT_RANK
 from hotgate.sources.base import Origin, Skipped, SourceError
 from hotgate.sources.mapped import parse_columns
-from hotgate.sources.reader import Item, read_items
+from hotgate.sources.named import read_items
+from hotgate.sources.reader import Item
 
 HostOption = Annotated[
     str | None,

@@ -19,7 +19,7 @@ from hotgate.cli.app import (
     parse_day,
     policy_file,
 )
-from hotgate.sync_config import DEFAULT_FILE
+from hotgate.sync.config import DEFAULT_FILE
 
 if TYPE_CHECKING:
     from hotgate.api.settings import Settings
@@ -50,7 +50,7 @@ def announce_jobs(settings: Settings) -> None:
     """Say on stderr which scheduled jobs the server runs, or that workers run them."""
     from hotgate.jobs.queue import is_postgres
     from hotgate.jobs.schedule import planned_jobs
-    from hotgate.sync_config import load_sources
+    from hotgate.sync.config import load_sources
 
     jobs = planned_jobs(load_sources(settings.sources))
     if not jobs:

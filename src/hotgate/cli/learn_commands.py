@@ -21,8 +21,8 @@ from hotgate.cli.app import (
 )
 from hotgate.history.examples import Examples, LearningError, from_history
 from hotgate.history.learn import learn as learn_policy
-from hotgate.policy.learned import describe_model
-from hotgate.policy.schema import Policy, PolicyError, default_policy_text
+from hotgate.policy.definition.learned import describe_model
+from hotgate.policy.definition.schema import Policy, PolicyError, default_policy_text
 
 
 def _store_examples(policy_path: Path | None) -> Examples:
@@ -53,7 +53,7 @@ def examples_for(
     history: Path | None, mapping_path: Path | None, policy: Policy, as_of: str | None
 ) -> Examples:
     """The examples named on the command line: a history file through its mapping."""
-    from hotgate.backtest import BacktestError, load_mapping
+    from hotgate.history.backtest import BacktestError, load_mapping
 
     assert history is not None
     try:

@@ -12,8 +12,8 @@ from rich.markup import escape
 
 from hotgate.cli.app import PolicyOption, app, fail, input_errors, out, policy_app, policy_from
 from hotgate.cli.change_view import lane_checklist
-from hotgate.policy.learned import describe_learned
-from hotgate.policy.schema import Audience, Policy, default_policy_text, load_policy
+from hotgate.policy.definition.learned import describe_learned
+from hotgate.policy.definition.schema import Audience, Policy, default_policy_text, load_policy
 
 AUDIENCE_HELP = (
     "Who uses your product: end-users, developers or operators. It sets which workarounds "

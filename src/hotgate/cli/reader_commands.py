@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from hotgate.cli.app import app, fail, out
-from hotgate.policy.text_model import TextModel, TextModelError
+from hotgate.policy.reading.text_model import TextModel, TextModelError
 
 reader_app = typer.Typer(
     help="The learned text model of significance: retrain it on rated history, show its card.",

@@ -10,14 +10,14 @@ import polars as pl
 import typer
 
 from hotgate.cli.app import PolicyOption, app, err, fail, out, policy_from, say
-from hotgate.report_input import ReadTally, ReportInputError, read_decisions
-from hotgate.reports import figures
+from hotgate.reports.decision_files import ReadTally, ReportInputError, read_decisions
+from hotgate.reports.figures import figures
 
 
 def _from_store(policy_path: Path | None) -> tuple[pl.DataFrame, str]:
     """Decisions and their review states from the store (HOTGATE_DATABASE_URL or hotgate.db)."""
     from hotgate import store
-    from hotgate.report_store import store_decisions
+    from hotgate.reports.from_store import store_decisions
 
     url = store.default_database_url(policy_path)
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
@@ -66,7 +66,7 @@ def report(
         fail(f"{source}: no decisions to report on")
     budget = policy.reports.hotfix_budget_per_release
     data = figures(frame, budget)
-    from hotgate.report_render import write_report
+    from hotgate.reports.render import write_report
 
     written = write_report(data, out_dir, source, date.today())
     trouble = data["trouble"]

@@ -31,8 +31,9 @@ from hotgate.cli.app import (
     say,
 )
 from hotgate.cli.jobs_commands import SourcesOption, announce_jobs, sources_file
-from hotgate.policy.engine import Context
-from hotgate.policy.schema import Policy
+from hotgate.policy.deciding.engine import Context
+from hotgate.policy.definition.schema import Policy
+from hotgate.services import tokens as token_service
 from hotgate.store.records import now
 
 db_app = typer.Typer(
@@ -124,23 +125,20 @@ def token_create(
             "--expires-in",
             help="Days until the token stops working (default: it never expires).",
             min=1,
-            max=store.MAX_EXPIRY_DAYS,
+            max=token_service.MAX_EXPIRY_DAYS,
         ),
     ] = None,
     db: DbOption = None,
 ) -> None:
     """Make an API token with a role; the token is shown once and stored only as a hash."""
-    if role not in store.ROLES:
-        fail(f"--role: {role!r} is not one of {', '.join(store.ROLES)}")
-    at = now()
-    expires_at = None if expires_in is None else store.expiry_after(expires_in, at)
+    if role not in token_service.ROLES:
+        fail(f"--role: {role!r} is not one of {', '.join(token_service.ROLES)}")
     url = database_url(db)
     engine = _engine(url)
     with store.session_factory(engine).begin() as session:
-        record, secret = store.create_token(
-            session, name, role, actor="cli", expires_at=expires_at, at=at
-        )
+        record, secret = token_service.create(session, name, role, "cli", expires_in)
     engine.dispose()
+    expires_at = record.expires_at
     expiry = (
         f"it expires on {expires_at:%Y-%m-%d}"
         if expires_at
@@ -171,7 +169,7 @@ def token_list(
     """List the tokens (never their secrets): role, state, expiry and last use."""
     engine = _engine(database_url(db))
     with store.session_factory(engine)() as session:
-        tokens = store.list_tokens(session)
+        tokens = token_service.list_all(session)
     engine.dispose()
     at = now()
     if fmt is TokenFormat.json:
@@ -203,7 +201,7 @@ def token_list(
 EXPIRY_NOTICE = timedelta(days=14)
 
 
-def token_state(token: store.TokenRecord, at: datetime) -> str:
+def token_state(token: token_service.TokenRecord, at: datetime) -> str:
     """Whether a token works at a moment: live, expired or revoked."""
     if token.revoked_at:
         return "revoked"
@@ -217,7 +215,7 @@ def token_revoke(
     """Revoke a token: requests carrying it are refused from now on."""
     engine = _engine(database_url(db))
     with store.session_factory(engine).begin() as session:
-        revoked = store.revoke_token(session, token_id)
+        revoked = token_service.revoke(session, token_id, actor="cli")
     engine.dispose()
     if not revoked:
         fail(f"no live token {token_id}")
@@ -261,7 +259,7 @@ def serve(
     url = database_url(db, policy_path)
     engine = _engine(url)
     with store.session_factory(engine)() as session:
-        tokens = store.live_token_count(session)
+        tokens = token_service.live_count(session)
     engine.dispose()
     if not is_loopback(host) and tokens == 0:
         fail(

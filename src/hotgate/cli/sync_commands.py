@@ -23,8 +23,8 @@ from hotgate.cli.app import (
 )
 from hotgate.cli.service_commands import DbOption, database_url
 from hotgate.sources.base import SourceError
-from hotgate.sync import SyncReport, sync_source
-from hotgate.sync_config import DEFAULT_FILE, load_sources
+from hotgate.sync.config import DEFAULT_FILE, load_sources
+from hotgate.sync.run import SyncReport, sync_source
 
 
 @app.command()

@@ -20,8 +20,8 @@ from hotgate.history.examples import Examples, refuse_too_little
 from hotgate.history.fitting import NUMERIC_COLUMNS, candidates, criteria_columns, design
 from hotgate.history.learn import learn
 from hotgate.history.scoring import Metrics, best_threshold, metrics
-from hotgate.policy.engine import Context, evaluate
-from hotgate.policy.schema import Policy, parse_policy
+from hotgate.policy.deciding.engine import Context, evaluate
+from hotgate.policy.definition.schema import Policy, parse_policy
 
 INNER_FOLDS = 3
 

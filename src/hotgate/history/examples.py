@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from hotgate.backtest import ACCEPTED, REJECTED, Mapping, issue_frame, read_history
-from hotgate.policy.engine import Context, evaluate
-from hotgate.policy.schema import Policy
+from hotgate.history.backtest import ACCEPTED, REJECTED, Mapping, issue_frame, read_history
+from hotgate.policy.deciding.engine import Context, evaluate
+from hotgate.policy.definition.schema import Policy
 
 MIN_ROWS = 20
 MIN_PER_CLASS = 5

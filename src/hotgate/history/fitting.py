@@ -8,8 +8,8 @@ import numpy as np
 import polars as pl
 from sklearn.linear_model import LogisticRegression
 
-from hotgate.policy.condition import parse
-from hotgate.policy.learned import (
+from hotgate.policy.definition.condition import parse
+from hotgate.policy.definition.learned import (
     Calibration,
     Figures,
     LearnedFeature,
@@ -17,8 +17,8 @@ from hotgate.policy.learned import (
     LearnedModel,
     Transform,
 )
-from hotgate.policy.learned import feature_value as value_of
-from hotgate.policy.schema import ISSUE_CRITERIA, Policy
+from hotgate.policy.definition.learned import feature_value as value_of
+from hotgate.policy.definition.schema import ISSUE_CRITERIA, Policy
 
 # The engine's numeric columns a learned model may read (besides the mapping's own).
 NUMERIC_COLUMNS = (

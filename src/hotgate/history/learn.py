@@ -25,8 +25,8 @@ from hotgate.history.fitting import (
     rescaled,
 )
 from hotgate.history.scoring import best_threshold, metrics
-from hotgate.policy.learned import Figures, Learned, LearnedModel
-from hotgate.policy.schema import Policy, parse_policy
+from hotgate.policy.definition.learned import Figures, Learned, LearnedModel
+from hotgate.policy.definition.schema import Policy, parse_policy
 
 MARKER = "# --- learned by `hotgate learn`"
 QUALIFIES = "the probability that a request is accepted (ships early), as the team decided"

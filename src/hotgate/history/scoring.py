@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from hotgate.backtest import ACCEPTED, REJECTED
+from hotgate.history.backtest import ACCEPTED, REJECTED
 
 # Bins of the reliability table: most requests are accepted, so the top is cut finer.
 BINS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 1.0)

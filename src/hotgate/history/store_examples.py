@@ -7,14 +7,13 @@ from typing import Any
 import polars as pl
 from sqlalchemy.orm import Session
 
-from hotgate.backtest import ACCEPTED, REJECTED
+from hotgate.history.backtest import ACCEPTED, REJECTED
 from hotgate.history.examples import Examples
-from hotgate.policy.schema import ISSUE_CRITERIA
+from hotgate.model import SHIPPED_STATES, TROUBLE_STATES
+from hotgate.policy.definition.schema import ISSUE_CRITERIA
 from hotgate.store.learning import reviewed_decisions
 
 SHIPPING = {"hotfix", "wait"}
-SHIPPED_STATES = {"deployed", "verified", "regressed", "rolled-back"}
-TROUBLE_STATES = {"regressed", "rolled-back"}
 
 
 def outcome(verdict: str, state: str, final_verdict: str | None) -> str | None:

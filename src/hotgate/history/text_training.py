@@ -23,7 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import Normalizer
 
-from hotgate.policy.text_model import FORMAT, TextModel
+from hotgate.policy.reading.text_model import FORMAT, TextModel
 
 TOKEN_PATTERN = r"[a-z0-9]{2,}"
 # Project and product names: among the strongest features, and they say nothing about a bug.

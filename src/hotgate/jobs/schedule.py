@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 if TYPE_CHECKING:
-    from hotgate.sync_config import SourcesFile
+    from hotgate.sync.config import SourcesFile
 
 JobKind = Literal["sync", "recheck", "notify"]
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

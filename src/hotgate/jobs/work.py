@@ -21,13 +21,13 @@ from hotgate.calendars.served import ServedCalendar
 from hotgate.jobs.schedule import Job
 from hotgate.model import Issue
 from hotgate.notify.deliver import notify_pass
-from hotgate.policy.calendar import context_from_options
-from hotgate.policy.engine import Context
-from hotgate.policy.schema import Policy, load_policy
+from hotgate.policy.deciding.calendar import context_from_options
+from hotgate.policy.deciding.engine import Context
+from hotgate.policy.definition.schema import Policy, load_policy
 from hotgate.store.records import now
 from hotgate.store.tables import issues
-from hotgate.sync import SyncReport, sync_source
-from hotgate.sync_config import SourcesFile, load_sources
+from hotgate.sync.config import SourcesFile, load_sources
+from hotgate.sync.run import SyncReport, sync_source
 
 Progress = Callable[[dict[str, Any]], None]
 RECHECK_CURSOR = "recheck:calendar"

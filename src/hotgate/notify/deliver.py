@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotgate import store
 from hotgate.notify.events import Event, collect
 from hotgate.notify.routes import REQUESTER, Notifications, Route
-from hotgate.policy.schema import Policy
+from hotgate.policy.definition.schema import Policy
 from hotgate.sources.base import SourceError
 from hotgate.store import notifications as outbox
 from hotgate.store.notifications import NotificationRecord

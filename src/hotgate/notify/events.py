@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from hotgate import store
-from hotgate.policy.schema import Policy
+from hotgate.policy.definition.schema import Policy
 from hotgate.store.records import utc
 from hotgate.store.tables import change_requests, decisions, issues, reviews
 
@@ -251,8 +251,8 @@ def budget_events(engine: Engine, policy: Policy) -> Iterator[Event]:
     budget = policy.reports.hotfix_budget_per_release
     if budget is None:
         return
-    from hotgate.report_store import store_decisions
-    from hotgate.reports import hotfixes_per_release
+    from hotgate.reports.figures import hotfixes_per_release
+    from hotgate.reports.from_store import store_decisions
 
     for cycle in hotfixes_per_release(store_decisions(engine), budget):
         if cycle["over_budget"]:

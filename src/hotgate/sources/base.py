@@ -13,7 +13,7 @@ import polars as pl
 from pydantic import ValidationError
 
 from hotgate.model import Issue
-from hotgate.policy.rules import first_error
+from hotgate.policy.definition.rules import first_error
 from hotgate.sources.fields import (
     MAINTAINER_ASSOCIATIONS,
     NO_SUMMARY,

@@ -6,7 +6,7 @@ import io
 
 import polars as pl
 
-from hotgate.policy.signals import ISSUE_SCHEMA
+from hotgate.policy.reading.signals import ISSUE_SCHEMA
 
 IGNORED = "_ignored"
 COUNTS = ("duplicates", "votes", "reactions", "watchers", "comment_count")

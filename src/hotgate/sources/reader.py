@@ -15,7 +15,7 @@ import polars as pl
 import yaml
 
 from hotgate.model import ChangeRequest, Issue
-from hotgate.policy.signals import issue_from_row
+from hotgate.policy.reading.signals import issue_from_row
 from hotgate.sources.base import (
     FileFormat,
     Format,
@@ -54,16 +54,17 @@ def _open(path: str) -> io.BufferedReader:
 
 def read_issues(path: str, origin: Origin | None = None) -> Iterator[Record]:
     """Like read_items, with issues read as columns turned back into Issue objects."""
-    return _as_objects(read_items(path, origin))
+    return as_objects(read_items(path, origin))
 
 
 def read_bytes(body: bytes, label: str, name: str) -> Iterator[Record]:
     """The records of a document held in memory (an API request); `name` tells YAML from JSON."""
     stream = io.BufferedReader(io.BytesIO(body))
-    return _as_objects(_read_documents(stream, label, name, Origin()))
+    return as_objects(_read_documents(stream, label, name, Origin()))
 
 
-def _as_objects(items: Iterable[Item]) -> Iterator[Record]:
+def as_objects(items: Iterable[Item]) -> Iterator[Record]:
+    """The same items, with each frame of issues (read as columns) turned into Issue objects."""
     for item in items:
         if isinstance(item, pl.DataFrame):
             yield from (issue_from_row(row) for row in item.iter_rows(named=True))
@@ -72,14 +73,13 @@ def _as_objects(items: Iterable[Item]) -> Iterator[Record]:
 
 
 def read_items(path: str, origin: Origin | None = None) -> Iterator[Item]:
-    """Every record of a file (or of every file in a folder) as an Issue, Skipped or Ignored."""
-    origin = origin or Origin()
-    # Imported here: live connectors import this module's record reader.
-    from hotgate.sources.live import live_items, live_tracker
+    """Every record of a file (or of every file in a folder, or of `-`, standard input).
 
-    if live_tracker(path):
-        yield from live_items(path)
-        return
+    Items are Issue, ChangeRequest, Skipped or Ignored, or frames of issues read as columns.
+    Raises SourceError when a lone file cannot be read. A live tracker (`github:OWNER/REPO`)
+    is no file: `hotgate.sources.named.read_items` reads either.
+    """
+    origin = origin or Origin()
     if path == "-":
         # Standard input is kept in a temporary file, so CSV and XML stream from it as from
         # any file, and every format is recognised by its content.

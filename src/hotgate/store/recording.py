@@ -10,9 +10,8 @@ import orjson
 import polars as pl
 from sqlalchemy.orm import Session
 
-from hotgate.model import VERDICTS, Decision, Release
-from hotgate.policy.rules import PERSON
-from hotgate.policy.schema import Policy
+from hotgate.model import PERSON, VERDICTS, Decision, Release
+from hotgate.store.checklist import RecordedPolicy
 from hotgate.store.cutting import TITLE_LIMIT, cut, cut_document, fit
 from hotgate.store.decisions import record_rows
 from hotgate.store.records import Counts, Role, now
@@ -94,7 +93,7 @@ def record_decisions(
     return record_rows(session, rows)
 
 
-def _evidence_expr(policy: Policy) -> pl.Expr:
+def _evidence_expr(policy: RecordedPolicy) -> pl.Expr:
     """The checklist of a batch as JSON, built as columns: each answer, its rule and reason.
 
     Criterion titles and questions are the policy's own and the same on every row; they are
@@ -104,7 +103,7 @@ def _evidence_expr(policy: Policy) -> pl.Expr:
     for name in policy.criterion_names():
         spec = policy.criteria[name]
         because = {rule.name: rule.because for rule in spec.rules}
-        because["answered-by-a-person"] = "A person answered it."
+        because[PERSON] = "A person answered it."
         rule = pl.col(f"{name}__rule")
         criteria.append(
             pl.struct(
@@ -127,7 +126,7 @@ def _evidence_expr(policy: Policy) -> pl.Expr:
 
 def frame_rows(
     frame: pl.DataFrame,
-    policy: Policy,
+    policy: RecordedPolicy,
     as_of: Any,
     release: Release | None,
     at: datetime,
@@ -187,7 +186,7 @@ def frame_rows(
 def record_frames(
     session: Session,
     frames: Iterable[pl.DataFrame],
-    policy: Policy,
+    policy: RecordedPolicy,
     as_of: Any,
     release: Release | None,
     answered_by: str | None = None,

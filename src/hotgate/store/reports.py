@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import Date, case, func, select
 from sqlalchemy.orm import Session
 
-from hotgate.reports import NO_RELEASE, TROUBLE_STATES
+from hotgate.model import NO_RELEASE, TROUBLE_STATES
 from hotgate.store.tables import FINAL_VERDICT, decisions, issues
 
-# A hotfix as `hotgate report` counts it (hotgate.reports): each subject's latest decision,
+# A hotfix as `hotgate report` counts it (hotgate.reports.figures): each subject's latest decision,
 # verdict hotfix after review, not rejected by a person.
 _HOTFIX = (
     decisions.c.latest.is_(True),
@@ -87,7 +87,7 @@ def troubled_hotfixes_by_component(session: Session) -> dict[str, int]:
     """Hotfixes later rolled back or followed by a regression, counted per component.
 
     The same hotfixes and the same trouble as the report's `by_component` figure
-    (hotgate.reports.area_trouble_counts): the decision's component, or for one recorded
+    (hotgate.reports.figures.area_trouble_counts): the decision's component, or for one recorded
     before decisions kept it, the stored issue's. Troubled hotfixes are few, so they are
     counted here rather than in SQL.
     """

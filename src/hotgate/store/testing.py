@@ -7,20 +7,13 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
-from functools import cache
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
-from hotgate.model import Decision, Issue
-from hotgate.policy.schema import Policy
 from hotgate.store.engine import upgrade
-from hotgate.store.records import Action
 from hotgate.store.tables import metadata
 
 POSTGRES_URL_ENV = "HOTGATE_TEST_POSTGRES_URL"
@@ -95,76 +88,3 @@ def emptied(template: str) -> str:
         connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()
     return template
-
-
-# Bugs written for tests, one per verdict the default policy gives them.
-SAMPLE_BUGS: dict[str, dict[str, Any]] = {
-    "hotfix": {
-        "title": "Checkout crashes for every user",
-        "body": (
-            "The app crashes on checkout for every user, on every page. There is no workaround."
-        ),
-        "labels": ["severity-critical"],
-    },
-    "no-hotfix": {
-        "title": "Typo on the about page",
-        "body": "A cosmetic typo in the footer text.",
-        "labels": ["typo"],
-    },
-    "needs-info": {
-        "title": "Gift card screen crashes",
-        "body": "Opening the gift card screen crashes the app. No idea how many customers use it.",
-        "labels": ["bug"],
-    },
-}
-SAMPLE_DAY = date(2026, 11, 1)
-# Past hotfixes record_troubled_history leaves: key number -> (component, review steps).
-TROUBLED_HISTORY: dict[int, tuple[str, list[Action]]] = {
-    101: ("checkout", ["approve", "deployed", "rolled-back"]),
-    102: ("checkout", ["approve", "deployed", "verified", "regressed"]),
-    103: ("search", ["approve", "deployed", "verified"]),
-}
-
-
-def sample_issue(
-    number: int, kind: str = "hotfix", repo: str = "acme/shop", **changes: Any
-) -> Issue:
-    """A bug of the given kind (a key of SAMPLE_BUGS) with the key github:REPO#NUMBER."""
-    fields = {**SAMPLE_BUGS[kind], **changes}
-    return Issue(key=f"github:{repo}#{number}", source="github", **fields)
-
-
-def sample_decisions(issues: list[Issue], next_release: date | None = None) -> list[Decision]:
-    """Decide issues with the built-in policy as of SAMPLE_DAY."""
-    from hotgate.policy.calendar import context_from_options
-    from hotgate.service import decide_issues
-
-    context = context_from_options(SAMPLE_DAY, next_release)
-    return decide_issues(issues, builtin_policy(), context)
-
-
-def record_troubled_history(session: Session) -> dict[str, int]:
-    """Store TROUBLED_HISTORY's hotfixes with their reviews; returns the troubled per component.
-
-    In checkout one hotfix was rolled back and one followed by a regression; in search one
-    was verified and caused no trouble. Nothing is committed here.
-    """
-    from hotgate import store
-
-    issues = [sample_issue(n, component=c) for n, (c, _) in TROUBLED_HISTORY.items()]
-    store.upsert_issues(session, issues)
-    store.record_decisions(session, sample_decisions(issues))
-    for n, (_, actions) in TROUBLED_HISTORY.items():
-        [decision], _ = store.list_decisions(session, key=f"github:acme/shop#{n}")
-        assert decision.verdict == "hotfix", decision
-        for action in actions:
-            store.review(session, decision.id, action, "release manager")
-    return {"checkout": 2}
-
-
-@cache
-def builtin_policy() -> Policy:
-    """The built-in policy, loaded once."""
-    from hotgate.policy.schema import load_policy
-
-    return load_policy(None)

@@ -1,0 +1,1 @@
+"""The policy's own definition: the file's model and sections, its conditions, the default."""

@@ -1,0 +1,191 @@
+"""Degrees of belief: each bug criterion as a probability built from weighed evidence.
+
+A criterion starts from its prior and every rule whose condition holds adds its weight in
+log-odds (positive towards yes). The learned text model adds its score times its weight. A
+person's answer wins outright. The answer (yes, no, unknown) is read off the probability by the
+policy's thresholds, so scripts that read answers keep working.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+from pydantic import Field
+
+from hotgate.model import PERSON
+from hotgate.policy.definition.condition import Node, to_polars
+from hotgate.policy.definition.rules import Strict
+
+
+class WeighedRule(Strict):
+    """A named piece of evidence: when its condition holds it adds its weight (log-odds)."""
+
+    name: str
+    when: str
+    weight: float = Field(ge=-20, le=20, description="Log-odds added; positive is towards yes.")
+    because: str
+
+
+class TextModelWeight(Strict):
+    """How much the learned text model's score (log-odds) counts, and its cap either way."""
+
+    weight: float = Field(default=0.6, ge=0, le=5)
+    cap: float = Field(default=3.0, gt=0, le=20, description="The score is clipped to ±cap.")
+
+
+class BeliefCriterion(Strict):
+    """One question of a bug decision, answered as a degree of belief."""
+
+    title: str
+    ask: str = Field(description="The one question put to a person when its answer matters.")
+    questions: list[str] = Field(min_length=1)
+    prior: float = Field(gt=0, lt=1, description="Probability of yes before any evidence.")
+    rules: list[WeighedRule]
+    text_model: TextModelWeight | None = None
+
+
+class Thresholds(Strict):
+    """How a probability becomes an answer and a verdict, and when a person is asked."""
+
+    yes_at: float = Field(default=0.7, gt=0.5, lt=1, description="A criterion reads yes here.")
+    no_at: float = Field(default=0.25, gt=0, lt=0.5, description="A criterion reads no here.")
+    hotfix_at: float = Field(
+        default=0.5, gt=0, lt=1, description="The bug qualifies at this probability or above."
+    )
+    ask_at: float = Field(
+        default=0.2,
+        gt=0,
+        le=1,
+        description="Ask only when the chance that answers make it qualify is at least this.",
+    )
+
+
+def logit(probability: float) -> float:
+    """Log-odds of a probability strictly between 0 and 1."""
+    return math.log(probability / (1 - probability))
+
+
+def person_answer(crit: str) -> pl.Expr:
+    """A person's answer to a criterion (yes or no), or null, from the answers column."""
+    return pl.col("answers").str.extract(f"(?:^|,){crit}=(yes|no)(?:,|$)", 1)
+
+
+def belief_columns(
+    criteria: Mapping[str, BeliefCriterion], conditions: Mapping[str, Node], thresholds: Thresholds
+) -> tuple[dict[str, pl.Expr], dict[str, pl.Expr], dict[str, pl.Expr]]:
+    """Rule conditions, then each criterion's log-odds and person, then probability and answer.
+
+    Three steps of flat columns: polars plans a flat list of small expressions far faster than
+    nested chains, and one bug must decide in a few milliseconds.
+    """
+    holds: dict[str, pl.Expr] = {}
+    sums: dict[str, pl.Expr] = {}
+    answers: dict[str, pl.Expr] = {}
+    for crit, spec in criteria.items():
+        terms: list[pl.Expr] = [pl.lit(logit(spec.prior))]
+        for i, rule in enumerate(spec.rules):
+            place = f"criteria.{crit}.rules[{i}].when"
+            holds[place] = to_polars(conditions[place])
+            terms.append(pl.when(pl.col(place)).then(pl.lit(rule.weight)).otherwise(0.0))
+        if spec.text_model is not None:
+            cap = spec.text_model.cap
+            score = pl.col("text_score").clip(-cap, cap).fill_null(0.0)
+            terms.append(score * spec.text_model.weight)
+        sums[f"{crit}__logit"] = pl.sum_horizontal(terms)
+        sums[f"{crit}__person"] = person_answer(crit)
+        person = pl.col(f"{crit}__person")
+        probability = (
+            pl.when(person == "yes")
+            .then(1.0)
+            .when(person == "no")
+            .then(0.0)
+            .otherwise(1 / (1 + (-pl.col(f"{crit}__logit")).exp()))
+        )
+        answers[f"{crit}__probability"] = probability
+        answers[f"{crit}__answer"] = (
+            pl.when(person.is_not_null())
+            .then(person)
+            .when(probability >= thresholds.yes_at)
+            .then(pl.lit("yes"))
+            .when(probability <= thresholds.no_at)
+            .then(pl.lit("no"))
+            .otherwise(pl.lit("unknown"))
+        )
+        answers[f"{crit}__rule"] = _leading_rule(crit, spec, person, probability)
+    return holds, sums, answers
+
+
+def _leading_rule(
+    crit: str,
+    spec: BeliefCriterion,
+    person: pl.Expr,
+    probability: pl.Expr,
+) -> pl.Expr:
+    """The held rule that weighed most towards the answer (PERSON for a person's answer)."""
+    indexed = list(enumerate(spec.rules))
+    towards_yes = sorted((r for r in indexed if r[1].weight > 0), key=lambda r: -r[1].weight)
+    towards_no = sorted((r for r in indexed if r[1].weight < 0), key=lambda r: r[1].weight)
+    chain: Any = pl.when(person.is_not_null()).then(pl.lit(PERSON))
+    for direction, ordered in ((probability >= 0.5, towards_yes), (probability < 0.5, towards_no)):
+        for i, rule in ordered:
+            chain = chain.when(direction & pl.col(f"criteria.{crit}.rules[{i}].when")).then(
+                pl.lit(rule.name)
+            )
+    leading: pl.Expr = chain.otherwise(pl.lit(None, dtype=pl.String))
+    return leading
+
+
+def qualify_columns(criteria: list[str], thresholds: Thresholds) -> dict[str, pl.Expr]:
+    """The probability that a bug qualifies, and which answers could make it qualify.
+
+    The criteria are taken as independent, so the bug qualifies with the product of their
+    probabilities. For every set of criteria a person could still answer, yes to all of them
+    leaves the product of the others: the set could make the bug qualify when that reaches
+    hotfix_at, with the chance that all its answers are yes. `_flip_chance` is the best such
+    chance. Sets are bitmasks (bit i for criteria[i]). `_flip` is the smallest set that could
+    make it qualify (the likeliest of that size): what would change the verdict. `_ask` is the
+    set to ask about: among the sets whose chance reaches ask_at, the smallest, then the one
+    whose criteria are least certain (probabilities nearest one half): their answers tell most.
+    """
+    probs = [pl.col(f"{c}__probability") for c in criteria]
+    askable = [pl.col(f"{c}__person").is_null() for c in criteria]
+    subsets = sorted(range(1, 2 ** len(criteria)), key=lambda m: (bin(m).count("1"), m))
+    chances: dict[int, pl.Expr] = {}
+    doubt: dict[int, pl.Expr] = {}
+    for mask in subsets:
+        inside = [i for i in range(len(criteria)) if mask >> i & 1]
+        outside = [i for i in range(len(criteria)) if not mask >> i & 1]
+        left = _product([probs[i] for i in outside])
+        chance = _product([probs[i] for i in inside])
+        allowed = pl.all_horizontal([askable[i] for i in inside])
+        chances[mask] = pl.when(allowed & (left >= thresholds.hotfix_at)).then(chance)
+        doubt[mask] = pl.sum_horizontal([(probs[i] - 0.5).abs() for i in inside])
+    ask: Any = pl
+    flip: Any = pl
+    for size in range(1, len(criteria) + 1):
+        worth = {m: c for m, c in chances.items() if bin(m).count("1") == size}
+        least = pl.min_horizontal(
+            [pl.when(c >= thresholds.ask_at).then(doubt[m]) for m, c in worth.items()]
+        )
+        best = pl.max_horizontal(list(worth.values()))
+        for mask, chance in worth.items():
+            ask = ask.when((chance >= thresholds.ask_at) & (doubt[mask] == least)).then(
+                pl.lit(mask)
+            )
+            flip = flip.when(chance.is_not_null() & (chance == best)).then(pl.lit(mask))
+    return {
+        "probability": _product(probs),
+        "_flip_chance": pl.max_horizontal(list(chances.values())).fill_null(0.0),
+        "_ask": ask.otherwise(pl.lit(0)).cast(pl.Int64),
+        "_flip": flip.otherwise(pl.lit(0)).cast(pl.Int64),
+    }
+
+
+def _product(columns: list[pl.Expr]) -> pl.Expr:
+    result: pl.Expr = pl.lit(1.0)
+    for column in columns:
+        result = result * column
+    return result

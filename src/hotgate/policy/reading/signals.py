@@ -1,0 +1,396 @@
+"""Reading signals from issues' fields, labels and text, for a whole batch at once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from functools import cache
+from typing import Any, Literal
+
+import polars as pl
+
+from hotgate.model import Comment, Issue, Signal
+from hotgate.policy.definition.condition import held, names_in, to_polars
+from hotgate.policy.definition.schema import Policy, SignalSpec, made_once
+from hotgate.policy.reading.structure import logs, prose
+
+ISSUE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "key": pl.String,
+    "source": pl.String,
+    "title": pl.String,
+    "body": pl.String,
+    "comment_text": pl.String,
+    "maintainer_text": pl.String,
+    "labels": pl.List(pl.String),
+    "type": pl.String,
+    "severity": pl.String,
+    "severity_raw": pl.String,
+    "priority": pl.String,
+    "priority_raw": pl.String,
+    "status": pl.String,
+    "resolution": pl.String,
+    "component": pl.String,
+    "product": pl.String,
+    "duplicates": pl.Int64,
+    "votes": pl.Int64,
+    "reactions": pl.Int64,
+    "watchers": pl.Int64,
+    "comment_count": pl.Int64,
+    "affected_share": pl.Float64,
+    "fix_lines": pl.Int64,
+    "fix_files": pl.Int64,
+    "fix_has_tests": pl.Boolean,
+    "url": pl.String,
+    "answers": pl.String,
+    "created": pl.Datetime("us", "UTC"),
+}
+WORKAROUND_WINDOW = 400
+_STEP = r"(?:^|\n)\s*(?:\d+[.)]|[-*•]|step \d+)\s|\bthen\b"
+# Words that start a new clause: a negation before them does not reach past them.
+CLAUSE_BREAK = r"\b(?:but|however|although|though|whereas|yet|except)\b"
+_SHARE = (
+    r"(\d{1,3}(?:\.\d+)?) ?% of (?:all |our |the )?(?:active )?"
+    r"(?:users|customers|visitors|sessions|installs|people|clients|requests|page ?views|accounts)"
+)
+
+
+def issue_row(issue: Issue) -> dict[str, Any]:
+    """Flatten an issue into one row of the evaluation frame."""
+    row = issue.model_dump(
+        include=set(ISSUE_SCHEMA) - {"comment_text", "maintainer_text", "answers"}
+    )
+    row["comment_text"] = "\n\n".join(c.text for c in issue.comments if c.role != "maintainer")
+    row["maintainer_text"] = (
+        "\n\n".join(c.text for c in issue.comments if c.role == "maintainer") or None
+    )
+    row["answers"] = ",".join(f"{k}={v}" for k, v in issue.answers.items())
+    return row
+
+
+def issue_from_row(row: dict[str, Any]) -> Issue:
+    """An Issue from one row of the evaluation frame (the inverse of issue_row)."""
+    fields = {k: v for k, v in row.items() if k in Issue.model_fields and v is not None}
+    fields["comments"] = [
+        Comment(text=row[part], role=role)
+        for part, role in (("comment_text", "other"), ("maintainer_text", "maintainer"))
+        if row.get(part)
+    ]
+    answers = (row.get("answers") or "").split(",")
+    fields["answers"] = dict(a.split("=", 1) for a in answers if "=" in a)
+    return Issue.model_validate(fields)
+
+
+def issues_frame(issues: Iterable[Issue]) -> pl.DataFrame:
+    """Build the evaluation frame for a batch of issues."""
+    return pl.DataFrame([issue_row(issue) for issue in issues], schema=ISSUE_SCHEMA)
+
+
+def _any_of(patterns: list[str]) -> str:
+    return "(?:" + "|".join(patterns) + ")"
+
+
+Scale = Literal["severity", "priority"]
+LABEL_SEP = "\x1f"
+
+
+def label_vocabulary(frame: pl.DataFrame) -> list[str]:
+    """The distinct labels of a batch, lower-cased: a few hundred even for a million issues."""
+    labels = frame["labels"].explode().drop_nulls().str.to_lowercase().unique()
+    return sorted(labels.to_list())
+
+
+def _label_hit(labels: list[str]) -> pl.Expr:
+    # Label patterns are matched against the batch's vocabulary in Python (see _matching);
+    # the frame then only looks for whole labels, with no regex to compile per batch.
+    if not labels:
+        return pl.lit(False)
+    return pl.col("_labels").str.contains_any(
+        [f"{LABEL_SEP}{label}{LABEL_SEP}" for label in labels]
+    )
+
+
+def _matching(patterns: list[str], vocabulary: list[str]) -> list[str]:
+    """The labels of the vocabulary that one of the patterns matches in full."""
+    pattern = _compiled(_any_of(patterns))
+    return [label for label in vocabulary if pattern.fullmatch(label)]
+
+
+def negated_phrases(policy: Policy) -> str:
+    """One pattern for every negatable phrase preceded by a negation ("does not crash")."""
+    phrases = [p for spec in policy.signals.values() if spec.negatable for p in spec.text]
+    return policy.negation + _any_of(phrases)
+
+
+def _spec_hit(name: str, spec: SignalSpec) -> pl.Expr:
+    parts: list[pl.Expr] = []
+    if spec.labels:
+        parts.append(pl.col(f"_label_{name}"))
+    for field, values in spec.fields.items():
+        parts.append(pl.col(field).str.to_lowercase().is_in([v.lower() for v in values]))
+    if spec.text:
+        # Negatable phrases are looked for in the text with negated phrases taken out.
+        parts.append(
+            pl.col("_clean" if spec.negatable else "_text").str.contains(_any_of(spec.text))
+        )
+    if spec.workaround_text:
+        parts.append(pl.col("_workaround").str.contains(_any_of(spec.workaround_text)))
+    if spec.logs:
+        parts.append(pl.col("_logs").str.contains(_any_of(spec.logs)))
+    if not parts:
+        return pl.lit(False)
+    return pl.any_horizontal(parts).fill_null(False)
+
+
+def _batch_columns(policy: Policy, vocabulary: list[str]) -> dict[str, pl.Expr]:
+    """The batch's own part: what its labels show, and the severity and priority levels."""
+    columns = {
+        f"_label_{name}": _label_hit(_matching(spec.labels, vocabulary))
+        for name, spec in policy.signals.items()
+        if spec.labels
+    }
+    scales: tuple[Scale, ...] = ("severity", "priority")
+    levels = {scale: _scale(policy, scale, vocabulary) for scale in scales}
+    columns["priority_level"] = levels["priority"]
+    columns["severity_level"] = pl.coalesce(
+        levels["severity"],
+        levels["priority"].replace_strict(
+            policy.scales.severity_from_priority, default=None, return_dtype=pl.String
+        ),
+    )
+    return columns
+
+
+def _scale(policy: Policy, scale: Scale, vocabulary: list[str]) -> pl.Expr:
+    lookup = policy.scales.lookup(scale)
+    from_field = pl.col(f"{scale}_raw").str.to_lowercase().replace_strict(lookup, default=None)
+    chain: Any = pl
+    for level in sorted(set(lookup.values())):  # the most severe level among the labels wins
+        labels = [label for label in vocabulary if lookup.get(label) == level]
+        if labels:
+            chain = chain.when(_label_hit(labels)).then(pl.lit(level))
+    none = pl.lit(None, dtype=pl.String)
+    return pl.coalesce(pl.col(scale), from_field, none if chain is pl else chain.otherwise(none))
+
+
+Stages = list[dict[str, pl.Expr]]
+
+
+def _derived_stages(policy: Policy) -> Stages:
+    """Derived signals in as few steps as their order allows (one may use those before it)."""
+    stages: Stages = [{}]
+    for name in policy.derived:
+        node = policy.conditions[f"derived.{name}"]
+        if any(used in stages[-1] for used in names_in(node)):
+            stages.append({})
+        stages[-1][name] = to_polars(node)
+    return [stage for stage in stages if stage]
+
+
+def _signal_stages(policy: Policy) -> tuple[Stages, dict[str, pl.Expr], Stages]:
+    """The columns every batch needs, before, beside and after its own; built once."""
+    workaround_start = _any_of(policy.signals["workaround_offered"].text)
+    raw = pl.concat_str(
+        [pl.col("title"), pl.col("body"), pl.col("comment_text"), pl.col("maintainer_text")],
+        separator="\n",
+        ignore_nulls=True,
+    )
+    split = {
+        "_labels": pl.concat_str(
+            [pl.lit(LABEL_SEP), pl.col("labels").list.join(LABEL_SEP), pl.lit(LABEL_SEP)]
+        ).str.to_lowercase(),
+        "_prose": prose(raw),
+        "_logs": logs(raw).str.to_lowercase(),
+        "_maint": prose(pl.col("maintainer_text"))
+        .str.to_lowercase()
+        .str.replace_all(CLAUSE_BREAK, ";"),
+    }
+    text = {"_text": pl.col("_prose").str.to_lowercase().str.replace_all(CLAUSE_BREAK, ";")}
+    negated = negated_phrases(policy)
+    prepared = {
+        "_clean": pl.col("_text").str.replace_all(negated, " "),
+        "_maint_clean": pl.col("_maint").str.replace_all(negated, " "),
+        # The text after the first workaround phrase. Dropping the prefix needs no capture
+        # group, which keeps the regex on its fast engine.
+        "_workaround": pl.when(pl.col("_text").str.contains(workaround_start)).then(
+            pl.col("_text")
+            .str.replace(f"^(?s:.*?){workaround_start}", "")
+            .str.slice(0, WORKAROUND_WINDOW)
+        ),
+        "_mentioned_share": pl.col("_text").str.extract(_SHARE, 1).cast(pl.Float64) / 100,
+    }
+    core = _any_of([p for patterns in policy.core_functions.values() for p in patterns])
+    columns = {name: _spec_hit(name, spec) for name, spec in policy.signals.items()}
+    for name in policy.maintainer_signals:
+        spec = policy.signals[name]
+        where = "_maint_clean" if spec.negatable else "_maint"
+        columns[f"maintainer_{name}"] = (
+            pl.col(where).str.contains(_any_of(spec.text)).fill_null(False)
+        )
+    columns["audience"] = pl.lit(policy.audience)
+    # The summary names the function that fails; steps to reproduce mention many in passing.
+    columns["core_function"] = (
+        pl.col("title").str.to_lowercase().str.contains(core)
+        | pl.col("component").str.to_lowercase().str.contains(core)
+    ).fill_null(False)
+    columns["severity"] = pl.col("severity_level").str.slice(1).cast(pl.Int64)
+    columns["priority"] = pl.col("priority_level").str.slice(1).cast(pl.Int64)
+    columns["comments"] = pl.col("comment_count")
+    columns["share"] = pl.coalesce(pl.col("affected_share"), pl.col("_mentioned_share"))
+    columns["workaround_steps"] = (
+        pl.col("_workaround").str.count_matches(_STEP).fill_null(0).cast(pl.Int64)
+    )
+    return [split, text], prepared, [columns, *_derived_stages(policy)]
+
+
+def with_stages(frame: pl.LazyFrame, stages: Stages) -> pl.LazyFrame:
+    """The frame with each stage's columns added in turn (a stage may use the ones before)."""
+    for columns in stages:
+        frame = frame.with_columns(**columns)
+    return frame
+
+
+def read_signals(policy: Policy, frame: pl.LazyFrame, vocabulary: list[str]) -> pl.LazyFrame:
+    """Add a column for every signal, derived signal and numeric field the policy can use."""
+    before, prepared, after = made_once(policy, _signal_stages)
+    batch = {**prepared, **_batch_columns(policy, vocabulary)}
+    return with_stages(frame, [*before, batch, *after])
+
+
+# --- explaining one subject: where each signal came from ---------------------------------------
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def excerpt(text: str, start: int, end: int, width: int = 60) -> str:
+    """The words around a match, with … where the text goes on."""
+    left = max(0, start - width)
+    right = min(len(text), end + width)
+    snippet = " ".join(text[left:right].split())
+    return ("…" if left else "") + snippet + ("…" if right < len(text) else "")
+
+
+def find_in_text(patterns: list[str], text: str, negated: str | None) -> str | None:
+    """The excerpt around the first match outside the negated phrases, or None."""
+    if not patterns or not text:
+        return None
+    # Same-length replacements keep offsets into the original text for the excerpt.
+    lowered = _compiled(CLAUSE_BREAK).sub(lambda m: ";" * len(m.group()), text.lower())
+    if negated:
+        lowered = _compiled(negated).sub(lambda m: " " * len(m.group()), lowered)
+    match = _compiled(_any_of(patterns)).search(lowered)
+    return excerpt(text, match.start(), match.end()) if match else None
+
+
+def explain_signal(policy: Policy, name: str, row: Mapping[str, Any]) -> list[Signal]:
+    """Where a true signal came from in one subject: labels, fields or an excerpt of text."""
+    spec = policy.signals.get(name)
+    if spec is None and name.startswith("maintainer_"):
+        read = policy.signals[name.removeprefix("maintainer_")]
+        words = prose_of(str(row.get("maintainer_text") or ""))
+        found = find_in_text(read.text, words, negated_phrases(policy) if read.negatable else None)
+        where = "maintainer comment"
+        return [Signal(name=name, value=True, source="text", where=where, excerpt=found or "")]
+    if spec is None:
+        if name == "core_function":
+            return _explain_core_function(policy, row)
+        if name in policy.derived:
+            node = policy.conditions[f"derived.{name}"]
+            return [s for part in held(node, row) for s in explain_value(policy, part, row)]
+        return []
+    for label in row.get("labels") or []:
+        if spec.labels and _compiled(_any_of(spec.labels)).fullmatch(str(label).lower()):
+            return [Signal(name=name, value=True, source="label", where="labels", excerpt=label)]
+    for field, values in spec.fields.items():
+        value = row.get(field)
+        if value is not None and str(value).lower() in {v.lower() for v in values}:
+            return [Signal(name=name, value=True, source="field", where=field, excerpt=str(value))]
+    negated = negated_phrases(policy) if spec.negatable else None
+    found = find_in_text(spec.text, str(row.get("_prose") or ""), negated) or find_in_text(
+        spec.workaround_text, str(row.get("_workaround") or ""), None
+    )
+    if found:
+        return [Signal(name=name, value=True, source="text", where="text", excerpt=found)]
+    found = find_in_text(spec.logs, str(row.get("_logs") or ""), None)
+    if found:
+        return [Signal(name=name, value=True, source="text", where="logs", excerpt=found)]
+    return []
+
+
+def prose_of(text: str) -> str:
+    """One text's prose, as the batch reads it (for explaining a single subject)."""
+    return str(pl.select(prose(pl.lit(text, dtype=pl.String))).item() or "")
+
+
+def _explain_core_function(policy: Policy, row: Mapping[str, Any]) -> list[Signal]:
+    component = str(row.get("component") or "")
+    title = str(row.get("title") or "")
+    for function, patterns in policy.core_functions.items():
+        for where, haystack in (("component", component), ("title", title)):
+            found = find_in_text(patterns, haystack, None)
+            if found:
+                source = "field" if where == "component" else "text"
+                return [
+                    Signal(
+                        name=f"core_function:{function}",
+                        value=True,
+                        source=source,
+                        where=where,
+                        excerpt=found,
+                    )
+                ]
+    return []
+
+
+def explain_value(policy: Policy, name: str, row: Mapping[str, Any]) -> list[Signal]:
+    """The evidence for one name a condition used: a true signal, or a field's value."""
+    kind = policy.names.get(name)
+    if kind == "bool" or name in policy.derived:
+        return explain_signal(policy, name, row) if row.get(name) else []
+    value = row.get(name)
+    if value is None:
+        return []
+    if name in {"severity", "priority"}:
+        raw = row.get(f"{name}_raw")
+        shown = str(row.get(f"{name}_level"))
+        where = f"{name}_raw" if raw else name
+        excerpt = f"{shown} (tracker value {raw!r})" if raw else shown
+        if name == "severity" and not raw and row.get("priority_raw"):
+            where, excerpt = "priority_raw", f"{shown} (from priority {row.get('priority_raw')!r})"
+        return [Signal(name=name, value=shown, source="field", where=where, excerpt=excerpt)]
+    if name == "share":
+        if row.get("affected_share") is not None:
+            return [
+                Signal(
+                    name="share",
+                    value=float(value),
+                    source="telemetry",
+                    where="affected_share",
+                    excerpt=f"{float(value):.0%} of users",
+                )
+            ]
+        found = find_in_text([_SHARE], str(row.get("_text") or ""), None)
+        return [
+            Signal(
+                name="share",
+                value=float(value),
+                source="text",
+                where="text",
+                excerpt=found or f"{float(value):.0%}",
+            )
+        ]
+    counts = {"duplicates", "votes", "reactions", "watchers", "comments"}
+    if name in counts and not value:
+        return []  # a count of nothing is no evidence
+    source = "count" if name in counts else "field"
+    return [
+        Signal(
+            name=name,
+            value=float(value) if isinstance(value, (int, float)) else str(value),
+            source=source,
+            where=name,
+            excerpt=str(value),
+        )
+    ]

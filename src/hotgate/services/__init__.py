@@ -1,0 +1,1 @@
+"""The faces' way to the record: tokens, reviews, decisions and change requests."""

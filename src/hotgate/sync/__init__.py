@@ -1,0 +1,1 @@
+"""Keeping the store in step with the trackers: running a sync, its sources file, writing back."""
