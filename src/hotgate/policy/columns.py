@@ -44,6 +44,7 @@ from hotgate.policy.signals import (
     _any_of,
     _compiled,
     _explain_core_function,
+    excerpt,
     explain_signal,
     find_in_text,
     negated_phrases,
@@ -88,7 +89,8 @@ class _Excerpts:
         negated: str | None,
     ) -> str | None:
         """What find_in_text(patterns, row[column], negated) gives, read from the batch."""
-        if not patterns or not row.get(column):
+        text = row.get(column)
+        if not patterns or not text:
             return None
         key = (column, tuple(patterns), negated)
         if key not in self.found:
@@ -96,8 +98,13 @@ class _Excerpts:
         value = self.found[key][index]
         if value is _UNSAFE:
             self.fallbacks.excerpts += 1
-            return find_in_text(patterns, str(row.get(column) or ""), negated)
-        return value  # type: ignore[no-any-return]
+            return find_in_text(patterns, str(text), negated)
+        if value is None:
+            return None
+        at, matched = value
+        if not text.isascii():  # polars gives a byte offset into the lowered text
+            at = len(text.lower().encode()[:at].decode())
+        return excerpt(text, at, at + len(matched))
 
     def _prepare(self, column: str) -> pl.DataFrame:
         """The column lowered with clause words blanked (same length), and which rows are safe."""
@@ -106,11 +113,10 @@ class _Excerpts:
             lowered = text.str.to_lowercase()
             for word in _CLAUSE_WORDS:  # the same-length replacement find_in_text makes
                 lowered = lowered.str.replace_all(rf"\b{word}\b", ";" * len(word))
-            length = text.str.len_chars().cast(pl.Int64)
-            same_length = pl.col("_low").str.len_chars().cast(pl.Int64) == pl.col("_len")
+            same_length = pl.col("_low").str.len_chars() == text.str.len_chars()
             safe = same_length & ~text.str.contains(_ODD_SPACE)
             self.prepared[column] = (
-                self.frame.select(column, _low=lowered, _len=length)
+                self.frame.select(column, _low=lowered)
                 .with_row_index("_i")
                 .with_columns(_safe=safe.fill_null(True))
             )
@@ -119,32 +125,24 @@ class _Excerpts:
     def _column(
         self, signal: str, column: str, patterns: list[str], negated: str | None
     ) -> list[Any]:
+        """Per row: _UNSAFE, None (no match), or the match's byte offset and its text."""
         prepared = self._prepare(column)
         if negated is not None and "_negated" not in prepared.columns:
             negation = pl.col("_low").str.contains(negated).fill_null(False)
             prepared = self.prepared[column] = prepared.with_columns(_negated=negation)
         if signal in self.frame.columns:
             prepared = prepared.filter(self.frame[signal].fill_null(False))
-        text, lowered, length = pl.col(column), pl.col("_low"), pl.col("_len")
         pattern = _any_of(patterns)
-        # Character offsets of the first match: the length of the text before it, and its own.
-        start = lowered.str.replace(f"(?:{pattern})(?s:.*)", "").str.len_chars().cast(pl.Int64)
-        end = start + lowered.str.extract(pattern, 0).str.len_chars().cast(pl.Int64)
-        left = pl.max_horizontal(start - WIDTH, pl.lit(0, dtype=pl.Int64))
-        right = pl.min_horizontal(end + WIDTH, length)
-        snippet = text.str.slice(left, right - left).str.replace_all(r"\s+", " ").str.strip_chars()
-        excerpt = pl.concat_str(
-            pl.when(left > 0).then(pl.lit("…")).otherwise(pl.lit("")),
-            snippet,
-            pl.when(right < length).then(pl.lit("…")).otherwise(pl.lit("")),
-        )
         safe = pl.col("_safe") & ~pl.col("_negated") if negated is not None else pl.col("_safe")
         table = prepared.select(
-            "_i", safe=safe, excerpt=pl.when(lowered.str.contains(pattern)).then(excerpt)
+            "_i",
+            safe=safe,
+            at=pl.col("_low").str.find(pattern),
+            matched=pl.col("_low").str.extract(pattern, 0),
         )
         found: list[Any] = [_UNSAFE] * self.frame.height
-        for i, ok, value in table.iter_rows():
-            found[i] = value if ok else _UNSAFE
+        for i, ok, at, matched in table.iter_rows():
+            found[i] = _UNSAFE if not ok else (None if at is None else (at, matched))
         return found
 
 
@@ -175,6 +173,8 @@ class _Batch:
         self.policy_ref = {"name": policy.name.strip(), "sha256": policy.sha256.strip()}
         self.strict_risk = policy.learned is not None and policy.learned.risk is not None
         self.terms = top_terms_column(policy, frame)
+        self.reads: dict[str, list[str]] = {}
+        self.helds: dict[tuple[Any, ...], list[str]] = {}
 
     # --- signals: explain_signal and explain_value, with excerpts read from the batch ---
 
@@ -277,8 +277,7 @@ class _Batch:
             place = f"criteria.{crit}.rules[{j}].when"
             if not row.get(place):
                 continue
-            node = self.policy.conditions[place]
-            names = held(node, row) or names_in(node)
+            names = self.held(place, row)
             factors.append(
                 {
                     "rule": rule.name.strip(),
@@ -307,6 +306,21 @@ class _Batch:
             "unknown": [spec.ask.strip()] if answer == "unknown" else [],
             "factors": factors,
         }
+
+    def held(self, place: str, row: Mapping[str, Any]) -> list[str]:
+        """condition.held (or every name it reads, when none held), memoised on its inputs."""
+        node = self.policy.conditions[place]
+        names = self.reads.get(place)
+        if names is None:
+            names = self.reads[place] = names_in(node)
+        key = (place, *(row.get(name) for name in names))
+        try:
+            found = self.helds.get(key)
+        except TypeError:  # a value that cannot be a key (a list): worked out afresh
+            return held(node, row) or names
+        if found is None:
+            found = self.helds[key] = held(node, row) or names
+        return found
 
     def text_factor(self, crit: str, row: Mapping[str, Any], i: int) -> Doc | None:
         setting = self.policy.criteria[crit].text_model
