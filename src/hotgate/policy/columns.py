@@ -17,6 +17,7 @@ risk explained per row. `fallbacks` counts the rows and excerpts that went the p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -532,7 +533,8 @@ def top_terms_column(policy: Policy, frame: pl.DataFrame, k: int = 3) -> list[st
     """reader.with_text_terms's `text_terms` for every row: "'a', 'b', 'c'" or "" (per row).
 
     None when the policy does not weigh the reader. Rows whose text polars and Python could
-    tokenise differently (anything outside ASCII) are read per row with the model itself.
+    tokenise differently (outside ASCII, when the model's token pattern is not plain ASCII
+    classes) are read per row with the model itself.
     """
     if not uses_reader(policy) or "text_score" not in frame.columns or frame.is_empty():
         return None
@@ -543,9 +545,11 @@ def top_terms_column(policy: Policy, frame: pl.DataFrame, k: int = 3) -> list[st
         [pl.col("title").fill_null(""), pl.col("body").fill_null("").str.slice(0, READ_CHARACTERS)],
         separator="\n",
     )
-    texts = frame.select(text=text, ascii=text.str.contains(r"^[\x00-\x7f]*$")).with_row_index(
-        "doc"
-    )
+    # A token pattern of ASCII classes only ([a-z0-9]{2,}, the bundled model's) matches the
+    # same tokens in Rust as in Python on any lowered text; another pattern is trusted on ASCII.
+    plain = re.fullmatch(r"[\[\]a-z0-9{},+*?-]+", model.token_pattern) is not None
+    ascii_ = pl.lit(True) if plain else text.str.contains(r"^[\x00-\x7f]*$")
+    texts = frame.select(text=text, ascii=ascii_).with_row_index("doc")
     tokens = (
         texts.lazy()
         .filter(pl.col("ascii"))
