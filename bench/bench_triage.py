@@ -82,7 +82,7 @@ def triage(path: Path, fmt: str, store: str) -> tuple[float, float]:
     else:
         recording = ["--no-record"]
     command = [sys.executable, "-m", "hotgate", "triage", str(path), "--format", fmt]
-    command += ["--out", os.devnull, "--as-of", AS_OF, "--limit", "0", *recording]
+    command += ["--out", os.devnull, "--as-of", AS_OF, *recording]
     start = time.perf_counter()
     child = subprocess.Popen(command)
     _, status, usage = os.wait4(child.pid, 0)
