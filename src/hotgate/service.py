@@ -30,6 +30,7 @@ from hotgate.sources.base import Origin, Skipped, SourceError
 from hotgate.sources.reader import Item, read_issues, read_items
 
 BATCH_SIZE = 20_000
+DOCUMENT_BATCH = 4_000
 SUMMARY_COLUMNS = [
     "key",
     "title",
@@ -270,10 +271,12 @@ def triage_documents(
     trouble = recorder.area_trouble() if recorder is not None else None
     read = read_items(path, origin) if items is None else items
     for frame in evaluated_batches(read, policy, context, tally, trouble=trouble):
-        documents = decision_documents(policy, frame, context)
-        if recorder is not None:
-            recorder.record_documents(documents)
-        yield documents
+        # Documents take far more memory than columns: a few thousand at a time.
+        for part in frame.iter_slices(DOCUMENT_BATCH):
+            documents = decision_documents(policy, part, context)
+            if recorder is not None:
+                recorder.record_documents(documents)
+            yield documents
     changes = list(decide_changes(policy, tally.changes, context))
     tally.decided += len(changes)
     if recorder is not None:
@@ -326,7 +329,8 @@ class Recorder:
 
     def record_frame(self, frame: pl.DataFrame) -> None:
         """Record one evaluated batch whole: each decision's full evidence, built as columns."""
-        self.record_documents(decision_documents(self.policy, frame, self.context))
+        for part in frame.iter_slices(DOCUMENT_BATCH):
+            self.record_documents(decision_documents(self.policy, part, self.context))
 
     def record_documents(self, documents: Iterable[dict[str, Any]]) -> None:
         """Record decisions given as JSON documents (their full evidence is kept)."""
