@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -92,6 +93,29 @@ def triage(path: Path, fmt: str, store: str) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024
 
 
+def latency(path: Path, samples: int = 300) -> dict[str, float]:
+    """Milliseconds to decide one subject at a time (the assess path), as percentiles."""
+    from datetime import date
+
+    from hotgate.policy.engine import Context
+    from hotgate.policy.schema import load_policy
+    from hotgate.service import decide_issue
+    from hotgate.sources.base import Origin
+    from hotgate.sources.reader import read_record
+
+    policy, context = load_policy(), Context(as_of=date.fromisoformat(AS_OF))
+    timings = []
+    with path.open("rb") as handle:
+        for _, line in zip(range(samples), handle, strict=False):
+            record = orjson.loads(line)
+            start = time.perf_counter()
+            issue = read_record(record, "bench", Origin())
+            decide_issue(issue, policy, context)  # type: ignore[arg-type]
+            timings.append((time.perf_counter() - start) * 1000)
+    cuts = statistics.quantiles(timings, n=100)
+    return {"p50": cuts[49], "p95": cuts[94], "p99": cuts[98]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000])
@@ -133,6 +157,12 @@ def main() -> None:
                     f"{seconds / floor:.1f} | {peak:,.0f} MiB |"
                 )
                 print(lines[-1], flush=True)
+    first = OUT / f"{args.inputs[0]}_{args.sizes[0]}.jsonl"
+    lat = latency(first)
+    notes.append(
+        f"One subject at a time (assess path, {first.name}): p50 {lat['p50']:.2f} ms, "
+        f"p95 {lat['p95']:.2f} ms, p99 {lat['p99']:.2f} ms."
+    )
     load = os.getloadavg()
     notes.append(f"Load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}.")
     report = "\n".join([*lines, "", *notes])
