@@ -1,145 +1,173 @@
-"""Benchmark `hotgate triage`: issues per second, peak memory and one-subject latency.
+"""Benchmark `hotgate triage` on every path: each output format and recording in each store.
 
-Beside the full decision it measures, on the same file, the time to merely parse it (orjson
-line by line, and polars reading the columns hotgate reads) as the baseline. Run:
+For every input (the project's generator, and real text sampled from the recorded trackers by
+bench/real_text.py) and every size, it times in the same run the parse floor (orjson over the
+same file, line by line) and then `hotgate triage` in a child process: each --format with
+--no-record, and --format jsonl recording into SQLite and into PostgreSQL. Each line gives the
+wall time, issues per second, the ratio to the parse floor and the child's peak memory (max
+RSS). PostgreSQL (127.0.0.1:5432, user postgres, database hotgate_bench made afresh) is skipped
+with the reason when it does not answer. Run:
 
-    python bench/bench_triage.py --sizes 100000 1000000
+    python bench/bench_triage.py --sizes 20000 100000 --formats jsonl csv --inputs real
 
-Files are generated once under bench/out/ by bench/generate.py (about 1.35 GB for 1M issues).
+Files are generated once under bench/out/ (about 1.35 GB for 1M generated issues).
 """
 
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import statistics
 import subprocess
 import sys
 import time
-from datetime import date
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
-import polars as pl
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generate import generate
-
-from hotgate.policy.deciding.engine import Context
-from hotgate.policy.definition.schema import load_policy
-from hotgate.service import decide_issue
-from hotgate.sources.base import Origin
-from hotgate.sources.github import GitHubFormat
-from hotgate.sources.reader import read_record
+import generate
+import real_text
 
 OUT = Path(__file__).parent / "out"
+FORMATS = ["table", "csv", "jsonl", "json"]
+INPUTS: dict[str, Callable[[int, Path], Path]] = {
+    "generated": generate.generate,
+    "real": real_text.generate,
+}
+STORES = ["none", "sqlite", "postgres"]
+POSTGRES_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+POSTGRES_DB = "hotgate_bench"
+AS_OF = "2026-11-23"
 
 
-def parse_orjson(path: Path) -> int:
-    """Baseline 1: parse every line with orjson and do nothing else."""
-    count = 0
+def parse_orjson(path: Path) -> float:
+    """The parse floor: seconds to parse every line with orjson and do nothing else."""
+    start = time.perf_counter()
     with path.open("rb") as handle:
         for line in handle:
             orjson.loads(line)
-            count += 1
-    return count
+    return time.perf_counter() - start
 
 
-def parse_polars(path: Path) -> int:
-    """Baseline 2: read the fields hotgate reads as columns, in the same 16 MB blocks."""
-    count = 0
-    with path.open("rb") as handle:
-        pending = b""
-        while block := handle.read(16 * 1024 * 1024):
-            data = pending + block
-            cut = data.rfind(b"\n") + 1
-            frame = pl.read_ndjson(io.BytesIO(data[:cut]), schema=GitHubFormat.raw_schema)
-            count += frame.height
-            pending = data[cut:]
-    return count
+def postgres_problem() -> str | None:
+    """Why the benchmark's PostgreSQL database cannot be made afresh, or None once it is."""
+    try:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(
+            f"{POSTGRES_SERVER}/postgres",
+            isolation_level="AUTOCOMMIT",
+            connect_args={"connect_timeout": 3},
+        )
+        with engine.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {POSTGRES_DB}"))
+            connection.execute(text(f"CREATE DATABASE {POSTGRES_DB}"))
+        engine.dispose()
+    except Exception as exc:  # any failure to reach the server is a reason to skip, printed
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+    return None
 
 
-def triage(path: Path, record: bool = False) -> tuple[float, float]:
+def triage(path: Path, fmt: str, store: str) -> tuple[float, float]:
     """Run the real command line in a child process: wall seconds and its peak memory (MiB)."""
-    store = ["--db", f"sqlite:///{OUT / 'bench.db'}"] if record else ["--no-record"]
-    (OUT / "bench.db").unlink(missing_ok=True)
-    command = [
-        sys.executable,
-        "-m",
-        "hotgate",
-        "triage",
-        str(path),
-        "--format",
-        "csv",
-        "--out",
-        os.devnull,
-    ]
+    if store == "sqlite":
+        (OUT / "bench.db").unlink(missing_ok=True)
+        recording = ["--db", f"sqlite:///{OUT / 'bench.db'}"]
+    elif store == "postgres":
+        problem = postgres_problem()  # a fresh database for every run
+        if problem:
+            raise RuntimeError(problem)
+        recording = ["--db", f"{POSTGRES_SERVER}/{POSTGRES_DB}"]
+    else:
+        recording = ["--no-record"]
+    command = [sys.executable, "-m", "hotgate", "triage", str(path), "--format", fmt]
+    command += ["--out", os.devnull, "--as-of", AS_OF, *recording]
     start = time.perf_counter()
-    child = subprocess.Popen([*command, "--as-of", "2026-11-23", *store])
+    child = subprocess.Popen(command)
     _, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - start
     if status:
-        raise SystemExit(f"hotgate triage failed on {path}")
+        raise SystemExit(f"hotgate triage {fmt} ({store}) failed on {path}")
     return elapsed, usage.ru_maxrss / 1024
 
 
-def latency(path: Path, samples: int = 500) -> dict[str, float]:
+def latency(path: Path, samples: int = 300) -> dict[str, float]:
     """Milliseconds to decide one subject at a time (the assess path), as percentiles."""
-    policy, context, fmt = load_policy(), Context(as_of=date(2026, 11, 23)), GitHubFormat()
+    from datetime import date
+
+    from hotgate.policy.deciding.engine import Context
+    from hotgate.policy.definition.schema import load_policy
+    from hotgate.service import decide_issue
+    from hotgate.sources.base import Origin
+    from hotgate.sources.reader import read_record
+
+    policy, context = load_policy(), Context(as_of=date.fromisoformat(AS_OF))
     timings = []
     with path.open("rb") as handle:
         for _, line in zip(range(samples), handle, strict=False):
             record = orjson.loads(line)
             start = time.perf_counter()
             issue = read_record(record, "bench", Origin())
-            assert fmt.matches(record)
             decide_issue(issue, policy, context)  # type: ignore[arg-type]
             timings.append((time.perf_counter() - start) * 1000)
     cuts = statistics.quantiles(timings, n=100)
     return {"p50": cuts[49], "p95": cuts[94], "p99": cuts[98]}
 
 
-def timed(action: object, path: Path) -> float:
-    start = time.perf_counter()
-    action(path)  # type: ignore[operator]
-    return time.perf_counter() - start
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
-    args = parser.parse_args()
-    rows = []
-    for size in args.sizes:
-        path = generate(size, OUT / f"issues_{size}.jsonl")
-        orjson_s = timed(parse_orjson, path)
-        polars_s = timed(parse_polars, path)
-        triage_s, peak = triage(path)
-        rows.append(
-            f"| {size:,} | {path.stat().st_size / 2**20:,.0f} MiB | {size / orjson_s:,.0f} | "
-            f"{size / polars_s:,.0f} | {size / triage_s:,.0f} | {triage_s:.1f} s | "
-            f"{peak:,.0f} MiB |"
-        )
-    first = OUT / f"issues_{args.sizes[0]}.jsonl"
-    recorded_s, recorded_peak = triage(first, record=True)
-    lat = latency(first)
-    report = "\n".join(
-        [
-            "| issues | file | parse only, orjson (issues/s) | parse only, polars (issues/s) | "
-            "triage (issues/s) | triage wall time | triage peak memory |",
-            "|---|---|---|---|---|---|---|",
-            *rows,
-            "",
-            f"Deciding and recording the {args.sizes[0]:,} decisions (with their evidence) in "
-            f"SQLite: {recorded_s:.1f} s ({args.sizes[0] / recorded_s:,.0f} issues/s), "
-            f"peak memory {recorded_peak:,.0f} MiB.",
-            "",
-            f"One subject at a time (assess path): p50 {lat['p50']:.2f} ms, "
-            f"p95 {lat['p95']:.2f} ms, p99 {lat['p99']:.2f} ms",
-        ]
+    parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000])
+    parser.add_argument("--formats", nargs="+", choices=FORMATS, default=FORMATS)
+    parser.add_argument("--inputs", nargs="+", choices=list(INPUTS), default=list(INPUTS))
+    parser.add_argument(
+        "--store",
+        nargs="+",
+        choices=STORES,
+        default=STORES,
+        help="none: each format without recording; sqlite, postgres: jsonl recorded there.",
     )
+    args = parser.parse_args()
+    lines = [
+        "| input | issues | path | wall | issues/s | × parse floor | peak memory |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    notes = []
+    for name in args.inputs:
+        for size in args.sizes:
+            path = INPUTS[name](size, OUT / f"{name}_{size}.jsonl")
+            floor = parse_orjson(path)
+            mib = path.stat().st_size / 2**20
+            lines.append(
+                f"| {name} | {size:,} | parse floor (orjson, {mib:,.0f} MiB) | {floor:.1f} s | "
+                f"{size / floor:,.0f} | 1.0 | |"
+            )
+            runs = [(fmt, "none") for fmt in args.formats if "none" in args.store]
+            runs += [("jsonl", store) for store in args.store if store != "none"]
+            for fmt, store in runs:
+                label = f"--format {fmt}" + (f" recorded in {store}" if store != "none" else "")
+                try:
+                    seconds, peak = triage(path, fmt, store)
+                except RuntimeError as exc:
+                    notes.append(f"{label} on {name} {size:,}: skipped, PostgreSQL: {exc}")
+                    continue
+                lines.append(
+                    f"| {name} | {size:,} | {label} | {seconds:.1f} s | {size / seconds:,.0f} | "
+                    f"{seconds / floor:.1f} | {peak:,.0f} MiB |"
+                )
+                print(lines[-1], flush=True)
+    first = OUT / f"{args.inputs[0]}_{args.sizes[0]}.jsonl"
+    lat = latency(first)
+    notes.append(
+        f"One subject at a time (assess path, {first.name}): p50 {lat['p50']:.2f} ms, "
+        f"p95 {lat['p95']:.2f} ms, p99 {lat['p99']:.2f} ms."
+    )
+    load = os.getloadavg()
+    notes.append(f"Load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}.")
+    report = "\n".join([*lines, "", *notes])
     print(report)
+    OUT.mkdir(exist_ok=True)
     (OUT / "results_triage.md").write_text(report + "\n")
 
 

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 from sqlalchemy import Engine
@@ -21,6 +22,7 @@ from hotgate.policy.changes.content_lane import (
     evaluate_changes,
     to_change_decision,
 )
+from hotgate.policy.deciding.columns import decision_documents
 from hotgate.policy.deciding.engine import Context, evaluate, rank, to_decision
 from hotgate.policy.definition.schema import Policy
 from hotgate.policy.reading.signals import issues_frame
@@ -29,6 +31,7 @@ from hotgate.sources.named import read_issues, read_items
 from hotgate.sources.reader import Item
 
 BATCH_SIZE = 20_000
+DOCUMENT_BATCH = 4_000
 SUMMARY_COLUMNS = [
     "key",
     "title",
@@ -252,6 +255,37 @@ def triage_decisions(
     yield from changes
 
 
+def triage_documents(
+    path: str,
+    policy: Policy,
+    context: Context,
+    tally: Tally,
+    origin: Origin | None = None,
+    recorder: Recorder | None = None,
+    items: Iterator[Item] | None = None,
+) -> Iterator[list[dict[str, Any]]]:
+    """triage_decisions as JSON documents (Decision.model_dump(mode="json")), a batch at a time.
+
+    Built over each batch's columns (policy/columns.py), byte for byte what the Decision
+    objects would dump; recorded whole when a recorder is given.
+    """
+    trouble = recorder.area_trouble() if recorder is not None else None
+    read = read_items(path, origin) if items is None else items
+    for frame in evaluated_batches(read, policy, context, tally, trouble=trouble):
+        # Documents take far more memory than columns: a few thousand at a time.
+        for part in frame.iter_slices(DOCUMENT_BATCH):
+            documents = decision_documents(policy, part, context)
+            if recorder is not None:
+                recorder.record_documents(documents)
+            yield documents
+    changes = list(decide_changes(policy, tally.changes, context))
+    tally.decided += len(changes)
+    if recorder is not None:
+        recorder.record(changes)
+    if changes:
+        yield [change.model_dump(mode="json") for change in changes]
+
+
 # --- decisions on record (the store) -----------------------------------------------------------
 
 
@@ -295,13 +329,16 @@ class Recorder:
             yield frame
 
     def record_frame(self, frame: pl.DataFrame) -> None:
-        """Record one evaluated batch (bulk insert, compact evidence)."""
+        """Record one evaluated batch whole: each decision's full evidence, built as columns."""
+        for part in frame.iter_slices(DOCUMENT_BATCH):
+            self.record_documents(decision_documents(self.policy, part, self.context))
+
+    def record_documents(self, documents: Iterable[dict[str, Any]]) -> None:
+        """Record decisions given as JSON documents (their full evidence is kept)."""
         assert self._session is not None
-        context = self.context
-        counts = store.record_frames(
-            self._session, [frame], self.policy, context.as_of, context.release, self.answered_by
+        self.counts.add(
+            store.record_documents(self._session, documents, answered_by=self.answered_by)
         )
-        self.counts.add(counts)
 
     def record(self, decisions: Iterable[Decision]) -> None:
         """Record whole Decision objects (their full evidence is kept)."""

@@ -7,7 +7,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from hotgate.backtest import issue_frame, load_mapping, read_history
+from hotgate.history.backtest import issue_frame, load_mapping, read_history
 
 ROOT = Path(__file__).resolve().parents[2]
 MAPPING = ROOT / "examples" / "backtest" / "firefox-uplift-learn.yaml"

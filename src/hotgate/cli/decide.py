@@ -37,7 +37,7 @@ from hotgate.cli.card import decision_card, ranked_table
 from hotgate.cli.change_view import change_csv, print_change_table, verdict_counts
 from hotgate.cli.service_commands import DbOption, RecordOption, recording
 from hotgate.model import Decision
-from hotgate.policy.deciding.engine import VERDICT_RANK
+from hotgate.policy.deciding.columns import json_lines, ranked
 from hotgate.sources.base import Origin, Skipped, SourceError
 from hotgate.sources.mapped import parse_columns
 from hotgate.sources.named import read_items
@@ -174,28 +174,17 @@ def triage(
         input_errors(),
         _progress(source) as progress,
     ):
-        if fmt is TriageFormat.jsonl:
-            lines = (
-                decision_json(d) + b"\n"
-                for d in service.triage_decisions(
-                    source, policy, context, tally, origin, recorder, items
-                )
+        if fmt in {TriageFormat.jsonl, TriageFormat.json}:
+            batches = _tick_batches(
+                service.triage_documents(source, policy, context, tally, origin, recorder, items),
+                progress,
             )
-            _write(out_path, _tick(lines, progress), decided)
-        elif fmt is TriageFormat.json:
-            decisions = sorted(
-                _tick(
-                    service.triage_decisions(
-                        source, policy, context, tally, origin, recorder, items
-                    ),
-                    progress,
-                ),
-                key=lambda d: (VERDICT_RANK[d.verdict], -d.risk.cost_of_waiting, d.subject.key),
-            )
-            body = orjson.dumps(
-                [d.model_dump(mode="json") for d in decisions], option=orjson.OPT_INDENT_2
-            )
-            _write(out_path, iter([body, b"\n"]), decided)
+            if fmt is TriageFormat.jsonl:
+                _write(out_path, (json_lines(batch) for batch in batches), decided)
+            else:
+                everything = ranked([d for batch in batches for d in batch])
+                body = orjson.dumps(everything, option=orjson.OPT_INDENT_2)
+                _write(out_path, iter([body, b"\n"]), decided)
         else:
             task = progress.add_task("Deciding", total=None)
             summary = service.triage_summary(
@@ -321,6 +310,13 @@ def _tick(items: Iterator[T], progress: Progress) -> Iterator[T]:
     for item in items:
         progress.advance(task)
         yield item
+
+
+def _tick_batches(batches: Iterator[list[T]], progress: Progress) -> Iterator[list[T]]:
+    task = progress.add_task("Deciding", total=None)
+    for batch in batches:
+        progress.advance(task, len(batch))
+        yield batch
 
 
 def _report(tally: service.Tally) -> None:

@@ -22,7 +22,14 @@ from hotgate.store.engine import (
     session_factory,
     upgrade,
 )
-from hotgate.store.recording import decision_row, frame_rows, record_decisions, record_frames
+from hotgate.store.recording import (
+    decision_row,
+    document_row,
+    frame_rows,
+    record_decisions,
+    record_documents,
+    record_frames,
+)
 from hotgate.store.records import (
     ACTIONS,
     ROLES,
@@ -98,6 +105,7 @@ __all__ = [
     "create_token",
     "decision_row",
     "default_database_url",
+    "document_row",
     "expiry_after",
     "find_token",
     "frame_rows",
@@ -119,6 +127,7 @@ __all__ = [
     "note_delivery",
     "note_token_use",
     "record_decisions",
+    "record_documents",
     "record_frames",
     "record_rows",
     "replay_message",

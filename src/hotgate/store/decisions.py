@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
@@ -74,9 +75,31 @@ def record_rows(session: Session, rows: Iterable[dict[str, Any]]) -> Counts:
             row["latest"] = True
             counts.changed += row["verdict_changed"]
             seen[key] = row
-        session.execute(decisions.insert(), batch)
+        _insert(session, batch)
         counts.inserted += len(batch)
     return counts
+
+
+COPY_COLUMNS = [c.name for c in decisions.c if c.name != "id"]
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert decision rows: COPY on PostgreSQL, executemany elsewhere (SQLite)."""
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(decisions.insert(), rows)
+        return
+    raw = session.connection().connection.driver_connection  # psycopg, in this transaction
+    statement = f"COPY decisions ({', '.join(COPY_COLUMNS)}) FROM STDIN"
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+        for row in rows:
+            values = [row.get(name) for name in COPY_COLUMNS]
+            evidence = values[COPY_EVIDENCE]  # JSONText: text passes as already-encoded JSON
+            if evidence is not None and not isinstance(evidence, str):
+                values[COPY_EVIDENCE] = orjson.dumps(evidence).decode()
+            copy.write_row(values)
+
+
+COPY_EVIDENCE = COPY_COLUMNS.index("evidence")
 
 
 def list_decisions(

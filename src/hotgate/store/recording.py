@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import orjson
@@ -41,31 +41,46 @@ def decision_row(
     when it rests on a person's answers). A cut text's full length is kept in the evidence's
     `cut` (place -> characters).
     """
-    release = decision.release
+    return document_row(decision.model_dump(mode="json"), at, answered_by, answered_role)
+
+
+def document_row(
+    document: dict[str, Any],
+    at: datetime | None = None,
+    answered_by: str | None = None,
+    answered_role: Role | None = None,
+) -> dict[str, Any]:
+    """decision_row for a decision as its JSON document (Decision.model_dump(mode="json")).
+
+    Bulk runs build these documents over a whole batch (policy/columns.py) and record them
+    whole, the same evidence a single assessment keeps.
+    """
+    release = document["release"]
+    subject = document["subject"]
     cuts: dict[str, int] = {}
-    evidence = cut_document(decision.model_dump(mode="json"), cuts)
+    evidence = cut_document(document, cuts)
     if cuts:
         evidence["cut"] = cuts
-    person = rests_on_answers(decision)
+    person = any(c["evidence"]["rule"] == PERSON for c in document["criteria"])
     return {
-        "subject_key": decision.subject.key,
-        "subject_kind": decision.subject.kind,
-        "source": source_of(decision.subject.key),
-        "title": cut(decision.subject.title, TITLE_LIMIT),
+        "subject_key": subject["key"],
+        "subject_kind": subject["kind"],
+        "source": source_of(subject["key"]),
+        "title": cut(subject["title"], TITLE_LIMIT),
         "url": evidence["subject"]["url"],
-        "component": fit(decision.subject.component, 200),
-        "verdict": decision.verdict,
-        "override": decision.override,
+        "component": fit(subject["component"], 200),
+        "verdict": document["verdict"],
+        "override": document["override"],
         "state": "proposed",
         "final_verdict": None,
-        "as_of": decision.as_of,
-        "release_name": fit(release.name, 200) if release else None,
-        "release_date": release.date if release else None,
-        "policy_name": decision.policy.name,
-        "policy_sha256": decision.policy.sha256,
-        "cost_of_waiting": decision.risk.cost_of_waiting,
-        "risk_of_hotfix": decision.risk.risk_of_hotfix,
-        "rank": VERDICT_RANK[decision.verdict],
+        "as_of": date.fromisoformat(document["as_of"]),
+        "release_name": fit(release["name"], 200) if release else None,
+        "release_date": date.fromisoformat(release["date"]) if release else None,
+        "policy_name": document["policy"]["name"],
+        "policy_sha256": document["policy"]["sha256"],
+        "cost_of_waiting": document["risk"]["cost_of_waiting"],
+        "risk_of_hotfix": document["risk"]["risk_of_hotfix"],
+        "rank": VERDICT_RANK[document["verdict"]],
         "evidence": orjson.dumps(evidence).decode(),
         "version": 1,
         "created_at": at or now(),
@@ -73,6 +88,19 @@ def decision_row(
         "answered_by": fit(answered_by, 200) if person else None,
         "answered_role": answered_role if person else None,
     }
+
+
+def record_documents(
+    session: Session,
+    documents: Iterable[dict[str, Any]],
+    *,
+    answered_by: str | None = None,
+    answered_role: Role | None = None,
+) -> Counts:
+    """record_decisions for decision documents (a bulk run's); nothing is committed here."""
+    at = now()
+    rows = (document_row(d, at, answered_by, answered_role) for d in documents)
+    return record_rows(session, rows)
 
 
 def record_decisions(
