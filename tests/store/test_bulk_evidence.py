@@ -13,7 +13,7 @@ from hotgate.policy.deciding.calendar import context_from_options
 from hotgate.policy.deciding.columns import decision_documents
 from hotgate.policy.deciding.engine import evaluate
 from hotgate.policy.reading.signals import issues_frame
-from hotgate.store.testing import SAMPLE_DAY, builtin_policy, sample_decisions, sample_issue
+from samples import SAMPLE_DAY, builtin_policy, sample_decisions, sample_issue
 
 
 def _issues() -> list[Any]:

@@ -12,7 +12,7 @@ from hotgate.policy.deciding.calendar import context_from_options
 from hotgate.policy.deciding.columns import decision_documents
 from hotgate.policy.deciding.engine import evaluate
 from hotgate.policy.reading.signals import issues_frame
-from hotgate.store.testing import builtin_policy, sample_issue
+from samples import builtin_policy, sample_issue
 
 
 def test_a_bulk_decision_page_shows_the_ask_card_and_excerpts(
