@@ -433,3 +433,22 @@ def test_top_terms_break_ties_of_equal_values_by_the_term(tmp_path: Path) -> Non
     (column,) = model.top_terms_column(pl.Series([text]), 3).to_list()
     assert [e["term"] for e in column] == ["alpha", "mid", "zeta"]
     assert [(e["term"], e["value"]) for e in column] == model.top_terms(text, 3)
+
+
+def test_a_batch_of_many_megabytes_reads_as_its_reports_do_one_by_one() -> None:
+    """A batch is read a few megabytes at a time (side by side on polars' threads)."""
+    model = TextModel.bundled()
+    rng = random.Random(4)
+    words = _bundled_words(500, 4)
+    texts = [" ".join(rng.choices(words, k=rng.randint(0, 400))) for _ in range(2_500)]
+    assert sum(map(len, texts)) > 4 * 2**20
+    batch = pl.Series(texts)
+    scores = model.scores(batch).to_list()
+    want = [_reference_score(model, text) for text in texts]
+    assert [s is None for s in scores] == [w is None for w in want]
+    assert max(abs(s - w) for s, w in zip(scores, want, strict=True) if s is not None) < 1e-9
+    top = model.top_terms_column(batch, 3).to_list()
+    sample = rng.sample(range(len(texts)), 200)
+    assert [[(e["term"], e["value"]) for e in top[i]] for i in sample] == [
+        model.top_terms(texts[i], 3) for i in sample
+    ]
