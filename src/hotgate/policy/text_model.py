@@ -5,7 +5,14 @@ model's stop words (project names), and read as the set of its words and two-wor
 Its score is ``intercept + sum(weight of each distinct known term) / sqrt(number of them)``:
 log-odds that the report is severe, exactly what scikit-learn's pipeline of
 ``CountVectorizer(vocabulary=terms, binary=True)``, an L2 row normaliser and a logistic
-regression gives (see ``hotgate.history.text_training``). Pure: polars and numpy only.
+regression gives (see ``hotgate.history.text_training``). Pure: polars and numpy only (and
+pyarrow, polars' own exchange format, to see a column's bytes without copying them).
+
+A batch is read in numpy, never one report at a time: the trained models' token pattern (one
+character class, ``[a-z0-9]{2,}``) is cut straight from the lower-cased UTF-8 bytes, each token
+gets its word's id by an exact hash look-up, phrases are pairs of adjacent ids, and the distinct
+terms of each report are summed with ``bincount``, with no relational join (the plan this
+replaced exploded tokens into rows and joined strings). ``bench/bench_text_model.py`` measures it.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import hashlib
 import itertools
 import math
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
@@ -310,7 +318,10 @@ class TextModel:
 
 @dataclass(frozen=True)
 class _Hits:
-    """Tokens per report, and each report's distinct known terms as sorted (report, term) pairs."""
+    """Tokens per report, and each report's distinct known terms as (report, term) pairs.
+
+    The pairs come report by report (doc is non-decreasing); `term` indexes the model's terms.
+    """
 
     tokens: np.ndarray
     doc: np.ndarray
@@ -440,6 +451,10 @@ class _ByteTokens:
         return counts, np.where(same, ids, 0)
 
 
+_CELLS = 1 << 21  # scratch cells (8 MB) per thread, for a few reports' (report, term) pairs
+_SCRATCH = threading.local()
+
+
 def _first_of_each(doc: np.ndarray, term: np.ndarray, terms: int) -> np.ndarray:
     """Mask of one hit per distinct (report, term) pair; doc must be sorted (binary features).
 
@@ -449,8 +464,11 @@ def _first_of_each(doc: np.ndarray, term: np.ndarray, terms: int) -> np.ndarray:
     """
     if not len(doc):
         return np.zeros(0, dtype=bool)
-    reports = max(1, (1 << 22) // terms)  # a scratch of at most 4M cells (16 MB)
-    scratch = np.empty(reports * terms, dtype=np.int32)
+    reports = max(1, _CELLS // terms)
+    scratch = getattr(_SCRATCH, "cells", None)
+    if scratch is None or len(scratch) < reports * terms:
+        scratch = np.empty(reports * terms, dtype=np.int32)
+        _SCRATCH.cells = scratch  # kept: touching fresh pages costs more than the writes
     index = np.arange(len(doc), dtype=np.int32)
     bounds = np.searchsorted(doc, np.arange(0, int(doc[-1]) + reports + 1, reports))
     once = np.empty(len(doc), dtype=bool)
