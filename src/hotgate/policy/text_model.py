@@ -185,7 +185,8 @@ class TextModel:
         processor's cache, which is faster than passing over the whole batch's arrays.
         """
         length = texts.cast(pl.String).str.len_bytes().fill_null(0).to_numpy()
-        ends = np.searchsorted(np.cumsum(length), np.arange(1, 1 + int(length.sum()) // _SLICE))
+        marks = np.arange(1, 1 + int(length.sum()) // _SLICE, dtype=np.int64) * _SLICE
+        ends = np.searchsorted(np.cumsum(length), marks)  # the report where each slice ends
         cuts = [0, *sorted(set((ends + 1).tolist()) - {0, len(texts)}), len(texts)]
         slices = [(texts.slice(low, high - low), low) for low, high in itertools.pairwise(cuts)]
         workers = min(len(slices), pl.thread_pool_size())
