@@ -103,7 +103,9 @@ def text_scores(policy: Policy, frame: pl.DataFrame, terms: bool = False) -> pl.
 _DTYPES = {"text_score": pl.Float64, "text_terms": pl.String}
 
 
-def with_text_terms(policy: Policy, row: Mapping[str, Any], k: int = 3) -> Mapping[str, Any]:
+def with_text_terms(
+    policy: Policy, row: Mapping[str, Any], k: int = TERMS_SHOWN
+) -> Mapping[str, Any]:
     """One evaluated row with `text_terms`: the words that moved the reader most, quoted.
 
     A row of a batch read with `text_scores(..., terms=True)` has them already and is returned
