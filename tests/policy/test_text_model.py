@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
+import math
 import random
+import re
 import subprocess
 import sys
 from importlib import resources
@@ -269,3 +272,183 @@ def test_bundled_model_ranks_held_out_hadoop_severe_above_minor() -> None:
     model = TextModel.bundled()
     scores = model.scores(texts).fill_null(model.intercept).to_numpy()
     assert _auc(rows["label"].to_numpy(), scores) > 0.7
+
+
+# --- the column reading against its definition -------------------------------------------------
+
+
+def _reference_score(model: TextModel, text: str | None) -> float | None:
+    """The docstring's definition, written plainly: the set of the text's known words and
+    two-word phrases (stop words dropped first), intercept + sum of weights / sqrt(how many);
+    None when the text has no token at all."""
+    if text is None:
+        return None
+    tokens = re.findall(model.token_pattern, text.lower())
+    if not tokens:
+        return None
+    stop = set(model.stop_words)
+    kept = [token for token in tokens if token not in stop]
+    found = {token for token in kept if token in model.weights}
+    found |= {f"{a} {b}" for a, b in itertools.pairwise(kept) if f"{a} {b}" in model.weights}
+    if not found:
+        return model.intercept
+    return model.intercept + sum(model.weights[term] for term in found) / math.sqrt(len(found))
+
+
+def _bundled_words(count: int, seed: int) -> list[str]:
+    """Words of the bundled model's table, longest ones included (up to 44 letters)."""
+    words = sorted({w for term in TextModel.bundled().weights for w in term.split(" ")})
+    rng = random.Random(seed)
+    longest = sorted(words, key=len)[-20:]
+    return [*longest, *rng.sample(words, count)]
+
+
+def _varied_texts(seed: int = 11) -> list[str | None]:
+    """Reports of every awkward kind, then a few hundred random mixes of real table words."""
+    rng = random.Random(seed)
+    words = _bundled_words(300, seed)
+    stop = list(TextModel.bundled().stop_words)
+    long_word = max(words, key=len)
+    texts: list[str | None] = [
+        None,
+        "",
+        " \n\t ",
+        "!!! --- ???",
+        "a b c d e",  # one-letter words are not tokens: no words at all
+        " ".join(stop),  # only stop words: words, none known
+        "Hadoop HDFS hive",
+        "data loss " * 50,  # a repeated phrase counts once
+        "DATA LOSS, Data-Loss; data\nloss",
+        "data hadoop loss",  # a stop word leaves the sequence: the phrase forms across it
+        "data zzqqxx loss",  # an unknown word breaks it
+        "data a loss",  # a one-letter word is no token: the phrase forms
+        "ÇRASH İstanbul straße crash Kelvin \u212a crash\u00e9 naïve café résumé 日本語 crash",
+        "emoji 🔥 crash 🔥🔥 hangs\u0000nul byte\u0301 combining",
+        long_word,
+        long_word + "s",  # longer than any table word
+        long_word[:-1],
+        "x" * 100 + " crash " + "9" * 17,
+        "42 1234567890 0x7f crash2 crash_report user_view page-button",
+        "crash " + " ".join(rng.choice(words) for _ in range(40_000)),  # very long
+    ]
+    for _ in range(400):
+        chosen = rng.choices([*words, *stop, "the", "of", "zzz", "ÇRASH", "-", "x", "42"], k=12)
+        texts.append(rng.choice([" ", "\n", ", ", " x "]).join(chosen[: rng.randint(0, 12)]))
+    return texts
+
+
+@pytest.mark.parametrize("which", ["synthetic", "bundled"])
+def test_scores_equal_the_definition_on_varied_texts(model: TextModel, which: str) -> None:
+    reader = model if which == "synthetic" else TextModel.bundled()
+    texts = _varied_texts()
+    got = reader.scores(pl.Series("text", texts, dtype=pl.String)).to_list()
+    want = [_reference_score(reader, text) for text in texts]
+    assert [g is None for g in got] == [w is None for w in want]
+    assert max(abs(g - w) for g, w in zip(got, want, strict=True) if g is not None) < 1e-9
+
+
+def test_a_phrase_never_forms_across_two_reports() -> None:
+    model = TextModel.bundled()
+    assert "data loss" in model.weights
+    pair = model.scores(pl.Series(["the file shows data", "loss of the file"])).to_list()
+    alone = [
+        _reference_score(model, "the file shows data"),
+        _reference_score(model, "loss of the file"),
+    ]
+    assert pair == pytest.approx(alone, abs=1e-12)
+
+
+@pytest.mark.parametrize("pattern", [r"[a-z0-9]{2,}", r"[a-z]+", r"(?u)\b\w\w+\b", r"[a-z0-9]{3,}"])
+def test_any_token_pattern_scores_as_its_definition(tmp_path: Path, pattern: str) -> None:
+    """One-class patterns are cut in numpy, others by polars' regex: both give the definition."""
+    terms = [["crash", 1.0], ["data loss", 2.0], ["typo", -1.5], ["the crash", 0.25], ["abc", 0.5]]
+    document = {**_good(), "token_pattern": pattern, "terms": terms, "stop_words": ["zkq"]}
+    path = tmp_path / "m.json.gz"
+    path.write_bytes(_gz(document))
+    model = TextModel.load(path)
+    texts = [
+        *_varied_texts(seed=3)[:120],
+        "The crash: data loss abc",
+        "abc zkq crash",
+        "crash_typo",
+    ]
+    got = model.scores(pl.Series(texts, dtype=pl.String)).to_list()
+    want = [_reference_score(model, text) for text in texts]
+    assert [g is None for g in got] == [w is None for w in want]
+    assert max(abs(g - w) for g, w in zip(got, want, strict=True) if g is not None) < 1e-12
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.lists(
+                st.sampled_from([*_bundled_words(60, 5), "hadoop", "zzz", "-", "x", "É", "\n"]),
+                max_size=15,
+            ).map(" ".join),
+            st.text(max_size=30),
+        ),
+        max_size=10,
+    )
+)
+def test_bundled_scores_equal_the_definition_on_any_batch(texts: list[str | None]) -> None:
+    model = TextModel.bundled()
+    got = model.scores(pl.Series(texts, dtype=pl.String)).to_list()
+    want = [_reference_score(model, text) for text in texts]
+    assert [g is None for g in got] == [w is None for w in want]
+    for g, w in zip(got, want, strict=True):
+        assert g is None or abs(g - w) < 1e-9  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("which", ["synthetic", "bundled"])
+@pytest.mark.parametrize("k", [0, 1, 3, 5])
+def test_top_terms_of_a_column_equal_those_of_each_text(
+    model: TextModel, which: str, k: int
+) -> None:
+    reader = model if which == "synthetic" else TextModel.bundled()
+    texts = _varied_texts(seed=k)
+    column = reader.top_terms_column(pl.Series(texts, dtype=pl.String), k)
+    assert column.dtype == pl.List(pl.Struct({"term": pl.String, "value": pl.Float64}))
+    got = [None if v is None else [(e["term"], e["value"]) for e in v] for v in column.to_list()]
+    assert got == [None if text is None else reader.top_terms(text, k) for text in texts]
+
+
+def test_scores_and_top_terms_read_once_give_both() -> None:
+    model = TextModel.bundled()
+    texts = pl.Series("text", _varied_texts(seed=8), dtype=pl.String)
+    both = model.scores_and_top_terms(texts, 2)
+    assert both.columns == ["score", "terms"]
+    assert both["score"].to_list() == model.scores(texts).to_list()
+    assert both["terms"].to_list() == model.top_terms_column(texts, 2).to_list()
+
+
+def test_top_terms_break_ties_of_equal_values_by_the_term(tmp_path: Path) -> None:
+    """Equal contributions are ordered by the term, as sorted() orders strings."""
+    path = tmp_path / "m.json.gz"
+    terms = [["zeta", 1.0], ["alpha", -1.0], ["mid", 1.0], ["beta", 0.5]]
+    path.write_bytes(_gz({**_good(), "terms": terms}))
+    model = TextModel.load(path)
+    text = "zeta mid alpha beta"
+    (column,) = model.top_terms_column(pl.Series([text]), 3).to_list()
+    assert [e["term"] for e in column] == ["alpha", "mid", "zeta"]
+    assert [(e["term"], e["value"]) for e in column] == model.top_terms(text, 3)
+
+
+def test_a_batch_of_many_megabytes_reads_as_its_reports_do_one_by_one() -> None:
+    """A batch is read a few megabytes at a time (side by side on polars' threads)."""
+    model = TextModel.bundled()
+    rng = random.Random(4)
+    words = _bundled_words(500, 4)
+    texts = [" ".join(rng.choices(words, k=rng.randint(0, 400))) for _ in range(2_500)]
+    assert sum(map(len, texts)) > 4 * 2**20
+    batch = pl.Series(texts)
+    scores = model.scores(batch).to_list()
+    want = [_reference_score(model, text) for text in texts]
+    assert [s is None for s in scores] == [w is None for w in want]
+    assert max(abs(s - w) for s, w in zip(scores, want, strict=True) if s is not None) < 1e-9
+    top = model.top_terms_column(batch, 3).to_list()
+    sample = rng.sample(range(len(texts)), 200)
+    assert [[(e["term"], e["value"]) for e in top[i]] for i in sample] == [
+        model.top_terms(texts[i], 3) for i in sample
+    ]

@@ -121,8 +121,14 @@ def _decision_stages(policy: Policy) -> Stages:
     ]
 
 
-def evaluate(policy: Policy, frame: pl.DataFrame, context: Context) -> pl.DataFrame:
-    """Decide every subject in the frame; returns the frame with answers, verdict and risk."""
+def evaluate(
+    policy: Policy, frame: pl.DataFrame, context: Context, text_terms: bool = True
+) -> pl.DataFrame:
+    """Decide every subject in the frame; returns the frame with answers, verdict and risk.
+
+    With `text_terms` the reader's words for each decision (`to_decision` shows them) are read
+    for the whole batch; a caller that only ranks or counts can leave them out.
+    """
     days_until = context.release.days_until if context.release else None
     with_days = frame
     if days_until is not None or "days_until_release" not in frame.columns:
@@ -133,7 +139,7 @@ def evaluate(policy: Policy, frame: pl.DataFrame, context: Context) -> pl.DataFr
         with_days = with_days.with_columns(area_hotfix_trouble=pl.lit(None, dtype=pl.Int64))
     # One lazy query, collected once; only the label columns and the verdict are built per
     # batch, so one bug decides in a few milliseconds.
-    with_days = with_learned_inputs(policy, text_scores(policy, with_days))
+    with_days = with_learned_inputs(policy, text_scores(policy, with_days, text_terms))
     signals = read_signals(policy, with_days.lazy(), label_vocabulary(with_days))
     risked = with_stages(signals, made_once(policy, _decision_stages))
     verdict = _verdict_column(policy, in_blackout=context.blackout is not None)

@@ -64,19 +64,57 @@ def _report_text(frame: pl.DataFrame) -> pl.Series:
     ).to_series()
 
 
-def text_scores(policy: Policy, frame: pl.DataFrame) -> pl.DataFrame:
-    """The frame with `text_score`: the reader's log-odds that each report is severe."""
-    if "text_score" in frame.columns:
+# How many words or phrases a decision names as what moved the reader most.
+TERMS_SHOWN = 3
+
+
+def text_scores(policy: Policy, frame: pl.DataFrame, terms: bool = False) -> pl.DataFrame:
+    """The frame with `text_score`: the reader's log-odds that each report is severe.
+
+    With `terms`, also `text_terms` (String): the words that moved the reader most, quoted and
+    joined as `with_text_terms` gives them, read from the same pass over the batch's text; null
+    where `text_score` is null or the policy does not weigh the reader.
+    """
+    wanted = ["text_score", "text_terms"] if terms else ["text_score"]
+    if all(name in frame.columns for name in wanted):
         return frame
     if not uses_reader(policy) or frame.is_empty():
-        return frame.with_columns(text_score=pl.lit(None, dtype=pl.Float64))
-    return frame.with_columns(text_score=model_of(policy).scores(_report_text(frame)))
+        return frame.with_columns(
+            pl.lit(None, dtype=_DTYPES[name]).alias(name)
+            for name in wanted
+            if name not in frame.columns
+        )
+    model = model_of(policy)
+    texts = _report_text(frame)
+    if not terms:
+        return frame.with_columns(text_score=model.scores(texts))
+    if "text_score" in frame.columns:  # scored before: only the terms are read
+        score, top = frame["text_score"], model.top_terms_column(texts, TERMS_SHOWN)
+    else:
+        read = model.scores_and_top_terms(texts, TERMS_SHOWN)
+        score, top = read["score"], read["terms"]
+    quoted = top.list.eval(pl.format("'{}'", pl.element().struct.field("term"))).list.join(", ")
+    return frame.with_columns(
+        text_score=score,
+        text_terms=pl.when(score.is_not_null()).then(quoted),
+    )
 
 
-def with_text_terms(policy: Policy, row: Mapping[str, Any], k: int = 3) -> Mapping[str, Any]:
-    """One evaluated row with `text_terms`: the words that moved the reader most, quoted."""
+_DTYPES = {"text_score": pl.Float64, "text_terms": pl.String}
+
+
+def with_text_terms(
+    policy: Policy, row: Mapping[str, Any], k: int = TERMS_SHOWN
+) -> Mapping[str, Any]:
+    """One evaluated row with `text_terms`: the words that moved the reader most, quoted.
+
+    A row of a batch read with `text_scores(..., terms=True)` has them already and is returned
+    as it is; any other row is read on its own.
+    """
+    if "text_terms" in row and k == TERMS_SHOWN:
+        return row
     if row.get("text_score") is None or not uses_reader(policy):
         return row
     text = f"{row.get('title') or ''}\n{str(row.get('body') or '')[:READ_CHARACTERS]}"
-    terms = model_of(policy).top_terms(text, k)
-    return {**row, "text_terms": ", ".join(f"'{term}'" for term, _ in terms)}
+    (terms,) = model_of(policy).top_terms_column(pl.Series([text], dtype=pl.String), k)
+    return {**row, "text_terms": ", ".join(f"'{entry['term']}'" for entry in terms)}
