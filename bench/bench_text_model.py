@@ -36,7 +36,7 @@ SHARED = next(
     (p / "shared" / "data" for p in ROOT.parents if (p / "shared" / "data").is_dir()),
     ROOT.parent / "shared" / "data",
 )
-READ_CHARACTERS = 2_000  # as hotgate.policy.reader reads a report
+READ_CHARACTERS = 2_000  # as hotgate.policy.reading.reader reads a report
 
 
 def _text(title: pl.Expr, body: pl.Expr) -> pl.Expr:
@@ -81,7 +81,7 @@ def real_texts(size: int) -> pl.Series:
 
 def _measure(corpus: str, size: int, what: str, repeats: int) -> dict[str, float]:
     """In the child: load the texts, then time `what` on them (best wall and CPU seconds)."""
-    from hotgate.policy.text_model import TextModel
+    from hotgate.policy.reading.text_model import TextModel
 
     texts = generated_texts(size) if corpus == "generated" else real_texts(size)
     model = TextModel.bundled()

@@ -163,8 +163,12 @@ def evaluated_batches(
     size: int = BATCH_SIZE,
     on_batch: Callable[[int], None] | None = None,
     trouble: Mapping[str, int] | None = None,
+    text_terms: bool = True,
 ) -> Iterator[pl.DataFrame]:
-    """Evaluate issues in batches, counting what was skipped or ignored on the way."""
+    """Evaluate issues in batches, counting what was skipped or ignored on the way.
+
+    Without `text_terms` the reader's words are not read (a summary shows none of them).
+    """
     issues: list[Issue] = []
     frames: list[pl.DataFrame] = []
     rows = 0
@@ -185,10 +189,12 @@ def evaluated_batches(
         else:
             tally.ignored += 1
         if rows >= size:
-            yield _decide_batch(frames, issues, policy, context, tally, on_batch, trouble)
+            yield _decide_batch(
+                frames, issues, policy, context, tally, on_batch, trouble, text_terms
+            )
             issues, frames, rows = [], [], 0
     if rows:
-        yield _decide_batch(frames, issues, policy, context, tally, on_batch, trouble)
+        yield _decide_batch(frames, issues, policy, context, tally, on_batch, trouble, text_terms)
 
 
 def _decide_batch(
@@ -199,13 +205,14 @@ def _decide_batch(
     tally: Tally,
     on_batch: Callable[[int], None] | None,
     trouble: Mapping[str, int] | None,
+    text_terms: bool,
 ) -> pl.DataFrame:
     parts = [*frames, issues_frame(issues)] if issues else frames
     batch = pl.concat(parts, how="vertical", rechunk=True)
     tally.decided += batch.height
     if on_batch:
         on_batch(batch.height)
-    return evaluate(policy, with_area_trouble(batch, trouble), context)
+    return evaluate(policy, with_area_trouble(batch, trouble), context, text_terms)
 
 
 def triage_summary(
@@ -221,7 +228,16 @@ def triage_summary(
     """Decide every issue of a file (or of `items` read from it) and return the ranked summary."""
     trouble = recorder.area_trouble() if recorder is not None else None
     read = read_items(path, origin) if items is None else items
-    batches = evaluated_batches(read, policy, context, tally, on_batch=on_batch, trouble=trouble)
+    # The summary shows no reader words; a recorder keeps them with the whole evidence.
+    batches = evaluated_batches(
+        read,
+        policy,
+        context,
+        tally,
+        on_batch=on_batch,
+        trouble=trouble,
+        text_terms=recorder is not None,
+    )
     if recorder is not None:
         batches = recorder.tee(batches)
     frames = [frame.select(SUMMARY_COLUMNS) for frame in batches]

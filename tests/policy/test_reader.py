@@ -6,10 +6,10 @@ import polars as pl
 import pytest
 
 from builders import far_release, github_issue
-from hotgate.policy.engine import evaluate, to_decision
-from hotgate.policy.reader import READ_CHARACTERS, model_of, text_scores, with_text_terms
-from hotgate.policy.schema import load_policy
-from hotgate.policy.signals import issues_frame
+from hotgate.policy.deciding.engine import evaluate, to_decision
+from hotgate.policy.definition.schema import load_policy
+from hotgate.policy.reading.reader import READ_CHARACTERS, model_of, text_scores, with_text_terms
+from hotgate.policy.reading.signals import issues_frame
 from hotgate.sources.base import Origin
 from hotgate.sources.reader import read_record
 

@@ -17,7 +17,6 @@ risk explained per row. `fallbacks` counts the rows and excerpts that went the p
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,7 +38,7 @@ from hotgate.policy.deciding.risk import COST_FORMULA, RISK_FORMULA, _history_no
 from hotgate.policy.definition.condition import held, names_in
 from hotgate.policy.definition.learned import learned_reasons
 from hotgate.policy.definition.schema import Policy
-from hotgate.policy.reading.reader import READ_CHARACTERS, model_of, uses_reader
+from hotgate.policy.reading.reader import text_scores, uses_reader
 from hotgate.policy.reading.signals import (
     _SHARE,
     _any_of,
@@ -529,70 +528,16 @@ def ranked(documents: list[Doc]) -> list[Doc]:
 # --- the learned reader's top terms, for a whole batch -----------------------------------------
 
 
-def top_terms_column(policy: Policy, frame: pl.DataFrame, k: int = 3) -> list[str] | None:
+def top_terms_column(policy: Policy, frame: pl.DataFrame) -> list[str] | None:
     """reader.with_text_terms's `text_terms` for every row: "'a', 'b', 'c'" or "" (per row).
 
-    None when the policy does not weigh the reader. Rows whose text polars and Python could
-    tokenise differently (outside ASCII, when the model's token pattern is not plain ASCII
-    classes) are read per row with the model itself.
+    None when the policy does not weigh the reader. Read in one pass over the batch by the
+    reader (`text_scores(..., terms=True)`), unless `evaluate` read them already.
     """
     if not uses_reader(policy) or "text_score" not in frame.columns or frame.is_empty():
         return None
-    from hotgate.policy.reading.text_model import (
-        FUNCTION_WORDS,  # loaded only by policies that weigh it
-    )
-
-    model = model_of(policy)
-    text = pl.concat_str(
-        [pl.col("title").fill_null(""), pl.col("body").fill_null("").str.slice(0, READ_CHARACTERS)],
-        separator="\n",
-    )
-    # A token pattern of ASCII classes only ([a-z0-9]{2,}, the bundled model's) matches the
-    # same tokens in Rust as in Python on any lowered text; another pattern is trusted on ASCII.
-    plain = re.fullmatch(r"[\[\]a-z0-9{},+*?-]+", model.token_pattern) is not None
-    ascii_ = pl.lit(True) if plain else text.str.contains(r"^[\x00-\x7f]*$")
-    texts = frame.select(text=text, ascii=ascii_).with_row_index("doc")
-    tokens = (
-        texts.lazy()
-        .filter(pl.col("ascii"))
-        .select("doc", tok=pl.col("text").str.to_lowercase().str.extract_all(model.token_pattern))
-        .explode("tok")
-        .drop_nulls("tok")
-        .filter(~pl.col("tok").is_in(list(model.stop_words)))
-        .with_columns(nxt=pl.col("tok").shift(-1), nxt_doc=pl.col("doc").shift(-1))
-    )
-    pairs = tokens.filter(pl.col("nxt_doc") == pl.col("doc")).select(
-        "doc", term=pl.col("tok") + " " + pl.col("nxt")
-    )
-    weights = pl.LazyFrame(
-        {"term": list(model.weights), "w": list(model.weights.values())},
-        schema={"term": pl.String, "w": pl.Float64},
-    )
-    found = (
-        pl.concat([tokens.select("doc", term="tok"), pairs])
-        .unique(["doc", "term"])
-        .join(weights, on="term")
-        .with_columns(value=pl.col("w") / pl.len().over("doc").cast(pl.Float64).sqrt())
-        .collect()
-    )
-    function_words = pl.element().is_in(list(FUNCTION_WORDS))
-    shown = found.filter(~pl.col("term").str.split(" ").list.eval(function_words).list.all())
-    top = (
-        shown.sort(["doc", pl.col("value").abs(), "term"], descending=[False, True, False])
-        .group_by("doc", maintain_order=True)
-        .head(k)
-        .group_by("doc", maintain_order=True)
-        .agg(pl.format("'{}'", "term").str.join(", ").alias("terms"))
-    )
-    joined = texts.select("doc", "ascii", "text").join(top, on="doc", how="left").sort("doc")
-    result: list[str] = []
-    for ascii_, raw, terms in joined.select("ascii", "text", "terms").iter_rows():
-        if ascii_:
-            result.append(terms or "")
-        else:
-            picked = model.top_terms(raw, k)
-            result.append(", ".join(f"'{term}'" for term, _ in picked))
-    return result
+    read = text_scores(policy, frame, terms=True)
+    return [terms or "" for terms in read["text_terms"]]
 
 
 def batches_as_json_lines(
