@@ -67,11 +67,13 @@ def conform(mapped: pl.DataFrame) -> pl.DataFrame | None:
     subjects = shaped.filter(~pl.col(IGNORED)) if keep else shaped
     counts = [pl.col(c).fill_null(0) for c in COUNTS]
     # A NUL anywhere sends the chunk to the record-by-record path, which refuses that record
-    # and names its field (hotgate never stores NUL), and keeps the others.
+    # and names its field (hotgate never stores NUL), and keeps the others. So do U+001C to
+    # U+001F: Python's strip() takes them as whitespace and polars' does not.
     texts = [n for n, t in ISSUE_SCHEMA.items() if t == pl.String]
+    odd = "[\x00\x1c-\x1f]"
     nul = pl.any_horizontal(
-        [pl.col(n).str.contains("\x00", literal=True) for n in texts]
-        + [pl.col("labels").list.join("").str.contains("\x00", literal=True)]
+        [pl.col(n).str.contains(odd) for n in texts]
+        + [pl.col("labels").list.join("").str.contains(odd)]
     )
     bad = subjects.select(
         pl.col("key").is_null().any()
