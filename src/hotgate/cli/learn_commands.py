@@ -20,7 +20,6 @@ from hotgate.cli.app import (
     policy_from,
 )
 from hotgate.history.examples import Examples, LearningError, from_history
-from hotgate.history.learn import learn as learn_policy
 from hotgate.policy.definition.learned import describe_model
 from hotgate.policy.definition.schema import Policy, PolicyError, default_policy_text
 
@@ -87,6 +86,8 @@ def learn(
     as_of: AsOfOption = None,
 ) -> None:
     """Fit the policy's weights and threshold to past outcomes; write a readable policy file."""
+    from hotgate.history.learn import learn as learn_policy  # scikit-learn, for this command only
+
     if (history is None) == (not from_store):
         fail("give either a HISTORY file or --from-store")
     base = policy_file(policy_path)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from hotgate.history.evaluation import Comparison
-from hotgate.history.scoring import Metrics
+if TYPE_CHECKING:  # the types only: evaluating loads scikit-learn, which every command would pay
+    from hotgate.history.evaluation import Comparison
+    from hotgate.history.scoring import Metrics
 
 
 def _num(value: float | None, pattern: str = "{:.3f}") -> str:

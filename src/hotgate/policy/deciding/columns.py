@@ -37,12 +37,12 @@ from hotgate.policy.deciding.explain import (
 from hotgate.policy.deciding.risk import COST_FORMULA, RISK_FORMULA, _history_note, explain_risk
 from hotgate.policy.definition.condition import held, names_in
 from hotgate.policy.definition.learned import learned_reasons
+from hotgate.policy.definition.patterns import compiled, for_polars
 from hotgate.policy.definition.schema import Policy
 from hotgate.policy.reading.reader import text_scores, uses_reader
 from hotgate.policy.reading.signals import (
     _SHARE,
     _any_of,
-    _compiled,
     _explain_core_function,
     excerpt,
     explain_signal,
@@ -112,7 +112,7 @@ class _Excerpts:
             text = pl.col(column)
             lowered = text.str.to_lowercase()
             for word in _CLAUSE_WORDS:  # the same-length replacement find_in_text makes
-                lowered = lowered.str.replace_all(rf"\b{word}\b", ";" * len(word))
+                lowered = lowered.str.replace_all(for_polars(rf"\b{word}\b"), ";" * len(word))
             same_length = pl.col("_low").str.len_chars() == text.str.len_chars()
             safe = same_length & ~text.str.contains(_ODD_SPACE)
             self.prepared[column] = (
@@ -128,11 +128,11 @@ class _Excerpts:
         """Per row: _UNSAFE, None (no match), or the match's byte offset and its text."""
         prepared = self._prepare(column)
         if negated is not None and "_negated" not in prepared.columns:
-            negation = pl.col("_low").str.contains(negated).fill_null(False)
+            negation = pl.col("_low").str.contains(for_polars(negated)).fill_null(False)
             prepared = self.prepared[column] = prepared.with_columns(_negated=negation)
         if signal in self.frame.columns:
             prepared = prepared.filter(self.frame[signal].fill_null(False))
-        pattern = _any_of(patterns)
+        pattern = for_polars(_any_of(patterns))
         safe = pl.col("_safe") & ~pl.col("_negated") if negated is not None else pl.col("_safe")
         table = prepared.select(
             "_i",
@@ -192,7 +192,7 @@ class _Batch:
             return []
         labels = row.get("labels") or []
         if spec.labels and labels:
-            pattern = _compiled(_any_of(spec.labels))
+            pattern = compiled(_any_of(spec.labels))
             for label in labels:
                 if pattern.fullmatch(str(label).lower()):
                     return [_signal(name, True, "label", "labels", label)]

@@ -20,6 +20,7 @@ from hotgate.policy.definition.belief import BeliefCriterion, Thresholds
 from hotgate.policy.definition.condition import ConditionError, Kind, Node, parse
 from hotgate.policy.definition.lanes import ChangeLane, FixLane
 from hotgate.policy.definition.learned import Learned, condition_places
+from hotgate.policy.definition.patterns import compiled, for_polars
 from hotgate.policy.definition.rules import Strict, first_error
 
 NUMERIC_FIELDS = (
@@ -290,8 +291,8 @@ class Policy(Strict):
 def _check_pattern(pattern: str, place: str) -> None:
     try:
         # Wrapped as the lexicon joins it: a global flag such as (?s) must be scoped, (?s:...).
-        re.compile(f"x|(?:{pattern})")
-        pl.Series([""]).str.contains(pattern)
+        compiled(f"x|(?:{pattern})")
+        pl.Series([""]).str.contains(for_polars(pattern))
     except (re.error, pl.exceptions.ComputeError) as exc:
         raise ValueError(f"{place}: not a valid pattern: {exc}".splitlines()[0]) from None
 

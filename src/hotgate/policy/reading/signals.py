@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
-from functools import cache
 from typing import Any, Literal
 
 import polars as pl
 
 from hotgate.model import Comment, Issue, Signal
 from hotgate.policy.definition.condition import held, names_in, to_polars
+from hotgate.policy.definition.patterns import compiled, for_polars
 from hotgate.policy.definition.schema import Policy, SignalSpec, made_once
 from hotgate.policy.reading.structure import logs, prose
 
@@ -111,7 +110,7 @@ def _label_hit(labels: list[str]) -> pl.Expr:
 
 def _matching(patterns: list[str], vocabulary: list[str]) -> list[str]:
     """The labels of the vocabulary that one of the patterns matches in full."""
-    pattern = _compiled(_any_of(patterns))
+    pattern = compiled(_any_of(patterns))
     return [label for label in vocabulary if pattern.fullmatch(label)]
 
 
@@ -130,12 +129,14 @@ def _spec_hit(name: str, spec: SignalSpec) -> pl.Expr:
     if spec.text:
         # Negatable phrases are looked for in the text with negated phrases taken out.
         parts.append(
-            pl.col("_clean" if spec.negatable else "_text").str.contains(_any_of(spec.text))
+            pl.col("_clean" if spec.negatable else "_text").str.contains(
+                for_polars(_any_of(spec.text))
+            )
         )
     if spec.workaround_text:
-        parts.append(pl.col("_workaround").str.contains(_any_of(spec.workaround_text)))
+        parts.append(pl.col("_workaround").str.contains(for_polars(_any_of(spec.workaround_text))))
     if spec.logs:
-        parts.append(pl.col("_logs").str.contains(_any_of(spec.logs)))
+        parts.append(pl.col("_logs").str.contains(for_polars(_any_of(spec.logs))))
     if not parts:
         return pl.lit(False)
     return pl.any_horizontal(parts).fill_null(False)
@@ -188,7 +189,8 @@ def _derived_stages(policy: Policy) -> Stages:
 
 def _signal_stages(policy: Policy) -> tuple[Stages, dict[str, pl.Expr], Stages]:
     """The columns every batch needs, before, beside and after its own; built once."""
-    workaround_start = _any_of(policy.signals["workaround_offered"].text)
+    clauses = for_polars(CLAUSE_BREAK)
+    workaround_start = for_polars(_any_of(policy.signals["workaround_offered"].text))
     raw = pl.concat_str(
         [pl.col("title"), pl.col("body"), pl.col("comment_text"), pl.col("maintainer_text")],
         separator="\n",
@@ -200,12 +202,10 @@ def _signal_stages(policy: Policy) -> tuple[Stages, dict[str, pl.Expr], Stages]:
         ).str.to_lowercase(),
         "_prose": prose(raw),
         "_logs": logs(raw).str.to_lowercase(),
-        "_maint": prose(pl.col("maintainer_text"))
-        .str.to_lowercase()
-        .str.replace_all(CLAUSE_BREAK, ";"),
+        "_maint": prose(pl.col("maintainer_text")).str.to_lowercase().str.replace_all(clauses, ";"),
     }
-    text = {"_text": pl.col("_prose").str.to_lowercase().str.replace_all(CLAUSE_BREAK, ";")}
-    negated = negated_phrases(policy)
+    text = {"_text": pl.col("_prose").str.to_lowercase().str.replace_all(clauses, ";")}
+    negated = for_polars(negated_phrases(policy))
     prepared = {
         "_clean": pl.col("_text").str.replace_all(negated, " "),
         "_maint_clean": pl.col("_maint").str.replace_all(negated, " "),
@@ -216,15 +216,17 @@ def _signal_stages(policy: Policy) -> tuple[Stages, dict[str, pl.Expr], Stages]:
             .str.replace(f"^(?s:.*?){workaround_start}", "")
             .str.slice(0, WORKAROUND_WINDOW)
         ),
-        "_mentioned_share": pl.col("_text").str.extract(_SHARE, 1).cast(pl.Float64) / 100,
+        "_mentioned_share": (
+            pl.col("_text").str.extract(for_polars(_SHARE), 1).cast(pl.Float64) / 100
+        ),
     }
-    core = _any_of([p for patterns in policy.core_functions.values() for p in patterns])
+    core = for_polars(_any_of([p for patterns in policy.core_functions.values() for p in patterns]))
     columns = {name: _spec_hit(name, spec) for name, spec in policy.signals.items()}
     for name in policy.maintainer_signals:
         spec = policy.signals[name]
         where = "_maint_clean" if spec.negatable else "_maint"
         columns[f"maintainer_{name}"] = (
-            pl.col(where).str.contains(_any_of(spec.text)).fill_null(False)
+            pl.col(where).str.contains(for_polars(_any_of(spec.text))).fill_null(False)
         )
     columns["audience"] = pl.lit(policy.audience)
     # The summary names the function that fails; steps to reproduce mention many in passing.
@@ -237,7 +239,7 @@ def _signal_stages(policy: Policy) -> tuple[Stages, dict[str, pl.Expr], Stages]:
     columns["comments"] = pl.col("comment_count")
     columns["share"] = pl.coalesce(pl.col("affected_share"), pl.col("_mentioned_share"))
     columns["workaround_steps"] = (
-        pl.col("_workaround").str.count_matches(_STEP).fill_null(0).cast(pl.Int64)
+        pl.col("_workaround").str.count_matches(for_polars(_STEP)).fill_null(0).cast(pl.Int64)
     )
     return [split, text], prepared, [columns, *_derived_stages(policy)]
 
@@ -259,11 +261,6 @@ def read_signals(policy: Policy, frame: pl.LazyFrame, vocabulary: list[str]) -> 
 # --- explaining one subject: where each signal came from ---------------------------------------
 
 
-@cache
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
-
-
 def excerpt(text: str, start: int, end: int, width: int = 60) -> str:
     """The words around a match, with … where the text goes on."""
     left = max(0, start - width)
@@ -277,10 +274,10 @@ def find_in_text(patterns: list[str], text: str, negated: str | None) -> str | N
     if not patterns or not text:
         return None
     # Same-length replacements keep offsets into the original text for the excerpt.
-    lowered = _compiled(CLAUSE_BREAK).sub(lambda m: ";" * len(m.group()), text.lower())
+    lowered = compiled(CLAUSE_BREAK).sub(lambda m: ";" * len(m.group()), text.lower())
     if negated:
-        lowered = _compiled(negated).sub(lambda m: " " * len(m.group()), lowered)
-    match = _compiled(_any_of(patterns)).search(lowered)
+        lowered = compiled(negated).sub(lambda m: " " * len(m.group()), lowered)
+    match = compiled(_any_of(patterns)).search(lowered)
     return excerpt(text, match.start(), match.end()) if match else None
 
 
@@ -301,7 +298,7 @@ def explain_signal(policy: Policy, name: str, row: Mapping[str, Any]) -> list[Si
             return [s for part in held(node, row) for s in explain_value(policy, part, row)]
         return []
     for label in row.get("labels") or []:
-        if spec.labels and _compiled(_any_of(spec.labels)).fullmatch(str(label).lower()):
+        if spec.labels and compiled(_any_of(spec.labels)).fullmatch(str(label).lower()):
             return [Signal(name=name, value=True, source="label", where="labels", excerpt=label)]
     for field, values in spec.fields.items():
         value = row.get(field)

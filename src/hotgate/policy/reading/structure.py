@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from hotgate.policy.definition.patterns import for_polars
+
 # Blocks set apart by markup: Markdown fences, Jira {code}/{noformat}, HTML <pre> and the
 # folded <details> that issue forms use for configuration dumps.
 BLOCKS = (
@@ -51,9 +53,9 @@ def _any(patterns: tuple[str, ...]) -> str:
 def prose(raw: pl.Expr) -> pl.Expr:
     """The report's own words: raw text with blocks, log lines and template noise taken out."""
     # One pass over the text: the alternatives are tried left to right at each position.
-    return raw.str.replace_all(_any((*BLOCKS, *LOG_LINES, *NOISE_LINES)), "\n")
+    return raw.str.replace_all(for_polars(_any((*BLOCKS, *LOG_LINES, *NOISE_LINES))), "\n")
 
 
 def logs(raw: pl.Expr) -> pl.Expr:
     """What the report quotes of the program: code blocks and log lines, joined by newlines."""
-    return raw.str.extract_all(_any((*BLOCKS, *LOG_LINES))).list.join("\n")
+    return raw.str.extract_all(for_polars(_any((*BLOCKS, *LOG_LINES)))).list.join("\n")

@@ -1,0 +1,69 @@
+"""Both regex engines read the policy's patterns alike: ASCII word boundaries on each side."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from hotgate.policy.definition.patterns import compiled, for_polars
+from hotgate.policy.definition.schema import load_policy
+from hotgate.policy.reading.signals import _any_of, find_in_text
+
+POLICY = load_policy(None)
+# Every text pattern of the default lexicon, one per signal, and the structure pass's.
+LEXICON = {name: _any_of(spec.text) for name, spec in POLICY.signals.items() if spec.text}
+
+
+def polars_hits(pattern: str, texts: list[str]) -> list[bool]:
+    return pl.Series(texts, dtype=pl.String).str.contains(for_polars(pattern)).to_list()
+
+
+@pytest.mark.parametrize(
+    ("pattern", "rewritten"),
+    [
+        (r"\bcrash", r"(?-u:\b)crash"),
+        (r"\bpanic(?:s|ked)?\b", r"(?-u:\b)panic(?:s|ked)?(?-u:\b)"),
+        (r"a\Bb", r"a(?-u:\B)b"),
+        (r"\\b", r"\\b"),  # an escaped backslash then the letter b: left alone
+        (r"\\\b", r"\\(?-u:\b)"),  # an escaped backslash, then a boundary
+        (r"[\d.]+\s", r"[\d.]+\s"),  # other escapes are untouched
+    ],
+)
+def test_word_boundaries_become_ascii_for_polars(pattern: str, rewritten: str) -> None:
+    assert for_polars(pattern) == rewritten
+
+
+def test_a_word_glued_to_a_non_ascii_letter_is_read_alike_by_both_engines() -> None:
+    texts = ["naïve crash", "écrasé", "the app crashes", "déjàcrash", "crash–report", "Ünicode"]
+    for pattern in (r"\bcrash", r"\bve\b", r"\bcrash\b", r"\w+\b"):
+        python = [bool(compiled(pattern).search(text)) for text in texts]
+        assert polars_hits(pattern, texts) == python, pattern
+    # The one reading that differs from Unicode boundaries, the same in both engines.
+    assert compiled(r"\bve\b").search("naïve") is not None
+    assert polars_hits(r"\bve\b", ["naïve"]) == [True]
+
+
+_TEXT = st.text(
+    alphabet=st.sampled_from(list("crash panic wrong tooltip 5% ïéß–日 \n.,:-_0123")),
+    max_size=60,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts=st.lists(_TEXT, min_size=1, max_size=20))
+@example(texts=["ïcrash", "crashé", "tooltipß", "wrong valueé", "日panic"])
+def test_the_lexicon_matches_the_same_texts_in_both_engines(texts: list[str]) -> None:
+    for name, pattern in LEXICON.items():
+        python = [bool(compiled(pattern).search(text.lower())) for text in texts]
+        lowered = [text.lower() for text in texts]
+        assert polars_hits(pattern, lowered) == python, name
+
+
+def test_a_signal_polars_finds_next_to_non_ascii_text_has_its_excerpt() -> None:
+    # The batch finds the signal with polars; the card's excerpt is found with Python's re.
+    text = "Après la mise à jour, l'appli crash au démarrage: écran noir."
+    assert polars_hits(LEXICON["crash"], [text.lower()]) == [True]
+    found = find_in_text(POLICY.signals["crash"].text, text, None)
+    assert found is not None and "crash" in found
