@@ -43,6 +43,10 @@ Audience = Literal["end-users", "developers", "operators"]
 BUILTIN_SIGNALS = ("core_function",)
 ISSUE_CRITERIA = ("significant", "broad_reach", "no_workaround")
 
+# libyaml's loader where PyYAML was built with it: the same safe subset, read about 10× faster
+# (the default policy in 0.05 s instead of 0.5 s, which every command pays).
+SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class PolicyError(ValueError):
     """A policy that cannot be loaded; the message names the file and the place in it."""
@@ -232,6 +236,7 @@ class Policy(Strict):
         missing = [name for name in ISSUE_CRITERIA if name not in self.criteria]
         if missing:
             raise ValueError(f"criteria: missing {', '.join(missing)}")
+        checked: list[tuple[str, str]] = []  # (pattern, its place in the file)
         for name, spec in self.signals.items():
             for field in spec.fields:
                 if field not in MATCHABLE_FIELDS:
@@ -239,7 +244,7 @@ class Policy(Strict):
                     raise ValueError(f"signals.{name}.fields: unknown field {field!r} ({known})")
             for part in ("text", "labels", "workaround_text", "logs"):
                 for i, pattern in enumerate(getattr(spec, part)):
-                    _check_pattern(pattern, f"signals.{name}.{part}[{i}]")
+                    checked.append((pattern, f"signals.{name}.{part}[{i}]"))
         for i, name in enumerate(self.maintainer_signals):
             if name not in self.signals or not self.signals[name].text:
                 raise ValueError(
@@ -247,11 +252,12 @@ class Policy(Strict):
                 )
         for name, patterns in self.core_functions.items():
             for i, pattern in enumerate(patterns):
-                _check_pattern(pattern, f"core_functions.{name}[{i}]")
-        _check_pattern(self.negation, "negation")
+                checked.append((pattern, f"core_functions.{name}[{i}]"))
+        checked.append((self.negation, "negation"))
         for part in ("release_events", "freeze_events", "blackout_events"):
             for i, pattern in enumerate(getattr(self.calendar, part).summary):
-                _check_pattern(pattern, f"calendar.{part}.summary[{i}]")
+                checked.append((pattern, f"calendar.{part}.summary[{i}]"))
+        _check_patterns(checked)
         self.conditions  # noqa: B018 -- parse every condition now, so errors surface at load
         return self
 
@@ -288,6 +294,24 @@ class Policy(Strict):
         return [name for name in self.criteria if name in ISSUE_CRITERIA]
 
 
+def _check_patterns(patterns: list[tuple[str, str]]) -> None:
+    """ValueError naming the first pattern that either regex engine cannot read.
+
+    polars is asked once for the whole list (one query, not one per pattern: a policy holds
+    several hundred); only when it refuses are the patterns tried one by one to name the place.
+    """
+    try:
+        pl.select(
+            pl.lit("").str.contains(for_polars(pattern)).alias(str(i))
+            for i, (pattern, _) in enumerate(patterns)
+        )
+        for pattern, _ in patterns:
+            compiled(f"x|(?:{pattern})")
+    except (re.error, pl.exceptions.ComputeError):
+        for pattern, place in patterns:
+            _check_pattern(pattern, place)
+
+
 def _check_pattern(pattern: str, place: str) -> None:
     try:
         # Wrapped as the lexicon joins it: a global flag such as (?s) must be scoped, (?s:...).
@@ -319,16 +343,26 @@ def load_policy(path: str | Path | None = None) -> Policy:
     return parse_policy(text, label)
 
 
-def parse_policy(text: str, label: str = "policy") -> Policy:
-    """Validate a policy given as YAML text; errors name the file and the place in it."""
+def _read_yaml(text: str, label: str) -> Any:
+    """The YAML document, read by libyaml; text it refuses is read again by PyYAML's own
+    reader, whose error names the problem's line (libyaml's is often the end of the file)."""
     try:
-        data: Any = yaml.safe_load(text)
+        return yaml.load(text, Loader=SafeLoader)
+    except yaml.YAMLError:
+        pass
+    try:
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         raise PolicyError(
             f"{label}:{where}: not valid YAML: {getattr(exc, 'problem', exc)}"
         ) from None
+
+
+def parse_policy(text: str, label: str = "policy") -> Policy:
+    """Validate a policy given as YAML text; errors name the file and the place in it."""
+    data = _read_yaml(text, label)
     if not isinstance(data, dict):
         raise PolicyError(f"{label}: a policy is a mapping of sections, got {type(data).__name__}")
     data["sha256"] = hashlib.sha256(text.encode("utf-8")).hexdigest()

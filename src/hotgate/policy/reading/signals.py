@@ -273,11 +273,20 @@ def find_in_text(patterns: list[str], text: str, negated: str | None) -> str | N
     """The excerpt around the first match outside the negated phrases, or None."""
     if not patterns or not text:
         return None
+    return _find(patterns, text, _searchable(text, negated))
+
+
+def _searchable(text: str, negated: str | None) -> str:
+    """The text lower-cased with clause words and negated phrases blanked, offsets kept."""
     # Same-length replacements keep offsets into the original text for the excerpt.
     lowered = compiled(CLAUSE_BREAK).sub(lambda m: ";" * len(m.group()), text.lower())
     if negated:
         lowered = compiled(negated).sub(lambda m: " " * len(m.group()), lowered)
-    match = compiled(_any_of(patterns)).search(lowered)
+    return lowered
+
+
+def _find(patterns: list[str], text: str, searchable: str) -> str | None:
+    match = compiled(_any_of(patterns)).search(searchable)
     return excerpt(text, match.start(), match.end()) if match else None
 
 
@@ -322,11 +331,11 @@ def prose_of(text: str) -> str:
 
 
 def _explain_core_function(policy: Policy, row: Mapping[str, Any]) -> list[Signal]:
-    component = str(row.get("component") or "")
-    title = str(row.get("title") or "")
+    fields = [(where, str(row.get(where) or "")) for where in ("component", "title")]
+    read = [(where, text, _searchable(text, None)) for where, text in fields if text]
     for function, patterns in policy.core_functions.items():
-        for where, haystack in (("component", component), ("title", title)):
-            found = find_in_text(patterns, haystack, None)
+        for where, haystack, searchable in read:
+            found = _find(patterns, haystack, searchable) if patterns else None
             if found:
                 source = "field" if where == "component" else "text"
                 return [
