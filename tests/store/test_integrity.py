@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import orjson
 import polars as pl
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -11,7 +16,7 @@ from hotgate import store
 from hotgate.policy.deciding.calendar import context_from_options
 from hotgate.policy.deciding.engine import Context, evaluate
 from hotgate.policy.reading.signals import issues_frame
-from hotgate.store.cutting import TITLE_LIMIT, cut, cut_document
+from hotgate.store.cutting import TITLE_LIMIT, cut, cut_document, cut_json
 from hotgate.store.tables import webhook_deliveries
 from samples import SAMPLE_DAY, builtin_policy, sample_decisions, sample_issue
 
@@ -44,6 +49,42 @@ def test_cut_document_names_each_cut_place() -> None:
     assert cuts == {"title": 1_001, "labels.0": 2_001}
     assert kept["body"] == "b" * 10
     assert kept["labels"][0].endswith("… [cut: 2,001 characters in all]")
+
+
+def _slow_way(document: dict[str, Any]) -> bytes:
+    cuts: dict[str, int] = {}
+    kept = cut_document(document, cuts)
+    return orjson.dumps({**kept, "cut": cuts} if cuts else kept)
+
+
+_TEXT = st.one_of(
+    st.text(max_size=30),
+    st.text(alphabet="ab ", min_size=990, max_size=2_100),  # long, plain
+    st.text(alphabet=st.sampled_from('a"\\é日\n'), min_size=500, max_size=2_100),  # escapes
+    st.text(alphabet=st.sampled_from('a"\\\x00é日\n'), min_size=990, max_size=2_100),
+)
+_DOCUMENTS = st.recursive(
+    st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1), st.floats(allow_nan=False), _TEXT),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(
+            st.sampled_from(["title", "body", "url", "excerpt", "x"]), inner, max_size=4
+        ),
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(document=st.dictionaries(st.sampled_from(["subject", "title", "reasons"]), _DOCUMENTS))
+@example(document={"title": "t" * 1_000, "body": "b" * 100_000})  # at the limits: kept whole
+@example(document={"title": "t" * 1_001, "excerpt": "e" * 2_001})  # just over: cut
+@example(document={"title": "é" * 600})  # 1,200 bytes, 600 characters: fits
+@example(document={"reasons": ["x\x00y"]})  # NUL, which PostgreSQL cannot keep
+@example(document={"subject": {"title": '"' * 1_001}})  # escapes lengthen the JSON
+def test_cut_json_keeps_what_the_walk_keeps(document: dict[str, Any]) -> None:
+    # The fast path skips the walk only when nothing can need cutting: always the same bytes.
+    assert cut_json(document) == _slow_way(document)
 
 
 def test_a_huge_title_is_stored_cut_everywhere(session: Session) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
+
 # Titles are one line on the pages (trackers allow 255-256 characters).
 TITLE_LIMIT = 1_000
 # A description or a comment: GitHub allows 65,536 characters, Jira 32,767.
@@ -60,3 +62,30 @@ def cut_document(value: Any, cuts: dict[str, int], place: str = "") -> Any:
     if isinstance(value, list):
         return [cut_document(v, cuts, f"{place}.{i}") for i, v in enumerate(value)]
     return value
+
+
+def cut_json(document: Mapping[str, Any]) -> bytes:
+    """The document as JSON (orjson) as cut_document keeps it, with `cut` added when it cut.
+
+    `cut` maps each cut field's place to its full length. Most documents hold no long text and
+    no NUL; they are encoded as they are, without walking them (a bulk run records 100,000).
+    """
+    encoded = orjson.dumps(document)
+    if b"\\u0000" not in encoded and _longest_string(encoded) <= TITLE_LIMIT:
+        return encoded
+    cuts: dict[str, int] = {}
+    kept = cut_document(document, cuts)
+    if cuts:
+        kept["cut"] = cuts
+    return orjson.dumps(kept)
+
+
+def _longest_string(encoded: bytes) -> int:
+    """At least the length in characters of the longest text in a JSON document.
+
+    Escaped backslashes and quotes are blanked to two bytes that are not a quote, so the runs
+    between quotes are the strings (and the structure between them). A run counts bytes, never
+    fewer than the characters it holds: an escape or a non-ASCII character takes more.
+    """
+    plain = encoded.replace(b"\\\\", b"__").replace(b'\\"', b"__")
+    return max(len(run) for run in plain.split(b'"'))

@@ -6,13 +6,12 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
-import orjson
 import polars as pl
 from sqlalchemy.orm import Session
 
 from hotgate.model import PERSON, VERDICTS, Decision, Release
 from hotgate.store.checklist import RecordedPolicy
-from hotgate.store.cutting import TITLE_LIMIT, cut, cut_document, fit
+from hotgate.store.cutting import FIELD_LIMIT, TITLE_LIMIT, cut, cut_json, fit
 from hotgate.store.decisions import record_rows
 from hotgate.store.records import Counts, Role, now
 
@@ -57,17 +56,13 @@ def document_row(
     """
     release = document["release"]
     subject = document["subject"]
-    cuts: dict[str, int] = {}
-    evidence = cut_document(document, cuts)
-    if cuts:
-        evidence["cut"] = cuts
     person = any(c["evidence"]["rule"] == PERSON for c in document["criteria"])
     return {
         "subject_key": subject["key"],
         "subject_kind": subject["kind"],
         "source": source_of(subject["key"]),
         "title": cut(subject["title"], TITLE_LIMIT),
-        "url": evidence["subject"]["url"],
+        "url": cut(subject["url"], FIELD_LIMIT) if subject["url"] is not None else None,
         "component": fit(subject["component"], 200),
         "verdict": document["verdict"],
         "override": document["override"],
@@ -81,7 +76,7 @@ def document_row(
         "cost_of_waiting": document["risk"]["cost_of_waiting"],
         "risk_of_hotfix": document["risk"]["risk_of_hotfix"],
         "rank": VERDICT_RANK[document["verdict"]],
-        "evidence": orjson.dumps(evidence).decode(),
+        "evidence": cut_json(document).decode(),
         "version": 1,
         "created_at": at or now(),
         "updated_at": None,
