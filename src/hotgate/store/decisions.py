@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, func, select, text, update
 from sqlalchemy.orm import Session
 
 from hotgate.store._sql import KEYS_PER_QUERY, chunks
@@ -77,7 +77,25 @@ def record_rows(session: Session, rows: Iterable[dict[str, Any]]) -> Counts:
             seen[key] = row
         _insert(session, batch)
         counts.inserted += len(batch)
+        _keep_statistics(session, len(batch))
     return counts
+
+
+def _keep_statistics(session: Session, inserted: int) -> None:
+    """ANALYZE the decisions table on PostgreSQL each time a run has doubled what it inserted.
+
+    autovacuum cannot see the rows of an open transaction, so without this the planner reads a
+    bulk run's growing table as nearly empty and scans it whole to find each batch's previous
+    decisions: 100,000 recorded in one run took 303 s, and 110 s with this (SQLite: 113 s).
+    ANALYZE in the transaction sees its own rows; doubling keeps it to a few short runs.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    total = session.info.get("decisions_inserted", 0) + inserted
+    session.info["decisions_inserted"] = total
+    if total >= 2 * session.info.get("decisions_analyzed", ROW_BATCH // 2):
+        session.execute(text("ANALYZE decisions"))
+        session.info["decisions_analyzed"] = total
 
 
 COPY_COLUMNS = [c.name for c in decisions.c if c.name != "id"]
