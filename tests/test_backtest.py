@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from builders import SHARED_DATA
 from hotgate.history.backtest import (
     BacktestError,
     Mapping,
@@ -24,10 +25,7 @@ from hotgate.policy.definition.schema import load_policy
 POLICY = load_policy()
 CRITERIA = POLICY.criterion_names()
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = next(
-    (p / "shared" / "data" for p in ROOT.parents if (p / "shared" / "data").is_dir()),
-    ROOT.parent / "shared" / "data",
-)
+SHARED = SHARED_DATA
 CRASH = "Checkout crashes for every user. There is no workaround."
 # id, title, severity, days until release, what was actually done -> the policy's verdict
 HISTORY = [

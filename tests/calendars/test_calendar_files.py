@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from builders import SHARED_DATA
 from hotgate.calendars import (
     calendar_for,
     github_milestones,
@@ -31,13 +32,7 @@ UTC = CalendarSettings()
 NEW_YORK = CalendarSettings(timezone="America/New_York")
 ROOT = Path(__file__).resolve().parents[2]
 # The project root's parent holds shared/ (in a worktree, a parent further up does).
-SHARED = (
-    next(
-        (p / "shared" / "data" for p in ROOT.parents if (p / "shared" / "data").is_dir()),
-        ROOT.parent / "shared" / "data",
-    )
-    / "calendars"
-)
+SHARED = SHARED_DATA / "calendars"
 
 # A weekly release at 19:30 New York time across the US daylight-saving change of 2026-03-08.
 DST_ICS = """BEGIN:VCALENDAR

@@ -8,13 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from builders import SHARED_DATA
 from hotgate.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = next(
-    (p / "shared" / "data" for p in ROOT.parents if (p / "shared" / "data").is_dir()),
-    ROOT.parent / "shared" / "data",
-)
+SHARED = SHARED_DATA
 TEAM_CALENDAR = {
     "releases": [{"name": "2.4", "date": "2026-12-03"}, {"name": "2.5", "date": "2026-12-17"}],
     "blackouts": [

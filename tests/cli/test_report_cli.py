@@ -10,13 +10,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from builders import SHARED_DATA
 from hotgate.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = next(
-    (p / "shared" / "data" for p in ROOT.parents if (p / "shared" / "data").is_dir()),
-    ROOT.parent / "shared" / "data",
-)
+SHARED = SHARED_DATA
 FIXTURE = (
     ROOT / "tests" / "fixtures" / "reports" / "decisions.jsonl"
 )  # hand-counted in test_reports.py

@@ -6,16 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from builders import SHARED_DATA
 from hotgate.history.backtest import load_mapping
 from hotgate.history.evaluation import cross_validate, train_test
 from hotgate.history.examples import from_history
 from hotgate.policy.definition.schema import default_policy_text, load_policy
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = next(
-    (p / "shared" / "data" for p in ROOT.parents if (p / "shared" / "data").is_dir()),
-    ROOT.parent / "shared" / "data",
-)
+SHARED = SHARED_DATA
 MAPPING = ROOT / "examples" / "backtest" / "firefox-uplift-learn.yaml"
 pytestmark = pytest.mark.realdata
 

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from builders import SHARED_DATA
 from hotgate.history.text_training import (
     Settings,
     fit_texts,
@@ -250,16 +251,10 @@ def _auc(labels: np.ndarray, scores: np.ndarray) -> float:
 
 
 def _parquet() -> Path:
-    root = Path(__file__).resolve().parents[2]
-    for folder in root.parents:
-        found = folder / "shared" / "data" / "training" / "bug_severity_public.parquet"
-        if found.is_file():
-            return found
-    return root.parent / "shared" / "data" / "training" / "bug_severity_public.parquet"
+    return SHARED_DATA / "training" / "bug_severity_public.parquet"
 
 
 @pytest.mark.realdata
-@pytest.mark.skipif(not _parquet().is_file(), reason="../shared/data is not beside the project")
 def test_bundled_model_ranks_held_out_hadoop_severe_above_minor() -> None:
     rows = (
         pl.read_parquet(_parquet())

@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
+from builders import SHARED_DATA
 from hotgate.model import Issue
 from hotgate.sources.base import Skipped
 from hotgate.sources.reader import read_issues
 
+TRACKERS = SHARED_DATA / "trackers"
 
-def _trackers() -> Path:
-    # ../shared/data beside the project root (in a worktree, beside one of its parents).
-    root = Path(__file__).resolve().parents[2]
-    for folder in root.parents:
-        if (folder / "shared" / "data" / "trackers").is_dir():
-            return folder / "shared" / "data" / "trackers"
-    return root.parent / "shared" / "data" / "trackers"
-
-
-TRACKERS = _trackers()
-
-pytestmark = [
-    pytest.mark.realdata,
-    pytest.mark.skipif(not TRACKERS.is_dir(), reason="../shared/data is not beside the project"),
-]
+pytestmark = pytest.mark.realdata
 
 # file -> (issues, ignored pull requests or unexported bugs)
 ISSUE_FILES = {
