@@ -20,7 +20,13 @@ import yaml
 
 from builders import AS_OF
 from hotgate.model import Issue
-from hotgate.policy.deciding.columns import Fallbacks, decision_documents, json_lines, ranked
+from hotgate.policy.deciding.columns import (
+    Fallbacks,
+    decision_documents,
+    json_lines,
+    ranked,
+    ranked_json,
+)
 from hotgate.policy.deciding.engine import Context, evaluate, release_on, to_decision
 from hotgate.policy.definition.schema import Blackout, Policy, load_policy
 from hotgate.policy.reading.signals import issues_frame
@@ -187,3 +193,14 @@ def test_json_ranks_documents_as_the_per_decision_path_did() -> None:
     ]
     assert keys == sorted(keys)
     assert date.fromisoformat(order[0]["as_of"]) == AS_OF
+
+
+def test_ranked_json_writes_the_bytes_of_the_whole_ranked_list() -> None:
+    context = CONTEXTS["no release"]
+    frames = _batches(str(ROOT / "examples" / "backlog"), context)
+    batches = [decision_documents(load_policy(), frame, context) for frame in frames]
+    batches.append(batches[0][:3])  # the same keys again, in a later batch: order is kept
+    everything = [d for batch in batches for d in batch]
+    whole = orjson.dumps(ranked(everything), option=orjson.OPT_INDENT_2) + b"\n"
+    assert b"".join(ranked_json(batches)) == whole
+    assert b"".join(ranked_json([])) == b"[]\n" == orjson.dumps([]) + b"\n"

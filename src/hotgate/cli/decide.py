@@ -37,7 +37,7 @@ from hotgate.cli.card import decision_card, ranked_table
 from hotgate.cli.change_view import change_csv, print_change_table, verdict_counts
 from hotgate.cli.service_commands import DbOption, RecordOption, recording
 from hotgate.model import Decision
-from hotgate.policy.deciding.columns import json_lines, ranked
+from hotgate.policy.deciding.columns import json_lines, ranked_json
 from hotgate.sources.base import Origin, Skipped, SourceError
 from hotgate.sources.mapped import parse_columns
 from hotgate.sources.named import read_items
@@ -182,9 +182,7 @@ def triage(
             if fmt is TriageFormat.jsonl:
                 _write(out_path, (json_lines(batch) for batch in batches), decided)
             else:
-                everything = ranked([d for batch in batches for d in batch])
-                body = orjson.dumps(everything, option=orjson.OPT_INDENT_2)
-                _write(out_path, iter([body, b"\n"]), decided)
+                _write(out_path, ranked_json(batches), decided)
         else:
             task = progress.add_task("Deciding", total=None)
             summary = service.triage_summary(
