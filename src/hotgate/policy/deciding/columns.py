@@ -26,7 +26,7 @@ import polars as pl
 from pydantic_core import to_jsonable_python
 
 from hotgate.model import PERSON
-from hotgate.policy.deciding.engine import VERDICT_RANK, Context, _near, _timing_reason
+from hotgate.policy.deciding.engine import VERDICT_RANK, Context, _near, timing_reasons
 from hotgate.policy.deciding.explain import (
     TEXT_MODEL,
     asked,
@@ -34,7 +34,7 @@ from hotgate.policy.deciding.explain import (
     verdict_reason,
     what_would_change,
 )
-from hotgate.policy.deciding.risk import COST_FORMULA, RISK_FORMULA, _history_note, explain_risk
+from hotgate.policy.deciding.risk import explain_risk, risk_fields
 from hotgate.policy.definition.condition import held, names_in
 from hotgate.policy.definition.learned import learned_reasons
 from hotgate.policy.definition.patterns import compiled, for_polars
@@ -56,7 +56,6 @@ _CLAUSE_WORDS = ("but", "however", "although", "though", "whereas", "yet", "exce
 # Python's str.split() and str.strip() take these as whitespace; Rust's do not.
 _ODD_SPACE = "[\x1c-\x1f]"
 _UNSAFE = object()
-_UNIT_NOTE = "lines that count as one unit of size"
 
 
 @dataclass
@@ -340,59 +339,7 @@ class _Batch:
     def risk(self, row: Mapping[str, Any]) -> Doc:
         if self.strict_risk:
             return explain_risk(self.policy, row).model_dump(mode="json")
-        settings = self.policy.risk
-        reach_note = (
-            "share of users affected"
-            if row.get("share") is not None
-            else "the degree of belief that it reaches most users"
-        )
-        tests = row.get("fix_has_tests")
-        tests_note = (
-            "fix has tests" if tests else ("no tests in the fix" if tests is False else "unknown")
-        )
-        days_note = (
-            "days until the next release"
-            if row.get("days_until_release") is not None
-            else "no release date known: the policy's default cycle"
-        )
-        regression_note = (
-            "a regression: users on the current release lost something that worked"
-            if row.get("regression")
-            else "not a regression"
-        )
-        fix_note = (
-            "lines the fix changes"
-            if row.get("fix_lines") is not None
-            else "size unknown: the policy's default"
-        )
-        core_note = "touches a core function" if row.get("core_function") else "no core function"
-        return {
-            "cost_of_waiting": float(row["cost_of_waiting"]),
-            "risk_of_hotfix": float(row["risk_of_hotfix"]),
-            "cost_factors": [
-                _factor("reach", row["_reach"], reach_note),
-                _factor(
-                    "severity_weight",
-                    row["_severity_weight"],
-                    f"severity {row.get('severity_level') or 'unknown'}",
-                ),
-                _factor("days_until_fix_ships", row["_days"], days_note),
-                _factor("regression_factor", row["_regression_factor"], regression_note),
-            ],
-            "risk_factors": [
-                _factor("fix_lines", row["_fix_lines"], fix_note),
-                _factor("lines_per_unit", settings.lines_per_unit, _UNIT_NOTE),
-                _factor("critical_area_factor", row["_critical_factor"], core_note),
-                _factor("tests_factor", row["_tests_factor"], tests_note),
-                _factor(
-                    "troubled_hotfixes_in_area",
-                    row["_troubled_hotfixes"],
-                    _history_note(row, settings.history_factor),
-                ),
-            ],
-            "cost_formula": COST_FORMULA,
-            "risk_formula": RISK_FORMULA,
-        }
+        return risk_fields(self.policy, row)
 
     # --- the whole decision: engine.to_decision -------------------------------------------
 
@@ -409,22 +356,7 @@ class _Batch:
         if not override:
             reasons.append(verdict_reason(policy, row))
             reasons.extend(learned_reasons(policy, row))
-        blackout = context.blackout
-        if verdict == "wait" and blackout is not None and not override:
-            reasons.append(
-                f"No hotfix ships during the blackout '{blackout.name}' "
-                f"({blackout.start.isoformat()} to {blackout.end.isoformat()}): "
-                + (f"{blackout.because} " if blackout.because else "")
-                + "It waits for the next release unless an override applies."
-            )
-        elif verdict in {"hotfix", "wait"} and not override:
-            reasons.append(_timing_reason(policy, context.release, verdict))
-            ratio = policy.timing.min_cost_ratio
-            if verdict == "wait" and ratio is not None and not self.near:
-                reasons.append(
-                    f"The cost of waiting ({row['cost_of_waiting']}) is under {ratio} × the risk "
-                    f"of the hotfix ({row['risk_of_hotfix']})."
-                )
+            reasons.extend(timing_reasons(policy, context, row))
         asking = asked(policy, row) if verdict == "needs-info" else []
         return {
             "subject": {
@@ -452,10 +384,6 @@ class _Batch:
 
 def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
-
-
-def _factor(name: str, value: Any, note: str) -> Doc:
-    return {"name": name, "value": float(value), "note": note.strip()}
 
 
 def _criterion_reason(result: Doc) -> str:

@@ -234,22 +234,7 @@ def to_decision(policy: Policy, row: Mapping[str, Any], context: Context) -> Dec
     if not override:
         reasons.append(verdict_reason(policy, row))
         reasons.extend(learned_reasons(policy, row))
-    blackout = context.blackout
-    if verdict == "wait" and blackout is not None and not override:
-        reasons.append(
-            f"No hotfix ships during the blackout '{blackout.name}' ({blackout.start.isoformat()}"
-            f" to {blackout.end.isoformat()}): "
-            + (f"{blackout.because} " if blackout.because else "")
-            + "It waits for the next release unless an override applies."
-        )
-    elif verdict in {"hotfix", "wait"} and not override:
-        reasons.append(_timing_reason(policy, context.release, verdict))
-        ratio = policy.timing.min_cost_ratio
-        if verdict == "wait" and ratio is not None and not _near(policy, context):
-            reasons.append(
-                f"The cost of waiting ({row['cost_of_waiting']}) is under {ratio} × the risk of "
-                f"the hotfix ({row['risk_of_hotfix']})."
-            )
+        reasons.extend(timing_reasons(policy, context, row))
     asking = asked(policy, row) if verdict == "needs-info" else []
     questions = [policy.criteria[crit].ask for crit in asking]
     return Decision(
@@ -274,6 +259,30 @@ def to_decision(policy: Policy, row: Mapping[str, Any], context: Context) -> Dec
         as_of=context.as_of,
         policy=PolicyRef(name=policy.name, sha256=policy.sha256),
     )
+
+
+def timing_reasons(policy: Policy, context: Context, row: Mapping[str, Any]) -> list[str]:
+    """Why a decided bug ships now or waits (no override applied): the blackout it waits
+    through, or the next release's timing and the policy's cost ratio; none for the rest."""
+    verdict = row["verdict"]
+    blackout = context.blackout
+    if verdict == "wait" and blackout is not None:
+        return [
+            f"No hotfix ships during the blackout '{blackout.name}' ({blackout.start.isoformat()}"
+            f" to {blackout.end.isoformat()}): "
+            + (f"{blackout.because} " if blackout.because else "")
+            + "It waits for the next release unless an override applies."
+        ]
+    if verdict not in {"hotfix", "wait"}:
+        return []
+    reasons = [_timing_reason(policy, context.release, verdict)]
+    ratio = policy.timing.min_cost_ratio
+    if verdict == "wait" and ratio is not None and not _near(policy, context):
+        reasons.append(
+            f"The cost of waiting ({row['cost_of_waiting']}) is under {ratio} × the risk of "
+            f"the hotfix ({row['risk_of_hotfix']})."
+        )
+    return reasons
 
 
 def _near(policy: Policy, context: Context) -> bool:

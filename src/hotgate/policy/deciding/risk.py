@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from hotgate.model import Risk, RiskFactor
+from hotgate.model import Risk
 from hotgate.policy.definition.learned import explain_learned_risk
 from hotgate.policy.definition.schema import Policy
 
@@ -74,8 +74,12 @@ def risk_numbers(policy: Policy, factors: dict[str, pl.Expr]) -> dict[str, pl.Ex
     }
 
 
-def explain_risk(policy: Policy, row: Mapping[str, Any]) -> Risk:
-    """Both numbers for one subject, with every factor named."""
+def risk_fields(policy: Policy, row: Mapping[str, Any]) -> dict[str, Any]:
+    """Both numbers for one evaluated row with every factor named, as plain data.
+
+    The fields of `Risk` in its order, ready for JSON (the bulk path writes them as they are);
+    a learned risk model is not applied here (see explain_risk).
+    """
     settings = policy.risk
     reach_note = (
         "share of users affected"
@@ -86,60 +90,57 @@ def explain_risk(policy: Policy, row: Mapping[str, Any]) -> Risk:
     tests_note = (
         "fix has tests" if tests else ("no tests in the fix" if tests is False else "unknown")
     )
-    risk = Risk(
-        cost_of_waiting=float(row["cost_of_waiting"]),
-        risk_of_hotfix=float(row["risk_of_hotfix"]),
-        cost_factors=[
-            RiskFactor(name="reach", value=float(row["_reach"]), note=reach_note),
-            RiskFactor(
-                name="severity_weight",
-                value=float(row["_severity_weight"]),
-                note=f"severity {row.get('severity_level') or 'unknown'}",
-            ),
-            RiskFactor(
-                name="days_until_fix_ships",
-                value=float(row["_days"]),
-                note="days until the next release"
-                if row.get("days_until_release") is not None
-                else "no release date known: the policy's default cycle",
-            ),
-            RiskFactor(
-                name="regression_factor",
-                value=float(row["_regression_factor"]),
-                note="a regression: users on the current release lost something that worked"
-                if row.get("regression")
-                else "not a regression",
-            ),
-        ],
-        risk_factors=[
-            RiskFactor(
-                name="fix_lines",
-                value=float(row["_fix_lines"]),
-                note="lines the fix changes"
-                if row.get("fix_lines") is not None
-                else "size unknown: the policy's default",
-            ),
-            RiskFactor(
-                name="lines_per_unit",
-                value=float(settings.lines_per_unit),
-                note="lines that count as one unit of size",
-            ),
-            RiskFactor(
-                name="critical_area_factor",
-                value=float(row["_critical_factor"]),
-                note="touches a core function" if row.get("core_function") else "no core function",
-            ),
-            RiskFactor(name="tests_factor", value=float(row["_tests_factor"]), note=tests_note),
-            RiskFactor(
-                name="troubled_hotfixes_in_area",
-                value=float(row["_troubled_hotfixes"]),
-                note=_history_note(row, settings.history_factor),
-            ),
-        ],
-        cost_formula=COST_FORMULA,
-        risk_formula=RISK_FORMULA,
+    days_note = (
+        "days until the next release"
+        if row.get("days_until_release") is not None
+        else "no release date known: the policy's default cycle"
     )
-    return explain_learned_risk(policy, row, risk)
+    regression_note = (
+        "a regression: users on the current release lost something that worked"
+        if row.get("regression")
+        else "not a regression"
+    )
+    fix_note = (
+        "lines the fix changes"
+        if row.get("fix_lines") is not None
+        else "size unknown: the policy's default"
+    )
+    core_note = "touches a core function" if row.get("core_function") else "no core function"
+    severity_note = f"severity {row.get('severity_level') or 'unknown'}"
+    return {
+        "cost_of_waiting": float(row["cost_of_waiting"]),
+        "risk_of_hotfix": float(row["risk_of_hotfix"]),
+        "cost_factors": [
+            _factor("reach", row["_reach"], reach_note),
+            _factor("severity_weight", row["_severity_weight"], severity_note),
+            _factor("days_until_fix_ships", row["_days"], days_note),
+            _factor("regression_factor", row["_regression_factor"], regression_note),
+        ],
+        "risk_factors": [
+            _factor("fix_lines", row["_fix_lines"], fix_note),
+            _factor(
+                "lines_per_unit", settings.lines_per_unit, "lines that count as one unit of size"
+            ),
+            _factor("critical_area_factor", row["_critical_factor"], core_note),
+            _factor("tests_factor", row["_tests_factor"], tests_note),
+            _factor(
+                "troubled_hotfixes_in_area",
+                row["_troubled_hotfixes"],
+                _history_note(row, settings.history_factor),
+            ),
+        ],
+        "cost_formula": COST_FORMULA,
+        "risk_formula": RISK_FORMULA,
+    }
+
+
+def _factor(name: str, value: Any, note: str) -> dict[str, Any]:
+    return {"name": name, "value": float(value), "note": note}
+
+
+def explain_risk(policy: Policy, row: Mapping[str, Any]) -> Risk:
+    """Both numbers for one subject, with every factor named (and a learned model's, if any)."""
+    return explain_learned_risk(policy, row, Risk.model_validate(risk_fields(policy, row)))
 
 
 def _history_note(row: Mapping[str, Any], history_factor: float) -> str:
