@@ -41,11 +41,11 @@ from hotgate.policy.definition.patterns import compiled, for_polars
 from hotgate.policy.definition.schema import Policy
 from hotgate.policy.reading.reader import text_scores, uses_reader
 from hotgate.policy.reading.signals import (
-    _SHARE,
     _any_of,
     _explain_core_function,
     excerpt,
     explain_signal,
+    field_evidence,
     find_in_text,
     negated_phrases,
 )
@@ -215,30 +215,7 @@ class _Batch:
         kind = self.policy.names.get(name)
         if kind == "bool" or name in self.policy.derived:
             return self.signal(name, row, i) if row.get(name) else []
-        value = row.get(name)
-        if value is None:
-            return []
-        if name in {"severity", "priority"}:
-            raw = row.get(f"{name}_raw")
-            shown = str(row.get(f"{name}_level"))
-            where = f"{name}_raw" if raw else name
-            excerpt = f"{shown} (tracker value {raw!r})" if raw else shown
-            if name == "severity" and not raw and row.get("priority_raw"):
-                where = "priority_raw"
-                excerpt = f"{shown} (from priority {row.get('priority_raw')!r})"
-            return [_signal(name, shown, "field", where, excerpt)]
-        if name == "share":
-            if row.get("affected_share") is not None:
-                shown = f"{float(value):.0%} of users"
-                return [_signal("share", float(value), "telemetry", "affected_share", shown)]
-            found = find_in_text([_SHARE], str(row.get("_text") or ""), None)
-            return [_signal("share", float(value), "text", "text", found or f"{float(value):.0%}")]
-        counts = {"duplicates", "votes", "reactions", "watchers", "comments"}
-        if name in counts and not value:
-            return []
-        source = "count" if name in counts else "field"
-        shown_value = float(value) if isinstance(value, (int, float)) else str(value)
-        return [_signal(name, shown_value, source, name, str(value))]
+        return [_signal(**fields) for fields in field_evidence(name, row)]
 
     # --- criteria: explain.criterion_results and _evidence -------------------------------
 

@@ -355,6 +355,15 @@ def explain_value(policy: Policy, name: str, row: Mapping[str, Any]) -> list[Sig
     kind = policy.names.get(name)
     if kind == "bool" or name in policy.derived:
         return explain_signal(policy, name, row) if row.get(name) else []
+    return [Signal.model_validate(fields) for fields in field_evidence(name, row)]
+
+
+def field_evidence(name: str, row: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The evidence of a field's value (not a true signal's) as Signal's fields, plain data.
+
+    None or a count of nothing gives none; severity and priority show their level and the
+    tracker's own value, a share its source (telemetry or the report's words).
+    """
     value = row.get(name)
     if value is None:
         return []
@@ -365,38 +374,20 @@ def explain_value(policy: Policy, name: str, row: Mapping[str, Any]) -> list[Sig
         excerpt = f"{shown} (tracker value {raw!r})" if raw else shown
         if name == "severity" and not raw and row.get("priority_raw"):
             where, excerpt = "priority_raw", f"{shown} (from priority {row.get('priority_raw')!r})"
-        return [Signal(name=name, value=shown, source="field", where=where, excerpt=excerpt)]
+        return [_evidence(name, shown, "field", where, excerpt)]
     if name == "share":
         if row.get("affected_share") is not None:
-            return [
-                Signal(
-                    name="share",
-                    value=float(value),
-                    source="telemetry",
-                    where="affected_share",
-                    excerpt=f"{float(value):.0%} of users",
-                )
-            ]
+            shown = f"{float(value):.0%} of users"
+            return [_evidence("share", float(value), "telemetry", "affected_share", shown)]
         found = find_in_text([_SHARE], str(row.get("_text") or ""), None)
-        return [
-            Signal(
-                name="share",
-                value=float(value),
-                source="text",
-                where="text",
-                excerpt=found or f"{float(value):.0%}",
-            )
-        ]
+        return [_evidence("share", float(value), "text", "text", found or f"{float(value):.0%}")]
     counts = {"duplicates", "votes", "reactions", "watchers", "comments"}
     if name in counts and not value:
         return []  # a count of nothing is no evidence
     source = "count" if name in counts else "field"
-    return [
-        Signal(
-            name=name,
-            value=float(value) if isinstance(value, (int, float)) else str(value),
-            source=source,
-            where=name,
-            excerpt=str(value),
-        )
-    ]
+    shown_value = float(value) if isinstance(value, (int, float)) else str(value)
+    return [_evidence(name, shown_value, source, name, str(value))]
+
+
+def _evidence(name: str, value: Any, source: str, where: str, excerpt: str) -> dict[str, Any]:
+    return {"name": name, "value": value, "source": source, "where": where, "excerpt": excerpt}

@@ -50,12 +50,17 @@ def _any(patterns: tuple[str, ...]) -> str:
     return "|".join(f"(?:{p})" for p in patterns)
 
 
+# One pattern each, as polars is given them (built once: prose_of runs per explained subject).
+_PROSE_CUT = for_polars(_any((*BLOCKS, *LOG_LINES, *NOISE_LINES)))
+_LOGS = for_polars(_any((*BLOCKS, *LOG_LINES)))
+
+
 def prose(raw: pl.Expr) -> pl.Expr:
     """The report's own words: raw text with blocks, log lines and template noise taken out."""
     # One pass over the text: the alternatives are tried left to right at each position.
-    return raw.str.replace_all(for_polars(_any((*BLOCKS, *LOG_LINES, *NOISE_LINES))), "\n")
+    return raw.str.replace_all(_PROSE_CUT, "\n")
 
 
 def logs(raw: pl.Expr) -> pl.Expr:
     """What the report quotes of the program: code blocks and log lines, joined by newlines."""
-    return raw.str.extract_all(for_polars(_any((*BLOCKS, *LOG_LINES)))).list.join("\n")
+    return raw.str.extract_all(_LOGS).list.join("\n")
