@@ -24,7 +24,8 @@ def _qualify(probabilities: list[float], people: list[str | None]) -> dict[str, 
             **{f"{c}__person": pl.String for c in CRITERIA},
         },
     )
-    return frame.select(**qualify_columns(CRITERIA, BAR)).row(0, named=True)
+    sets, results = qualify_columns(CRITERIA, BAR)
+    return frame.with_columns(**sets).select(**results).row(0, named=True)
 
 
 def _names(mask: int) -> set[str]:

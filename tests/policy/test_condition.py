@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hotgate.policy.definition.condition import (
     ConditionError,
+    first_of,
     held,
     holds,
     names_in,
@@ -98,3 +103,28 @@ HELD = [
 @pytest.mark.parametrize(("text", "row", "expected"), HELD)
 def test_held_names_only_what_made_it_true(text: str, row: int, expected: list[str]) -> None:
     assert held(parse(text, NAMES), FRAME.row(row, named=True)) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from([True, False, None]), min_size=4, max_size=4),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_first_of_answers_as_a_when_then_chain(rows: list[list[bool | None]]) -> None:
+    """The flat form takes the first branch that holds, a null condition never, like the chain."""
+    frame = pl.DataFrame(
+        {f"c{i}": [row[i] for row in rows] for i in range(4)},
+        schema={f"c{i}": pl.Boolean for i in range(4)},
+    )
+    branches = [(pl.col(f"c{i}"), pl.lit(f"b{i}")) for i in range(4)]
+    chain: Any = pl
+    for condition, value in branches:
+        chain = chain.when(condition).then(value)
+    got = frame.select(
+        flat=first_of(branches, pl.lit("none")), chained=chain.otherwise(pl.lit("none"))
+    )
+    assert got["flat"].to_list() == got["chained"].to_list()
+    assert got["flat"].null_count() == 0

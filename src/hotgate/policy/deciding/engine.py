@@ -29,7 +29,7 @@ from hotgate.policy.deciding.explain import (
 )
 from hotgate.policy.deciding.risk import explain_risk, risk_columns, risk_numbers
 from hotgate.policy.definition.belief import belief_columns, qualify_columns
-from hotgate.policy.definition.condition import to_polars
+from hotgate.policy.definition.condition import first_of, to_polars
 from hotgate.policy.definition.learned import learned_reasons, learned_stages, with_learned_inputs
 from hotgate.policy.definition.schema import Blackout, Policy, made_once
 from hotgate.policy.reading.reader import text_scores, with_text_terms
@@ -72,11 +72,11 @@ def _override_columns(policy: Policy) -> tuple[dict[str, pl.Expr], pl.Expr]:
         f"overrides[{i}].when": to_polars(policy.conditions[f"overrides[{i}].when"])
         for i in range(len(policy.overrides))
     }
-    chain: Any = pl
-    for place, item in zip(holds, policy.overrides, strict=True):
-        chain = chain.when(pl.col(place)).then(pl.lit(item.name))
-    first: pl.Expr = chain.otherwise(pl.lit(None, dtype=pl.String)) if holds else pl.lit(None)
-    return holds, first.cast(pl.String)
+    branches = [
+        (pl.col(place), pl.lit(item.name))
+        for place, item in zip(holds, policy.overrides, strict=True)
+    ]
+    return holds, first_of(branches, pl.lit(None, dtype=pl.String))
 
 
 def _verdict_column(policy: Policy, in_blackout: bool) -> pl.Expr:
@@ -108,14 +108,18 @@ def _decision_stages(policy: Policy) -> Stages:
     """The columns from signals to the two numbers, the same for every batch; built once."""
     names = policy.criterion_names()
     specs = {crit: policy.criteria[crit] for crit in names}
-    rule_holds, sums, answers = belief_columns(specs, policy.conditions, policy.decision)
+    rule_holds, sums, probabilities, answers = belief_columns(
+        specs, policy.conditions, policy.decision
+    )
     override_holds, override = _override_columns(policy)
     factors = risk_columns(policy)
+    sets, qualify = qualify_columns(names, policy.decision)
     return [
         {**rule_holds, **override_holds},
         {**sums, "override": override},
-        answers,
-        {**qualify_columns(names, policy.decision), **factors, **risk_numbers(policy, factors)},
+        probabilities,
+        {**answers, **sets},
+        {**qualify, **factors, **risk_numbers(policy, factors)},
         # A learned section replaces the probability (and the risk) with its fitted weights.
         *learned_stages(policy),
     ]

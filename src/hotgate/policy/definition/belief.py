@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
 
 import polars as pl
 from pydantic import Field
 
 from hotgate.model import PERSON
-from hotgate.policy.definition.condition import Node, to_polars
+from hotgate.policy.definition.condition import Node, first_of, to_polars
 from hotgate.policy.definition.rules import Strict
 
 
@@ -75,14 +74,17 @@ def person_answer(crit: str) -> pl.Expr:
 
 def belief_columns(
     criteria: Mapping[str, BeliefCriterion], conditions: Mapping[str, Node], thresholds: Thresholds
-) -> tuple[dict[str, pl.Expr], dict[str, pl.Expr], dict[str, pl.Expr]]:
-    """Rule conditions, then each criterion's log-odds and person, then probability and answer.
+) -> tuple[dict[str, pl.Expr], dict[str, pl.Expr], dict[str, pl.Expr], dict[str, pl.Expr]]:
+    """Four steps of flat columns: rule conditions; each criterion's log-odds and person's
+    answer; its probability; its answer and leading rule.
 
-    Three steps of flat columns: polars plans a flat list of small expressions far faster than
-    nested chains, and one bug must decide in a few milliseconds.
+    Each step reads the columns of the steps before instead of repeating their expressions:
+    polars plans a flat list of small expressions far faster than nested chains, and one bug
+    must decide in a few milliseconds.
     """
     holds: dict[str, pl.Expr] = {}
     sums: dict[str, pl.Expr] = {}
+    probabilities: dict[str, pl.Expr] = {}
     answers: dict[str, pl.Expr] = {}
     for crit, spec in criteria.items():
         terms: list[pl.Expr] = [pl.lit(logit(spec.prior))]
@@ -97,14 +99,14 @@ def belief_columns(
         sums[f"{crit}__logit"] = pl.sum_horizontal(terms)
         sums[f"{crit}__person"] = person_answer(crit)
         person = pl.col(f"{crit}__person")
-        probability = (
+        probabilities[f"{crit}__probability"] = (
             pl.when(person == "yes")
             .then(1.0)
             .when(person == "no")
             .then(0.0)
             .otherwise(1 / (1 + (-pl.col(f"{crit}__logit")).exp()))
         )
-        answers[f"{crit}__probability"] = probability
+        probability = pl.col(f"{crit}__probability")
         answers[f"{crit}__answer"] = (
             pl.when(person.is_not_null())
             .then(person)
@@ -115,30 +117,28 @@ def belief_columns(
             .otherwise(pl.lit("unknown"))
         )
         answers[f"{crit}__rule"] = _leading_rule(crit, spec, person, probability)
-    return holds, sums, answers
+    return holds, sums, probabilities, answers
 
 
 def _leading_rule(
-    crit: str,
-    spec: BeliefCriterion,
-    person: pl.Expr,
-    probability: pl.Expr,
+    crit: str, spec: BeliefCriterion, person: pl.Expr, probability: pl.Expr
 ) -> pl.Expr:
     """The held rule that weighed most towards the answer (PERSON for a person's answer)."""
     indexed = list(enumerate(spec.rules))
     towards_yes = sorted((r for r in indexed if r[1].weight > 0), key=lambda r: -r[1].weight)
     towards_no = sorted((r for r in indexed if r[1].weight < 0), key=lambda r: r[1].weight)
-    chain: Any = pl.when(person.is_not_null()).then(pl.lit(PERSON))
+    branches = [(person.is_not_null(), pl.lit(PERSON))]
     for direction, ordered in ((probability >= 0.5, towards_yes), (probability < 0.5, towards_no)):
-        for i, rule in ordered:
-            chain = chain.when(direction & pl.col(f"criteria.{crit}.rules[{i}].when")).then(
-                pl.lit(rule.name)
-            )
-    leading: pl.Expr = chain.otherwise(pl.lit(None, dtype=pl.String))
-    return leading
+        branches.extend(
+            (direction & pl.col(f"criteria.{crit}.rules[{i}].when"), pl.lit(rule.name))
+            for i, rule in ordered
+        )
+    return first_of(branches, pl.lit(None, dtype=pl.String))
 
 
-def qualify_columns(criteria: list[str], thresholds: Thresholds) -> dict[str, pl.Expr]:
+def qualify_columns(
+    criteria: list[str], thresholds: Thresholds
+) -> tuple[dict[str, pl.Expr], dict[str, pl.Expr]]:
     """The probability that a bug qualifies, and which answers could make it qualify.
 
     The criteria are taken as independent, so the bug qualifies with the product of their
@@ -149,39 +149,48 @@ def qualify_columns(criteria: list[str], thresholds: Thresholds) -> dict[str, pl
     make it qualify (the likeliest of that size): what would change the verdict. `_ask` is the
     set to ask about: among the sets whose chance reaches ask_at, the smallest, then the one
     whose criteria are least certain (probabilities nearest one half): their answers tell most.
+
+    Two steps of columns: each set's chance and doubt (`_chance_<mask>`, `_doubt_<mask>`),
+    then the results, which read those columns instead of repeating their expressions.
     """
     probs = [pl.col(f"{c}__probability") for c in criteria]
     askable = [pl.col(f"{c}__person").is_null() for c in criteria]
     subsets = sorted(range(1, 2 ** len(criteria)), key=lambda m: (bin(m).count("1"), m))
-    chances: dict[int, pl.Expr] = {}
-    doubt: dict[int, pl.Expr] = {}
+    sets: dict[str, pl.Expr] = {}
     for mask in subsets:
         inside = [i for i in range(len(criteria)) if mask >> i & 1]
         outside = [i for i in range(len(criteria)) if not mask >> i & 1]
         left = _product([probs[i] for i in outside])
-        chance = _product([probs[i] for i in inside])
         allowed = pl.all_horizontal([askable[i] for i in inside])
-        chances[mask] = pl.when(allowed & (left >= thresholds.hotfix_at)).then(chance)
-        doubt[mask] = pl.sum_horizontal([(probs[i] - 0.5).abs() for i in inside])
-    ask: Any = pl
-    flip: Any = pl
+        chance = pl.when(allowed & (left >= thresholds.hotfix_at))
+        sets[f"_chance_{mask}"] = chance.then(_product([probs[i] for i in inside]))
+        sets[f"_doubt_{mask}"] = pl.sum_horizontal([(probs[i] - 0.5).abs() for i in inside])
+    ask: list[tuple[pl.Expr, pl.Expr]] = []
+    flip: list[tuple[pl.Expr, pl.Expr]] = []
     for size in range(1, len(criteria) + 1):
-        worth = {m: c for m, c in chances.items() if bin(m).count("1") == size}
+        masks = [m for m in subsets if bin(m).count("1") == size]
         least = pl.min_horizontal(
-            [pl.when(c >= thresholds.ask_at).then(doubt[m]) for m, c in worth.items()]
+            [pl.when(_chance(m) >= thresholds.ask_at).then(_doubt(m)) for m in masks]
         )
-        best = pl.max_horizontal(list(worth.values()))
-        for mask, chance in worth.items():
-            ask = ask.when((chance >= thresholds.ask_at) & (doubt[mask] == least)).then(
-                pl.lit(mask)
-            )
-            flip = flip.when(chance.is_not_null() & (chance == best)).then(pl.lit(mask))
-    return {
+        best = pl.max_horizontal([_chance(m) for m in masks])
+        for mask in masks:
+            worth = (_chance(mask) >= thresholds.ask_at) & (_doubt(mask) == least)
+            ask.append((worth, pl.lit(mask)))
+            flip.append((_chance(mask).is_not_null() & (_chance(mask) == best), pl.lit(mask)))
+    return sets, {
         "probability": _product(probs),
-        "_flip_chance": pl.max_horizontal(list(chances.values())).fill_null(0.0),
-        "_ask": ask.otherwise(pl.lit(0)).cast(pl.Int64),
-        "_flip": flip.otherwise(pl.lit(0)).cast(pl.Int64),
+        "_flip_chance": pl.max_horizontal([_chance(m) for m in subsets]).fill_null(0.0),
+        "_ask": first_of(ask, pl.lit(0)).cast(pl.Int64),
+        "_flip": first_of(flip, pl.lit(0)).cast(pl.Int64),
     }
+
+
+def _chance(mask: int) -> pl.Expr:
+    return pl.col(f"_chance_{mask}")
+
+
+def _doubt(mask: int) -> pl.Expr:
+    return pl.col(f"_doubt_{mask}")
 
 
 def _product(columns: list[pl.Expr]) -> pl.Expr:

@@ -9,7 +9,7 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hotgate.model import PERSON, Evidence, Signal
-from hotgate.policy.definition.condition import Node, to_polars
+from hotgate.policy.definition.condition import Node, first_of, to_polars
 
 
 class Strict(BaseModel):
@@ -71,13 +71,13 @@ def rule_columns(
     for crit, spec in criteria.items():
         person = pl.col("answers").str.extract(f"(?:^|,){crit}=(yes|no)(?:,|$)", 1)
         answered = person.is_not_null()
-        answer: Any = pl.when(answered).then(person)
-        rule: Any = pl.when(answered).then(pl.lit(PERSON))
+        answer = [(answered, person)]
+        rule = [(answered, pl.lit(PERSON))]
         for i, item in enumerate(spec.rules):
             place = f"criteria.{crit}.rules[{i}].when"
             holds[place] = to_polars(conditions[place])
-            answer = answer.when(pl.col(place)).then(pl.lit(item.answer))
-            rule = rule.when(pl.col(place)).then(pl.lit(item.name))
-        answers[f"{crit}__answer"] = answer.otherwise(pl.lit("unknown"))
-        answers[f"{crit}__rule"] = rule.otherwise(pl.lit(None, dtype=pl.String))
+            answer.append((pl.col(place), pl.lit(item.answer)))
+            rule.append((pl.col(place), pl.lit(item.name)))
+        answers[f"{crit}__answer"] = first_of(answer, pl.lit("unknown"))
+        answers[f"{crit}__rule"] = first_of(rule, pl.lit(None, dtype=pl.String))
     return holds, answers

@@ -164,13 +164,12 @@ def _batch_columns(policy: Policy, vocabulary: list[str]) -> dict[str, pl.Expr]:
 def _scale(policy: Policy, scale: Scale, vocabulary: list[str]) -> pl.Expr:
     lookup = policy.scales.lookup(scale)
     from_field = pl.col(f"{scale}_raw").str.to_lowercase().replace_strict(lookup, default=None)
-    chain: Any = pl
-    for level in sorted(set(lookup.values())):  # the most severe level among the labels wins
+    by_label = []  # the most severe level among the labels wins
+    for level in sorted(set(lookup.values())):
         labels = [label for label in vocabulary if lookup.get(label) == level]
         if labels:
-            chain = chain.when(_label_hit(labels)).then(pl.lit(level))
-    none = pl.lit(None, dtype=pl.String)
-    return pl.coalesce(pl.col(scale), from_field, none if chain is pl else chain.otherwise(none))
+            by_label.append(pl.when(_label_hit(labels)).then(pl.lit(level)))
+    return pl.coalesce(pl.col(scale), from_field, *by_label, pl.lit(None, dtype=pl.String))
 
 
 Stages = list[dict[str, pl.Expr]]
