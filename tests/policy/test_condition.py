@@ -128,3 +128,54 @@ def test_first_of_answers_as_a_when_then_chain(rows: list[list[bool | None]]) ->
     )
     assert got["flat"].to_list() == got["chained"].to_list()
     assert got["flat"].null_count() == 0
+
+
+_LEAVES = st.sampled_from(["crash", "hang", "severity <= 2", "votes > 4", "status == 'open'"])
+
+
+def _conditions(leaf: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.recursive(
+        leaf,
+        lambda inner: st.one_of(
+            st.builds("not ({})".format, inner),
+            st.builds("({}) and ({})".format, inner, inner),
+            st.builds("({}) or ({})".format, inner, inner),
+        ),
+        max_leaves=8,
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    _conditions(_LEAVES),
+    st.lists(
+        st.tuples(
+            st.sampled_from([True, False, None]),
+            st.sampled_from([True, False, None]),
+            st.sampled_from([1, 3, None]),
+            st.sampled_from([0, 30, None]),
+            st.sampled_from(["open", "closed", None]),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+)
+def test_any_condition_over_missing_values_agrees_with_one_row_reading(
+    text: str, rows: list[tuple[object, ...]]
+) -> None:
+    """Columns and the per-row reading (a missing value is false at every operand) agree,
+    whatever the nesting of not, and, or over missing values."""
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "crash": pl.Boolean,
+            "hang": pl.Boolean,
+            "severity": pl.Int64,
+            "votes": pl.Int64,
+            "status": pl.String,
+        },
+        orient="row",
+    )
+    node = parse(text, NAMES)
+    columns = frame.select(to_polars(node).alias("r"))["r"].to_list()
+    assert columns == [holds(node, row) for row in frame.iter_rows(named=True)]

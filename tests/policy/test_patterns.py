@@ -6,10 +6,15 @@ import polars as pl
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
+from builders import SHARED_DATA, far_release
+from hotgate.model import Comment, Issue
+from hotgate.policy.deciding.engine import evaluate
 from hotgate.policy.definition.patterns import compiled, for_polars
 from hotgate.policy.definition.schema import load_policy
-from hotgate.policy.reading.signals import _any_of, find_in_text
+from hotgate.policy.reading import signals
+from hotgate.policy.reading.signals import _any_of, find_in_text, issues_frame
 
 POLICY = load_policy(None)
 # Every text pattern of the default lexicon, one per signal, and the structure pass's.
@@ -67,3 +72,49 @@ def test_a_signal_polars_finds_next_to_non_ascii_text_has_its_excerpt() -> None:
     assert polars_hits(LEXICON["crash"], [text.lower()]) == [True]
     found = find_in_text(POLICY.signals["crash"].text, text, None)
     assert found is not None and "crash" in found
+
+
+# --- a small batch (the lexicon matched in Python) decides as a large one (matched in polars) --
+
+
+def _small_and_large(issues: list[Issue], monkeypatch: pytest.MonkeyPatch) -> list[pl.DataFrame]:
+    frame = issues_frame(issues)
+    decided = []
+    for small_batch in (len(issues), 0):  # every row in Python, then every row in polars
+        monkeypatch.setattr(signals, "SMALL_BATCH", small_batch)
+        decided.append(evaluate(POLICY, frame, far_release()))
+    return decided
+
+
+def test_a_small_batch_decides_as_a_large_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    maintainer = Comment(text="Confirmed: every user is hit. No workaround.", role="maintainer")
+    issues = [
+        Issue(key="t:1", source="t", title="Checkout crashes for all customers", body="500s."),
+        Issue(
+            key="t:2",
+            source="t",
+            title="Login page does not crash but shows the wrong total",
+            body="Workaround: reload the page, then log in again.\n```\npanic: nil map\n```",
+        ),
+        Issue(key="t:3", source="t", title="naïve café tooltip typo", body="Ünicode ✓ only on iOS"),
+        Issue(key="t:4", source="t", title="Export slow", comments=[maintainer]),
+        Issue(key="t:5", source="t", title="x", body="", component="checkout", labels=["P1"]),
+    ]
+    small, large = _small_and_large(issues, monkeypatch)
+    assert small["crash"].to_list() == [True, False, False, False, False]  # not vacuous
+    assert_frame_equal(small, large)
+
+
+@pytest.mark.realdata
+def test_a_small_batch_decides_real_reports_as_a_large_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rows = pl.read_parquet(SHARED_DATA / "training" / "bug_severity_public.parquet").sample(
+        400, seed=3
+    )
+    issues = [
+        Issue(key=f"r:{i}", source="r", title=title or "untitled", body=body or "")
+        for i, (title, body) in enumerate(rows.select("summary", "description").iter_rows())
+    ]
+    small, large = _small_and_large(issues, monkeypatch)
+    assert_frame_equal(small, large)

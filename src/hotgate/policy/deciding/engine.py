@@ -144,7 +144,8 @@ def evaluate(
     # One lazy query, collected once; only the label columns and the verdict are built per
     # batch, so one bug decides in a few milliseconds.
     with_days = with_learned_inputs(policy, text_scores(policy, with_days, text_terms))
-    signals = read_signals(policy, with_days.lazy(), label_vocabulary(with_days))
+    vocabulary = label_vocabulary(with_days)
+    signals = read_signals(policy, with_days.lazy(), vocabulary, with_days.height)
     risked = with_stages(signals, made_once(policy, _decision_stages))
     verdict = _verdict_column(policy, in_blackout=context.blackout is not None)
     decided = risked.with_columns(

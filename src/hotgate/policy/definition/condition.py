@@ -249,7 +249,10 @@ def _truth(node: Node) -> pl.Expr:
 
 def _compile(node: Node) -> pl.Expr:
     # Runs of and/or become one flat horizontal operation: a nested tree costs polars
-    # far more to plan than its evaluation on a small batch.
+    # far more to plan than its evaluation on a small batch. Their operands keep their nulls:
+    # and/or are monotone, so where polars' three-valued result is null, reading every missing
+    # value as false gives false, and the one fill at the top (to_polars, or a `not`'s operand)
+    # gives the same answer as a fill at every operand, with a third of the expression's nodes.
     if node.op == "name":
         return pl.col(str(node.value))
     if node.op in {"num", "str"}:
@@ -257,9 +260,9 @@ def _compile(node: Node) -> pl.Expr:
     if node.op == "not":
         return ~_truth(node.args[0])
     if node.op == "and":
-        return pl.all_horizontal([_truth(arg) for arg in _operands(node)])
+        return pl.all_horizontal([_compile(arg) for arg in _operands(node)])
     if node.op == "or":
-        return pl.any_horizontal([_truth(arg) for arg in _operands(node)])
+        return pl.any_horizontal([_compile(arg) for arg in _operands(node)])
     left, right = (_compile(arg) for arg in node.args)
     if node.args[0].kind == "string":  # text compares without regard to case
         left, right = left.str.to_lowercase(), right.str.to_lowercase()
