@@ -7,13 +7,16 @@ import os
 import re
 import stat
 import subprocess
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 from typer.testing import CliRunner
 
 from builders import ROOT, github_issue
+from hotgate import service
 from hotgate.cli import app
 
 EXAMPLES = ROOT / "examples" / "backlog"
@@ -169,6 +172,40 @@ def test_triage_jsonl_one_decision_per_line() -> None:
     assert all(
         d["subject"]["key"].startswith("jira:shopwise.atlassian.net/PAY-") for d in decisions
     )
+
+
+class _CountingPool(ProcessPoolExecutor):
+    """The builders' pool, counting the parts it was given."""
+
+    parts = 0
+
+    def submit(self, *args: Any, **kwargs: Any) -> Any:
+        type(self).parts += 1
+        return super().submit(*args, **kwargs)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_documents_built_in_worker_processes_are_the_bytes_built_here(
+    fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The example backlog in parts of 4 (7 parts, built by two processes beside the deciding)
+    gives the bytes of one part built in this process, and records the same decisions."""
+    outputs, recorded = [], []
+    monkeypatch.setattr(_CountingPool, "parts", 0)
+    for run_number, part in enumerate((10_000, 4)):
+        monkeypatch.setattr(service, "DOCUMENT_BATCH", part)
+        monkeypatch.setattr(service, "BUILDERS", 2)
+        monkeypatch.setattr(service, "ProcessPoolExecutor", _CountingPool)
+        db = f"sqlite:///{tmp_path / f'run{run_number}.db'}"
+        code, out, err = run("triage", str(EXAMPLES), "--format", fmt, "--db", db, *AS_OF)
+        assert code == 0, err
+        outputs.append(out)
+        recorded.append(re.search(r"Recorded (\d+) decisions", err))
+    assert _CountingPool.parts == 7, _CountingPool.parts  # only the second run used workers
+    assert outputs[0] == outputs[1]
+    documents = json.loads(outputs[0]) if fmt == "json" else outputs[0].splitlines()
+    assert len(documents) == 26
+    assert [m and m.group(1) for m in recorded] == ["26", "26"]
 
 
 def test_triage_skips_bad_records_and_counts_them(tmp_path: Path) -> None:

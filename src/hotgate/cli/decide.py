@@ -37,7 +37,7 @@ from hotgate.cli.card import decision_card, ranked_table
 from hotgate.cli.change_view import change_csv, print_change_table, verdict_counts
 from hotgate.cli.service_commands import DbOption, RecordOption, recording
 from hotgate.model import Decision
-from hotgate.policy.deciding.columns import json_lines, ranked_json
+from hotgate.policy.deciding.columns import documents_of, ranked_json
 from hotgate.sources.base import Origin, Skipped, SourceError
 from hotgate.sources.mapped import parse_columns
 from hotgate.sources.named import read_items
@@ -175,14 +175,14 @@ def triage(
         _progress(source) as progress,
     ):
         if fmt in {TriageFormat.jsonl, TriageFormat.json}:
-            batches = _tick_batches(
-                service.triage_documents(source, policy, context, tally, origin, recorder, items),
+            blocks = _tick_blocks(
+                service.triage_lines(source, policy, context, tally, origin, recorder, items),
                 progress,
             )
             if fmt is TriageFormat.jsonl:
-                _write(out_path, (json_lines(batch) for batch in batches), decided)
+                _write(out_path, blocks, decided)
             else:
-                _write(out_path, ranked_json(batches), decided)
+                _write(out_path, ranked_json(documents_of(block) for block in blocks), decided)
         else:
             task = progress.add_task("Deciding", total=None)
             summary = service.triage_summary(
@@ -310,11 +310,12 @@ def _tick(items: Iterator[T], progress: Progress) -> Iterator[T]:
         yield item
 
 
-def _tick_batches(batches: Iterator[list[T]], progress: Progress) -> Iterator[list[T]]:
+def _tick_blocks(blocks: Iterator[bytes], progress: Progress) -> Iterator[bytes]:
+    """Blocks of JSON Lines passed through, the progress advanced by their decisions."""
     task = progress.add_task("Deciding", total=None)
-    for batch in batches:
-        progress.advance(task, len(batch))
-        yield batch
+    for block in blocks:
+        progress.advance(task, block.count(b"\n"))
+        yield block
 
 
 def _report(tally: service.Tally) -> None:

@@ -418,6 +418,11 @@ def json_lines(documents: Sequence[Doc]) -> bytes:
     return b"".join(orjson.dumps(document) + b"\n" for document in documents)
 
 
+def documents_of(lines: bytes) -> list[Doc]:
+    """The documents of a block of JSON Lines that json_lines wrote, in order."""
+    return [orjson.loads(line) for line in lines.splitlines()]
+
+
 def _rank_key(document: Doc) -> tuple[int, float, str]:
     return (
         VERDICT_RANK[document["verdict"]],
