@@ -12,14 +12,10 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 
-from hotgate import store
 from hotgate.model import ChangeRequest, Decision, Issue
 from hotgate.policy.changes.content_lane import (
     changes_frame,
@@ -34,6 +30,11 @@ from hotgate.policy.reading.signals import issues_frame
 from hotgate.sources.base import Origin, Skipped, SourceError
 from hotgate.sources.named import read_issues, read_items
 from hotgate.sources.reader import Item
+
+if TYPE_CHECKING:  # the store and SQLAlchemy load only for a run that uses the store
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
 
 BATCH_SIZE = 20_000
 DOCUMENT_BATCH = 4_000
@@ -392,11 +393,15 @@ class Recorder:
         self.url, self.policy, self.context = url, policy, context
         # who runs the command: the decisions a person's answers decided are kept with it
         self.answered_by = f"cli:{_user()}"
+        from hotgate import store  # loaded by the runs that record, not by every command
+
         self.counts = store.Counts()
         self._engine: Engine | None = None
         self._session: Session | None = None
 
     def __enter__(self) -> Recorder:
+        from hotgate import store
+
         self._engine = open_store(self.url)
         self._session = store.session_factory(self._engine)()
         self._session.begin()
@@ -428,6 +433,8 @@ class Recorder:
     def record_documents(self, documents: Iterable[dict[str, Any]]) -> None:
         """Record decisions given as JSON documents (their full evidence is kept)."""
         assert self._session is not None
+        from hotgate import store
+
         self.counts.add(
             store.record_documents(self._session, documents, answered_by=self.answered_by)
         )
@@ -435,6 +442,8 @@ class Recorder:
     def record(self, decisions: Iterable[Decision]) -> None:
         """Record whole Decision objects (their full evidence is kept)."""
         assert self._session is not None
+        from hotgate import store
+
         self.counts.add(
             store.record_decisions(self._session, decisions, answered_by=self.answered_by)
         )
@@ -442,6 +451,8 @@ class Recorder:
     def area_trouble(self) -> dict[str, int]:
         """Troubled past hotfixes per component, as the store holds them before this run."""
         assert self._session is not None
+        from hotgate import store
+
         return store.troubled_hotfixes_by_component(self._session)
 
 
@@ -475,6 +486,8 @@ class AreaTrouble:
         with self._lock:
             now = self._clock()
             if self._read_at is None or now - self._read_at >= self._max_age:
+                from hotgate import store
+
                 with self._sessions() as session:
                     self._counts = store.troubled_hotfixes_by_component(session)
                 self._read_at = now
@@ -492,6 +505,10 @@ def open_store(url: str, wait: float = 30) -> Engine:
     Two runs starting at once on a new database both try to migrate it; the one that loses
     waits for the other to finish instead of failing.
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from hotgate import store
+
     engine = store.make_engine(url)
     if store.is_current(engine):
         return engine
@@ -507,6 +524,10 @@ def open_store(url: str, wait: float = 30) -> Engine:
 
 
 def _current(engine: Engine) -> bool:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from hotgate import store
+
     try:
         return store.is_current(engine)
     except SQLAlchemyError:

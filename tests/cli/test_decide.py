@@ -7,6 +7,7 @@ import os
 import re
 import stat
 import subprocess
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -361,3 +362,16 @@ def test_host_gives_bugzilla_bugs_their_real_keys_and_links() -> None:
     assert all(s["key"].startswith("bugzilla:bugzilla.mozilla.org#") for s in subjects)
     number = subjects[0]["key"].rpartition("#")[2]
     assert subjects[0]["url"] == f"https://bugzilla.mozilla.org/show_bug.cgi?id={number}"
+
+
+def test_the_command_line_loads_no_store_nor_http_client_until_a_command_needs_them() -> None:
+    """Start-up: every command (assess, check-diff, --help) would pay for them otherwise."""
+    script = (
+        "import sys, hotgate.cli; "
+        "print([m for m in ('hotgate.store', 'sqlalchemy', 'httpx', 'sklearn', 'fastapi') "
+        "if m in sys.modules])"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert loaded.strip() == "[]"

@@ -184,6 +184,9 @@ def test_tokens_from_the_command_line(tmp_path: Path, monkeypatch: pytest.Monkey
     bad = runner.invoke(app, ["token", "create", "--role", "owner"])
     assert bad.exit_code == 2
     assert "viewer, requester, approver, admin" in bad.output
+    too_long = runner.invoke(app, ["token", "create", "--role", "viewer", "--expires-in", "3651"])
+    assert too_long.exit_code == 2
+    assert "--expires-in: at most 3650 days, not 3651" in too_long.output
 
 
 def test_token_list_shows_expiry_and_last_use(

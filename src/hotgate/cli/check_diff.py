@@ -10,11 +10,9 @@ from typing import Annotated
 import orjson
 import typer
 
-from hotgate import store
 from hotgate.cli.app import PolicyOption, app, fail, out, policy_from
 from hotgate.gate.diff import DiffError, FileChange, git_diff, read_patch
 from hotgate.gate.lanes import GateResult, Refusal, check_content, check_fix
-from hotgate.gate.linked_decision import StoreUnavailableError, issue_refusals
 
 
 class LaneChoice(StrEnum):
@@ -141,6 +139,10 @@ def check_diff(
     else:
         result = check_fix(policy.fix_lane, changes)
         if issue is not None:
+            # the store loads only for a check that asks it about the linked bug
+            from hotgate import store
+            from hotgate.gate.linked_decision import StoreUnavailableError, issue_refusals
+
             url = store.default_database_url(policy_path)
             try:
                 result.refusals.extend(issue_refusals(policy.fix_lane, issue, url))

@@ -19,7 +19,7 @@ from hotgate.cli.app import (
     parse_day,
     policy_file,
 )
-from hotgate.sync.config import DEFAULT_FILE
+from hotgate.sync import DEFAULT_FILE
 
 if TYPE_CHECKING:
     from hotgate.api.settings import Settings

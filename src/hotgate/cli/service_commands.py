@@ -7,16 +7,14 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
-from hotgate import service, store
+from hotgate import service
 from hotgate.cli.app import (
     CalendarOption,
     NextReleaseOption,
@@ -33,8 +31,11 @@ from hotgate.cli.app import (
 from hotgate.cli.jobs_commands import SourcesOption, announce_jobs, sources_file
 from hotgate.policy.deciding.engine import Context
 from hotgate.policy.definition.schema import Policy
-from hotgate.services import tokens as token_service
-from hotgate.store.records import now
+
+if TYPE_CHECKING:  # the store and SQLAlchemy load in the commands that use them
+    from sqlalchemy import Engine
+
+    from hotgate.services import tokens as token_service
 
 db_app = typer.Typer(
     help="Look after the database that keeps decisions on record.", no_args_is_help=True
@@ -64,7 +65,12 @@ DbOption = Annotated[
 
 def database_url(db: str | None, policy_path: Path | None = None) -> str:
     """The database URL from --db, the environment, or the default file."""
-    return db or store.default_database_url(policy_path)
+    if db:
+        return db
+    # The store and SQLAlchemy load for the commands that use them, not for every command.
+    from hotgate import store
+
+    return store.default_database_url(policy_path)
 
 
 @contextmanager
@@ -75,6 +81,8 @@ def recording(
     if not record:
         yield None
         return
+    from sqlalchemy.exc import SQLAlchemyError
+
     url = database_url(db, policy_path)
     try:
         with service.Recorder(url, policy, context) as recorder:
@@ -107,6 +115,10 @@ def db_upgrade(
     ] = None,
 ) -> None:
     """Create the database, or bring it up to date (safe to run again)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from hotgate import store
+
     url = database_url(db, policy_path)
     try:
         store.upgrade(url)
@@ -125,14 +137,18 @@ def token_create(
             "--expires-in",
             help="Days until the token stops working (default: it never expires).",
             min=1,
-            max=token_service.MAX_EXPIRY_DAYS,
         ),
     ] = None,
     db: DbOption = None,
 ) -> None:
     """Make an API token with a role; the token is shown once and stored only as a hash."""
+    from hotgate import store
+    from hotgate.services import tokens as token_service
+
     if role not in token_service.ROLES:
         fail(f"--role: {role!r} is not one of {', '.join(token_service.ROLES)}")
+    if expires_in is not None and expires_in > token_service.MAX_EXPIRY_DAYS:
+        fail(f"--expires-in: at most {token_service.MAX_EXPIRY_DAYS} days, not {expires_in}")
     url = database_url(db)
     engine = _engine(url)
     with store.session_factory(engine).begin() as session:
@@ -167,6 +183,10 @@ def token_list(
     ] = TokenFormat.text,
 ) -> None:
     """List the tokens (never their secrets): role, state, expiry and last use."""
+    from hotgate import store
+    from hotgate.services import tokens as token_service
+    from hotgate.store.records import now
+
     engine = _engine(database_url(db))
     with store.session_factory(engine)() as session:
         tokens = token_service.list_all(session)
@@ -213,6 +233,9 @@ def token_revoke(
     token_id: Annotated[int, typer.Argument(help="The token's number.")], db: DbOption = None
 ) -> None:
     """Revoke a token: requests carrying it are refused from now on."""
+    from hotgate import store
+    from hotgate.services import tokens as token_service
+
     engine = _engine(database_url(db))
     with store.session_factory(engine).begin() as session:
         revoked = token_service.revoke(session, token_id, actor="cli")
@@ -223,6 +246,8 @@ def token_revoke(
 
 
 def _engine(url: str) -> Engine:
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         return service.open_store(url)
     except SQLAlchemyError as exc:
@@ -252,8 +277,10 @@ def serve(
     """
     import uvicorn
 
+    from hotgate import store
     from hotgate.api import Settings, create_app
     from hotgate.api.settings import is_loopback
+    from hotgate.services import tokens as token_service
 
     policy_path = policy_file(policy_path)
     url = database_url(db, policy_path)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hotgate import service, store
+from hotgate import service
 from hotgate.cli.app import (
     AsOfOption,
     CalendarOption,
@@ -23,8 +23,10 @@ from hotgate.cli.app import (
 )
 from hotgate.cli.service_commands import DbOption, database_url
 from hotgate.sources.base import SourceError
-from hotgate.sync.config import DEFAULT_FILE, load_sources
-from hotgate.sync.run import SyncReport, sync_source
+from hotgate.sync import DEFAULT_FILE
+
+if TYPE_CHECKING:
+    from hotgate.sync.run import SyncReport
 
 
 @app.command()
@@ -44,6 +46,11 @@ def sync(
     db: DbOption = None,
 ) -> None:
     """Pull what changed at each tracker since the last sync, decide it and record it."""
+    # the connectors and the store load for this command, not for every command
+    from hotgate import store
+    from hotgate.sync.config import load_sources
+    from hotgate.sync.run import sync_source
+
     policy = policy_from(policy_path)
     context = context_from(as_of, next_release, policy, calendar)
     with input_errors():

@@ -6,12 +6,16 @@ reader's record reading; this module, one level above both, chooses between them
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from hotgate.sources import reader
 from hotgate.sources.base import Origin
-from hotgate.sources.live import live_items, live_tracker
 from hotgate.sources.reader import Item, Record, as_objects
+
+# What a tracker's name looks like before its colon (sources.live reads the whole spec): any
+# other source is a file, read without loading the connectors and their HTTP client.
+_MAY_NAME_A_TRACKER = re.compile(r"^[a-z][a-z0-9_-]*:(?!//)")
 
 
 def read_items(spec: str, origin: Origin | None = None) -> Iterator[Item]:
@@ -20,8 +24,11 @@ def read_items(spec: str, origin: Origin | None = None) -> Iterator[Item]:
     Items are as `hotgate.sources.reader.read_items` gives them; raises SourceError when the
     source cannot be read (an unknown tracker, a missing file, a tracker that refuses).
     """
-    if live_tracker(spec):
-        return live_items(spec)
+    if _MAY_NAME_A_TRACKER.match(spec):
+        from hotgate.sources.live import live_items, live_tracker
+
+        if live_tracker(spec):
+            return live_items(spec)
     return reader.read_items(spec, origin)
 
 

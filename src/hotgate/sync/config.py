@@ -14,8 +14,7 @@ from hotgate.notify.routes import Notifications
 from hotgate.sources.base import SourceError, validation_message
 from hotgate.sources.connector import Connector, ConnectorSettings, connectors
 from hotgate.sources.live import open_connector
-
-DEFAULT_FILE = "hotgate-sources.yaml"
+from hotgate.sync import DEFAULT_FILE
 
 
 class WriteBack(BaseModel):
