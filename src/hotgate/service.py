@@ -290,17 +290,18 @@ def triage_lines(
     blocks of at most DOCUMENT_BATCH decisions; recorded whole when a recorder is given.
 
     Built over each batch's columns (policy/deciding/columns.py), byte for byte what the
-    Decision objects would dump, beside this process while it decides (`document_lines`).
+    Decision objects would dump, beside this process while it decides (`built_parts`).
     """
     trouble = recorder.area_trouble() if recorder is not None else None
     read = read_items(path, origin) if items is None else items
     frames = evaluated_batches(read, policy, context, tally, trouble=trouble)
     # Documents take far more memory than columns: a few thousand at a time.
     parts = (part for frame in frames for part in frame.iter_slices(DOCUMENT_BATCH))
-    for lines in document_lines(policy, context, parts):
-        if recorder is not None:
-            recorder.record_documents(documents_of(lines))
-        yield lines
+    answered_by = recorder.answered_by if recorder is not None else None
+    for built in built_parts(policy, context, parts, answered_by):
+        if recorder is not None and built.rows is not None:
+            recorder.record_rows(built.rows)
+        yield built.lines
     changes = list(decide_changes(policy, tally.changes, context))
     tally.decided += len(changes)
     if recorder is not None:
@@ -327,37 +328,72 @@ def triage_documents(
 
 # Processes that build documents beside the deciding (0: one per core, at most two).
 BUILDERS = 0
-# In a process that builds documents: the policy and context of its run.
-_BUILDING: tuple[Policy, Context] | None = None
 
 
-def _start_building(policy: Policy, context: Context) -> None:
+@dataclass(frozen=True)
+class Built:
+    """One evaluated part's decisions: as JSON Lines (`columns.json_lines`), and as the rows
+    that record them (`store.document_rows`) when the run records, else None."""
+
+    lines: bytes
+    rows: list[dict[str, Any]] | None
+
+
+@dataclass(frozen=True)
+class _Building:
+    """What a builder needs besides the part: the run's policy and context, and who records
+    (None when the run records nothing)."""
+
+    policy: Policy
+    context: Context
+    answered_by: str | None
+
+
+# In a process that builds documents: what it builds for.
+_BUILDING: _Building | None = None
+
+
+def _start_building(building: _Building) -> None:
     global _BUILDING
-    _BUILDING = (policy, context)
+    _BUILDING = building
 
 
-def _build(part: pl.DataFrame) -> bytes:
+def _build_here(part: pl.DataFrame) -> Built:
     assert _BUILDING is not None, "_start_building runs first"
-    policy, context = _BUILDING
-    return json_lines(decision_documents(policy, part, context))
+    return _build(_BUILDING, part)
 
 
-def document_lines(
-    policy: Policy, context: Context, parts: Iterator[pl.DataFrame]
-) -> Iterator[bytes]:
-    """Each evaluated part's decisions as JSON Lines (`columns.json_lines`), in order.
+def _build(building: _Building, part: pl.DataFrame) -> Built:
+    documents = decision_documents(building.policy, part, building.context)
+    if building.answered_by is None:
+        return Built(json_lines(documents), None)
+    from hotgate import store
+
+    return Built(json_lines(documents), store.document_rows(documents, building.answered_by))
+
+
+def built_parts(
+    policy: Policy,
+    context: Context,
+    parts: Iterator[pl.DataFrame],
+    answered_by: str | None = None,
+) -> Iterator[Built]:
+    """Each evaluated part's decisions as JSON Lines, and as rows to record when answered_by
+    (who records the run) is given; in order.
 
     Deciding is mostly polars' work over columns; building the documents is Python's, about
-    0.3 ms a decision, on one core. A run of more than one part builds them in a second process
-    while this one reads and decides the next part, with at most two parts waiting; a run of
-    one part builds them here, since a process takes about a second to start. A failure in the
-    builder is raised here, and what is still waiting is cancelled.
+    0.3 ms a decision, on one core. A run of more than one part builds them in worker
+    processes (one per core, at most two) while this one reads and decides the next part,
+    with at most one part more than the workers waiting; a run of one part builds them here,
+    since a process takes about a second to start. A failure in a builder is raised here, and
+    what is still waiting is cancelled.
     """
+    building = _Building(policy, context, answered_by)
     first = next(parts, None)
     second = next(parts, None) if first is not None else None
     if first is None or second is None:
         if first is not None:
-            yield json_lines(decision_documents(policy, first, context))
+            yield _build(building, first)
         return
     # spawn, not fork: a forked child of a process running polars' threads can deadlock
     workers = BUILDERS or max(1, min(2, os.cpu_count() or 1))
@@ -365,12 +401,12 @@ def document_lines(
         workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_building,
-        initargs=(policy, context),
+        initargs=(building,),
     )
     try:
-        pending: deque[Future[bytes]] = deque()
+        pending: deque[Future[Built]] = deque()
         for part in itertools.chain((first, second), parts):
-            pending.append(pool.submit(_build, part))
+            pending.append(pool.submit(_build_here, part))
             if len(pending) > workers + 1:
                 yield pending.popleft().result()
         while pending:
@@ -420,24 +456,28 @@ class Recorder:
             self._engine.dispose()
 
     def tee(self, frames: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
-        """Pass evaluated batches through, recording each one on the way."""
-        for frame in frames:
-            self.record_frame(frame)
-            yield frame
+        """Pass evaluated batches through, recording each one whole on the way: every
+        decision's full evidence, its documents built beside the deciding (`built_parts`)."""
+        passed: deque[pl.DataFrame] = deque()
 
-    def record_frame(self, frame: pl.DataFrame) -> None:
-        """Record one evaluated batch whole: each decision's full evidence, built as columns."""
-        for part in frame.iter_slices(DOCUMENT_BATCH):
-            self.record_documents(decision_documents(self.policy, part, self.context))
+        def parts() -> Iterator[pl.DataFrame]:
+            for frame in frames:
+                passed.append(frame)
+                yield from frame.iter_slices(DOCUMENT_BATCH)
 
-    def record_documents(self, documents: Iterable[dict[str, Any]]) -> None:
-        """Record decisions given as JSON documents (their full evidence is kept)."""
+        for built in built_parts(self.policy, self.context, parts(), self.answered_by):
+            assert built.rows is not None
+            self.record_rows(built.rows)
+            while passed:
+                yield passed.popleft()
+        yield from passed
+
+    def record_rows(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Record decisions given as the rows `store.document_rows` made of their documents."""
         assert self._session is not None
         from hotgate import store
 
-        self.counts.add(
-            store.record_documents(self._session, documents, answered_by=self.answered_by)
-        )
+        self.counts.add(store.record_rows(self._session, rows))
 
     def record(self, decisions: Iterable[Decision]) -> None:
         """Record whole Decision objects (their full evidence is kept)."""

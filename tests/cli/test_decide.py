@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -185,12 +186,13 @@ class _CountingPool(ProcessPoolExecutor):
         return super().submit(*args, **kwargs)
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
 def test_documents_built_in_worker_processes_are_the_bytes_built_here(
     fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The example backlog in parts of 4 (7 parts, built by two processes beside the deciding)
-    gives the bytes of one part built in this process, and records the same decisions."""
+    gives the bytes of one part built in this process, and records the same decisions (csv:
+    the documents are built only to be recorded)."""
     outputs, recorded = [], []
     monkeypatch.setattr(_CountingPool, "parts", 0)
     for run_number, part in enumerate((10_000, 4)):
@@ -205,8 +207,14 @@ def test_documents_built_in_worker_processes_are_the_bytes_built_here(
     assert _CountingPool.parts == 7, _CountingPool.parts  # only the second run used workers
     assert outputs[0] == outputs[1]
     documents = json.loads(outputs[0]) if fmt == "json" else outputs[0].splitlines()
-    assert len(documents) == 26
+    assert len(documents) == 26 + (fmt == "csv")  # the csv has a header
     assert [m and m.group(1) for m in recorded] == ["26", "26"]
+    evidence = []
+    for run_number in (0, 1):
+        with sqlite3.connect(tmp_path / f"run{run_number}.db") as db:
+            query = "select subject_key, verdict, evidence from decisions order by subject_key"
+            evidence.append(db.execute(query).fetchall())
+    assert len(evidence[0]) == 26 and evidence[0] == evidence[1]
 
 
 def test_triage_skips_bad_records_and_counts_them(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from hotgate.store.engine import (
 from hotgate.store.recording import (
     decision_row,
     document_row,
+    document_rows,
     frame_rows,
     record_decisions,
     record_documents,
@@ -106,6 +107,7 @@ __all__ = [
     "decision_row",
     "default_database_url",
     "document_row",
+    "document_rows",
     "expiry_after",
     "find_token",
     "frame_rows",

@@ -85,6 +85,17 @@ def document_row(
     }
 
 
+def document_rows(
+    documents: Iterable[dict[str, Any]],
+    answered_by: str | None = None,
+    answered_role: Role | None = None,
+) -> list[dict[str, Any]]:
+    """The rows that record decision documents, all made now (one timestamp); plain data,
+    so a process that builds documents can make them for the one that records."""
+    at = now()
+    return [document_row(d, at, answered_by, answered_role) for d in documents]
+
+
 def record_documents(
     session: Session,
     documents: Iterable[dict[str, Any]],
@@ -93,9 +104,7 @@ def record_documents(
     answered_role: Role | None = None,
 ) -> Counts:
     """record_decisions for decision documents (a bulk run's); nothing is committed here."""
-    at = now()
-    rows = (document_row(d, at, answered_by, answered_role) for d in documents)
-    return record_rows(session, rows)
+    return record_rows(session, document_rows(documents, answered_by, answered_role))
 
 
 def record_decisions(
