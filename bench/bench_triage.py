@@ -4,9 +4,10 @@ For every input (the project's generator, and real text sampled from the recorde
 bench/real_text.py) and every size, it times in the same run the parse floor (orjson over the
 same file, line by line) and then `hotgate triage` in a child process: each --format with
 --no-record, and --format jsonl recording into SQLite and into PostgreSQL. Each line gives the
-wall time, issues per second, the ratio to the parse floor and the child's peak memory (max
-RSS). PostgreSQL (127.0.0.1:5432, user postgres, database hotgate_bench made afresh) is skipped
-with the reason when it does not answer. Run:
+wall time, issues per second, the ratio to the parse floor and the peak resident memory of the
+command together with the worker processes it starts (sampled every 50 ms). PostgreSQL
+(127.0.0.1:5432, user postgres, database hotgate_bench made afresh) is skipped with the reason
+when it does not answer. Run:
 
     python bench/bench_triage.py --sizes 20000 100000 --formats jsonl csv --inputs real
 
@@ -25,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import orjson
+import psutil
 
 sys.path.insert(0, str(Path(__file__).parent))
 import generate
@@ -86,11 +88,28 @@ def triage(path: Path, fmt: str, store: str) -> tuple[float, float]:
     command += ["--out", os.devnull, "--as-of", AS_OF, *recording]
     start = time.perf_counter()
     child = subprocess.Popen(command)
-    _, status, usage = os.wait4(child.pid, 0)
+    peak = tree_peak(child)
     elapsed = time.perf_counter() - start
-    if status:
+    if child.returncode:
         raise SystemExit(f"hotgate triage {fmt} ({store}) failed on {path}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, peak / 2**20
+
+
+def tree_peak(child: subprocess.Popen[bytes], every: float = 0.05) -> int:
+    """Wait for the child; the peak of its resident memory together with the processes it
+    started (the workers that build decision documents), in bytes, sampled every 50 ms."""
+    root = psutil.Process(child.pid)
+    peak = 0
+    while child.poll() is None:
+        total = 0
+        try:
+            for process in [root, *root.children(recursive=True)]:
+                total += process.memory_info().rss
+        except psutil.Error:  # a process ended while it was being read
+            pass
+        peak = max(peak, total)
+        time.sleep(every)
+    return peak
 
 
 def latency(path: Path, samples: int = 300) -> dict[str, float]:
