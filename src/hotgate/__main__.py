@@ -2,4 +2,5 @@
 
 from hotgate.cli import main
 
-main()
+if __name__ == "__main__":  # not when a worker process it starts imports this module again
+    main()

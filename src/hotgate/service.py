@@ -23,7 +23,7 @@ from hotgate.policy.changes.content_lane import (
     evaluate_changes,
     to_change_decision,
 )
-from hotgate.policy.deciding.columns import decision_documents, documents_of, json_lines
+from hotgate.policy.deciding.columns import decision_documents, json_lines
 from hotgate.policy.deciding.engine import Context, evaluate, rank, to_decision
 from hotgate.policy.definition.schema import Policy
 from hotgate.policy.reading.signals import issues_frame
@@ -270,11 +270,18 @@ def triage_decisions(
     for frame in batches:
         for row in frame.iter_rows(named=True):
             yield to_decision(policy, row, context)
+    yield from _set_aside_changes(policy, context, tally, recorder)
+
+
+def _set_aside_changes(
+    policy: Policy, context: Context, tally: Tally, recorder: Recorder | None
+) -> list[Decision]:
+    """The change requests a run set aside, decided, counted and recorded (with a recorder)."""
     changes = list(decide_changes(policy, tally.changes, context))
     tally.decided += len(changes)
     if recorder is not None:
         recorder.record(changes)
-    yield from changes
+    return changes
 
 
 def triage_lines(
@@ -299,29 +306,13 @@ def triage_lines(
     parts = (part for frame in frames for part in frame.iter_slices(DOCUMENT_BATCH))
     answered_by = recorder.answered_by if recorder is not None else None
     for built in built_parts(policy, context, parts, answered_by):
-        if recorder is not None and built.rows is not None:
+        if recorder is not None:
+            assert built.rows is not None  # built for a recorder
             recorder.record_rows(built.rows)
         yield built.lines
-    changes = list(decide_changes(policy, tally.changes, context))
-    tally.decided += len(changes)
-    if recorder is not None:
-        recorder.record(changes)
+    changes = _set_aside_changes(policy, context, tally, recorder)
     if changes:
         yield json_lines([change.model_dump(mode="json") for change in changes])
-
-
-def triage_documents(
-    path: str,
-    policy: Policy,
-    context: Context,
-    tally: Tally,
-    origin: Origin | None = None,
-    recorder: Recorder | None = None,
-    items: Iterator[Item] | None = None,
-) -> Iterator[list[dict[str, Any]]]:
-    """triage_lines as JSON documents (Decision.model_dump(mode="json")), a block at a time."""
-    for lines in triage_lines(path, policy, context, tally, origin, recorder, items):
-        yield documents_of(lines)
 
 
 # --- decision documents, built beside the deciding ---------------------------------------------

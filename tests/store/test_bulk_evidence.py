@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotgate import service, store
 from hotgate.policy.deciding.calendar import context_from_options
-from hotgate.policy.deciding.columns import decision_documents
+from hotgate.policy.deciding.columns import decision_documents, documents_of
 from hotgate.policy.deciding.engine import evaluate
 from hotgate.policy.reading.signals import issues_frame
 from samples import SAMPLE_DAY, builtin_policy, sample_decisions, sample_issue
@@ -75,10 +75,8 @@ def test_a_triage_run_records_full_evidence_whatever_the_format(
     with service.Recorder(database_url, policy, context) as recorder:  # jsonl and json
         written = [
             d
-            for batch in service.triage_documents(
-                str(path), policy, context, tally, recorder=recorder
-            )
-            for d in batch
+            for lines in service.triage_lines(str(path), policy, context, tally, recorder=recorder)
+            for d in documents_of(lines)
         ]
     with service.Recorder(database_url, policy, context) as recorder:  # csv and table
         service.triage_summary(str(path), policy, context, service.Tally(), recorder=recorder)
