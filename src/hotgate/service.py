@@ -6,11 +6,13 @@ import getpass
 import itertools
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -388,15 +390,17 @@ def built_parts(
         return
     # spawn, not fork: a forked child of a process running polars' threads can deadlock
     workers = BUILDERS or max(1, min(2, os.cpu_count() or 1))
-    pool = ProcessPoolExecutor(
-        workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_building,
-        initargs=(building,),
-    )
+    pending: deque[Future[Built]] = deque()
+    with _ctrl_c_ignored():  # the builders start (one a part, on demand) and inherit it
+        pool = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_building,
+            initargs=(building,),
+        )
+        pending.extend(pool.submit(_build_here, part) for part in (first, second)[:workers])
     try:
-        pending: deque[Future[Built]] = deque()
-        for part in itertools.chain((first, second), parts):
+        for part in itertools.chain((first, second)[workers:], parts):
             pending.append(pool.submit(_build_here, part))
             if len(pending) > workers + 1:
                 yield pending.popleft().result()
@@ -404,6 +408,25 @@ def built_parts(
             yield pending.popleft().result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _ctrl_c_ignored() -> Iterator[None]:
+    """Ctrl-C ignored for a moment, in the main thread (elsewhere nothing changes).
+
+    Ctrl-C reaches the whole process group. The builders started in this moment ignore it for
+    good: the run's own process stops them (it cancels the parts that wait and lets those at
+    work finish), so no builder stops half-way through a part or prints its own traceback. A
+    Ctrl-C within the moment itself (a few milliseconds) is lost.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 # --- decisions on record (the store) -----------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import sqlite3
 import stat
 import subprocess
@@ -383,3 +384,43 @@ def test_the_command_line_loads_no_store_nor_http_client_until_a_command_needs_t
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     ).stdout
     assert loaded.strip() == "[]"
+
+
+def test_ctrl_c_stops_a_run_and_its_builders_and_writes_nothing(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the process group, as a terminal sends it) while documents are built
+    in worker processes: the run exits with 130, leaves no process behind and no --out file."""
+    psutil = pytest.importorskip("psutil")
+    source = tmp_path / "many.jsonl"
+    issues = (
+        github_issue(f"Checkout fails with error {n}", f"Steps: open cart {n}, pay.", number=n)
+        for n in range(1, 30_001)
+    )
+    source.write_bytes(b"".join(orjson.dumps(issue) + b"\n" for issue in issues))
+    out = tmp_path / "decisions.jsonl"
+    command = [sys.executable, "-m", "hotgate", "triage", str(source), "--format", "jsonl"]
+    run_ = subprocess.Popen(
+        [*command, "--out", str(out), "--no-record", *AS_OF],
+        start_new_session=True,
+        stderr=subprocess.PIPE,
+    )
+    parent = psutil.Process(run_.pid)
+    builders: list[Any] = []
+    # Both builders started, and the run's own process takes Ctrl-C again (it ignores it for
+    # the moment it starts them).
+    while run_.poll() is None and (len(builders) < 2 or not _catches_ctrl_c(run_.pid)):
+        builders = [p for p in parent.children() if "spawn_main" in " ".join(p.cmdline())]
+    assert run_.poll() is None, "the run ended before its builders started"
+    os.killpg(run_.pid, signal.SIGINT)
+    _, err = run_.communicate(timeout=60)
+    assert run_.returncode == 130, err.decode()[-500:]
+    assert not out.exists()
+    gone, alive = psutil.wait_procs(builders, timeout=10)
+    assert not alive and len(gone) == 2
+    assert b"Traceback" not in err
+
+
+def _catches_ctrl_c(pid: int) -> bool:
+    """Whether a process has a handler for SIGINT (Linux: the SigCgt mask in /proc)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    caught = next(line for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(int(caught.split()[1], 16) >> (signal.SIGINT - 1) & 1)
