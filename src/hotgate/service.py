@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -342,18 +342,14 @@ class _Building:
     answered_by: str | None
 
 
-# In a process that builds documents: what it builds for.
-_BUILDING: _Building | None = None
+# In a process that builds documents: the policies it was given, by digest, so that what is
+# made once for a policy (its expressions, its patterns) is made once per process, not per part.
+_POLICIES: dict[tuple[str, str], Policy] = {}
 
 
-def _start_building(building: _Building) -> None:
-    global _BUILDING
-    _BUILDING = building
-
-
-def _build_here(part: pl.DataFrame) -> Built:
-    assert _BUILDING is not None, "_start_building runs first"
-    return _build(_BUILDING, part)
+def _build_in_worker(building: _Building, part: pl.DataFrame) -> Built:
+    policy = _POLICIES.setdefault((building.policy.name, building.policy.sha256), building.policy)
+    return _build(replace(building, policy=policy), part)
 
 
 def _build(building: _Building, part: pl.DataFrame) -> Built:
@@ -390,18 +386,15 @@ def built_parts(
         return
     # spawn, not fork: a forked child of a process running polars' threads can deadlock
     workers = BUILDERS or max(1, min(2, os.cpu_count() or 1))
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
     pending: deque[Future[Built]] = deque()
-    with _ctrl_c_ignored():  # the builders start (one a part, on demand) and inherit it
-        pool = ProcessPoolExecutor(
-            workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_building,
-            initargs=(building,),
+    with _ctrl_c_ignored():  # the builders start (one a part, on demand) and keep ignoring it
+        pending.extend(
+            pool.submit(_build_in_worker, building, part) for part in (first, second)[:workers]
         )
-        pending.extend(pool.submit(_build_here, part) for part in (first, second)[:workers])
     try:
         for part in itertools.chain((first, second)[workers:], parts):
-            pending.append(pool.submit(_build_here, part))
+            pending.append(pool.submit(_build_in_worker, building, part))
             if len(pending) > workers + 1:
                 yield pending.popleft().result()
         while pending:
@@ -412,12 +405,14 @@ def built_parts(
 
 @contextmanager
 def _ctrl_c_ignored() -> Iterator[None]:
-    """Ctrl-C ignored for a moment, in the main thread (elsewhere nothing changes).
+    """Ctrl-C ignored for the moment the builders start, in the main thread (elsewhere this
+    changes nothing).
 
-    Ctrl-C reaches the whole process group. The builders started in this moment ignore it for
-    good: the run's own process stops them (it cancels the parts that wait and lets those at
-    work finish), so no builder stops half-way through a part or prints its own traceback. A
-    Ctrl-C within the moment itself (a few milliseconds) is lost.
+    Ctrl-C reaches the whole process group, and a process started while it is ignored ignores
+    it for good. So the run's own process alone stops the builders: it cancels the parts that
+    wait and lets those at work finish, and no builder stops half-way or prints a traceback.
+    The moment is short (each builder is given a few kilobytes to start; the policy comes with
+    each part), and a Ctrl-C within it is lost: press it again.
     """
     if threading.current_thread() is not threading.main_thread():
         yield

@@ -414,6 +414,7 @@ def test_ctrl_c_stops_a_run_and_its_builders_and_writes_nothing(tmp_path: Path) 
     _, err = run_.communicate(timeout=60)
     assert run_.returncode == 130, err.decode()[-500:]
     assert not out.exists()
+    assert not list(tmp_path.glob(".decisions.jsonl.*"))  # nor its temporary file
     gone, alive = psutil.wait_procs(builders, timeout=10)
     assert not alive and len(gone) == 2
     assert b"Traceback" not in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import io
 import itertools
 import os
@@ -268,18 +269,26 @@ def _write(
         return
     directory = out_path.resolve().parent
     fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{out_path.name}.")
+    leftover = Path(temporary)
+
+    def remove() -> None:
+        leftover.unlink(missing_ok=True)
+
+    # At exit too: one Ctrl-C can interrupt twice (polars raises it in a query, Python again),
+    # and the second may cut the cleanup below short.
+    atexit.register(remove)
     try:
         with os.fdopen(fd, "wb") as handle:
             for chunk in chunks:
                 handle.write(chunk)
-        if not keep():
-            Path(temporary).unlink()
-            return
-        os.chmod(temporary, _new_file_mode(out_path))
-        os.replace(temporary, out_path)
+        if keep():
+            os.chmod(temporary, _new_file_mode(out_path))
+            os.replace(temporary, out_path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        remove()
         raise
+    remove()  # nothing left to remove once the file is in place
+    atexit.unregister(remove)
 
 
 def _new_file_mode(path: Path) -> int:
