@@ -114,7 +114,8 @@ def generate(count: int, path: Path, seed: int = 7) -> Path:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("count", type=int)
-    parser.add_argument("out", type=Path)
+    parser.add_argument("count", type=int, help="How many issues to write.")
+    parser.add_argument("out", type=Path, help="The JSON Lines file to write.")
+    parser.add_argument("--seed", type=int, default=7, help="The random seed (default: 7).")
     args = parser.parse_args()
-    print(generate(args.count, args.out))
+    print(generate(args.count, args.out, args.seed))

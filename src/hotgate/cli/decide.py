@@ -144,7 +144,9 @@ def triage(
     ],
     fmt: Annotated[
         TriageFormat,
-        typer.Option("--format", help="table, json, jsonl (one decision per line) or csv."),
+        typer.Option(
+            "--format", help="table, json, jsonl (one decision per line, in input order) or csv."
+        ),
     ] = TriageFormat.table,
     out_path: Annotated[
         Path | None,
