@@ -388,11 +388,11 @@ def built_parts(
     workers = BUILDERS or max(1, min(2, os.cpu_count() or 1))
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
     pending: deque[Future[Built]] = deque()
-    with _ctrl_c_ignored():  # the builders start (one a part, on demand) and keep ignoring it
-        pending.extend(
-            pool.submit(_build_in_worker, building, part) for part in (first, second)[:workers]
-        )
     try:
+        with _ctrl_c_ignored():  # the builders start (one a part, on demand), ignoring it too
+            pending.extend(
+                pool.submit(_build_in_worker, building, part) for part in (first, second)[:workers]
+            )
         for part in itertools.chain((first, second)[workers:], parts):
             pending.append(pool.submit(_build_in_worker, building, part))
             if len(pending) > workers + 1:
