@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -32,6 +33,10 @@ from hotgate.sources.fields import (
     text_of,
     time_of,
 )
+
+# A source that names a live tracker: `github:OWNER/REPO`, `jira:https://SITE?jql=…` (a URL
+# scheme's `://` is a file or link, not a tracker). The tracker's name is group 1.
+TRACKER_SPEC = re.compile(r"^([a-z][a-z0-9_-]*):(?!//)(.+)$")
 
 ENTRY_POINT_GROUP = "hotgate.sources"
 __all__ = [

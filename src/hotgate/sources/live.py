@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from hotgate.sources.base import SourceError
+from hotgate.sources.base import TRACKER_SPEC, SourceError
 from hotgate.sources.connector import Connector, ConnectorSettings, Item, Target, connectors
-
-_SPEC = re.compile(r"^([a-z][a-z0-9_-]*):(?!//)(.+)$")
 
 
 def live_tracker(spec: str) -> str | None:
     """The tracker a source names (`github` for `github:OWNER/REPO`), or None for a file."""
-    match = _SPEC.match(spec)
+    match = TRACKER_SPEC.match(spec)
     if not match or Path(spec).exists():
         return None
     return match.group(1) if match.group(1) in connectors() else None

@@ -6,16 +6,11 @@ reader's record reading; this module, one level above both, chooses between them
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from hotgate.sources import reader
-from hotgate.sources.base import Origin
+from hotgate.sources.base import TRACKER_SPEC, Origin
 from hotgate.sources.reader import Item, Record, as_objects
-
-# What a tracker's name looks like before its colon (sources.live reads the whole spec): any
-# other source is a file, read without loading the connectors and their HTTP client.
-_MAY_NAME_A_TRACKER = re.compile(r"^[a-z][a-z0-9_-]*:(?!//)")
 
 
 def read_items(spec: str, origin: Origin | None = None) -> Iterator[Item]:
@@ -24,7 +19,7 @@ def read_items(spec: str, origin: Origin | None = None) -> Iterator[Item]:
     Items are as `hotgate.sources.reader.read_items` gives them; raises SourceError when the
     source cannot be read (an unknown tracker, a missing file, a tracker that refuses).
     """
-    if _MAY_NAME_A_TRACKER.match(spec):
+    if TRACKER_SPEC.match(spec):  # else a file, read without loading the connectors
         from hotgate.sources.live import live_items, live_tracker
 
         if live_tracker(spec):

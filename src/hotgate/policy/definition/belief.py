@@ -16,7 +16,7 @@ from pydantic import Field
 
 from hotgate.model import PERSON
 from hotgate.policy.definition.condition import Node, first_of, to_polars
-from hotgate.policy.definition.rules import Strict
+from hotgate.policy.definition.rules import Strict, person_answer
 
 
 class WeighedRule(Strict):
@@ -65,11 +65,6 @@ class Thresholds(Strict):
 def logit(probability: float) -> float:
     """Log-odds of a probability strictly between 0 and 1."""
     return math.log(probability / (1 - probability))
-
-
-def person_answer(crit: str) -> pl.Expr:
-    """A person's answer to a criterion (yes or no), or null, from the answers column."""
-    return pl.col("answers").str.extract(f"(?:^|,){crit}=(yes|no)(?:,|$)", 1)
 
 
 def belief_columns(

@@ -58,6 +58,11 @@ def person_evidence(crit: str, answer: str) -> Evidence:
     return Evidence(rule=PERSON, because="A person answered it.", signals=[signal])
 
 
+def person_answer(crit: str) -> pl.Expr:
+    """A person's answer to a criterion (yes or no), or null, from the answers column."""
+    return pl.col("answers").str.extract(f"(?:^|,){crit}=(yes|no)(?:,|$)", 1)
+
+
 def rule_columns(
     criteria: Mapping[str, Criterion], conditions: Mapping[str, Node]
 ) -> tuple[dict[str, pl.Expr], dict[str, pl.Expr]]:
@@ -69,7 +74,7 @@ def rule_columns(
     holds: dict[str, pl.Expr] = {}
     answers: dict[str, pl.Expr] = {}
     for crit, spec in criteria.items():
-        person = pl.col("answers").str.extract(f"(?:^|,){crit}=(yes|no)(?:,|$)", 1)
+        person = person_answer(crit)
         answered = person.is_not_null()
         answer = [(answered, person)]
         rule = [(answered, pl.lit(PERSON))]
