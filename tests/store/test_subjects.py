@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from hotgate import store
 from hotgate.model import ChangeRequest, Release
+from hotgate.store import jobs as store_jobs
+from hotgate.store.records import utc
+from hotgate.store.tables import jobs
 from samples import sample_issue
 
 
@@ -66,3 +70,30 @@ def test_sync_cursors(session: Session) -> None:
     store.set_cursor(session, "github:acme/shop", "2026-11-02T00:00:00Z")
     assert store.get_cursor(session, "github:acme/shop") == "2026-11-02T00:00:00Z"
     assert store.get_cursor(session, "jira:acme") == "page-2"
+
+
+def test_processes_planning_the_same_new_job_at_once_make_one_row(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Between one process reading which jobs exist and inserting the new one, another plans
+    and commits the same job (a server and its workers start together): no unique-key error,
+    and the first row stands."""
+    planned = [("sync:github:acme/shop", "sync", 900)]
+    first, late = datetime(2026, 11, 23, 9, tzinfo=UTC), datetime(2026, 11, 23, 10, tzinfo=UTC)
+    with sessions() as slow:
+        connection = slow.connection()
+
+        done: list[bool] = []
+
+        def another_plans_first(*_: object) -> None:
+            if not done:  # once, right after the slow one's first statement (its reading)
+                done.append(True)
+                with sessions.begin() as other:
+                    store_jobs.plan_jobs(other, planned, first)
+
+        event.listen(connection, "after_cursor_execute", another_plans_first)
+        store_jobs.plan_jobs(slow, planned, late)
+        slow.commit()
+    with sessions() as check:
+        rows = check.execute(select(jobs.c.name, jobs.c.due_at)).all()
+    assert [(name, utc(due)) for name, due in rows] == [("sync:github:acme/shop", first)]

@@ -1,4 +1,4 @@
-"""Small SQL helpers shared by the repository modules: dialect-aware upsert and chunking."""
+"""Small SQL helpers shared by the repository modules: dialect-aware upserts and chunking."""
 
 from __future__ import annotations
 
@@ -32,11 +32,28 @@ def upsert(
     """Insert rows, updating the existing row of the same key (except the columns in keep)."""
     if not rows:
         return
-    name = session.get_bind().dialect.name
-    insert = postgresql.insert if name == "postgresql" else sqlite.insert
-    statement = insert(table)
+    statement = _insert(session, table)
     columns = [c for c in rows[0] if c not in {key, *keep}]
     statement = statement.on_conflict_do_update(
         index_elements=[table.c[key]], set_={c: statement.excluded[c] for c in columns}
     )
     session.execute(statement, list(rows))
+
+
+def insert_missing(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], key: str
+) -> None:
+    """Insert the rows whose key the table does not hold; an existing row is left as it is.
+
+    Also when another transaction inserts the same key first (two processes starting at once):
+    PostgreSQL waits for it and then skips the row, instead of failing on the unique key.
+    """
+    if rows:
+        statement = _insert(session, table).on_conflict_do_nothing(index_elements=[table.c[key]])
+        session.execute(statement, list(rows))
+
+
+def _insert(session: Session, table: Table) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT (PostgreSQL and SQLite alike)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)

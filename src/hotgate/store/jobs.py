@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from hotgate.store._sql import insert_missing
 from hotgate.store.records import utc
 from hotgate.store.tables import job_runs, jobs
 
@@ -64,22 +65,28 @@ def _record(row: Any) -> JobRecord:
 def plan_jobs(
     session: Session, planned: Sequence[tuple[str, str, int | None]], at: datetime
 ) -> None:
-    """Make sure each (name, kind, every_seconds) has its row; a new job is due at once."""
+    """Make sure each (name, kind, every_seconds) has its row; a new job is due at once.
+
+    Processes that start together (a server and its workers) plan the same jobs at once: the
+    first one's row stands.
+    """
     known = {row.name: row for row in session.execute(select(jobs.c.name, jobs.c.every_seconds))}
-    for name, kind, every in planned:
-        if name not in known:
-            session.execute(
-                jobs.insert().values(
-                    name=name,
-                    kind=kind,
-                    every_seconds=every,
-                    due_at=at,
-                    state="idle",
-                    failures=0,
-                    runs=0,
-                )
-            )
-        elif known[name].every_seconds != every:
+    new = [
+        {
+            "name": name,
+            "kind": kind,
+            "every_seconds": every,
+            "due_at": at,
+            "state": "idle",
+            "failures": 0,
+            "runs": 0,
+        }
+        for name, kind, every in planned
+        if name not in known
+    ]
+    insert_missing(session, jobs, new, key="name")
+    for name, _, every in planned:
+        if name in known and known[name].every_seconds != every:
             session.execute(update(jobs).where(jobs.c.name == name).values(every_seconds=every))
 
 
