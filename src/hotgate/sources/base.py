@@ -107,8 +107,14 @@ class Format(ABC):
     def to_issue(self, record: Mapping[str, Any], origin: Origin) -> Issue | Ignored:
         """Read one record into an Issue, or say why it is not a subject."""
 
-    def frame(self, raw: pl.DataFrame, origin: Origin) -> pl.DataFrame | None:  # noqa: ARG002
-        """Map a chunk of raw records to issue columns at once; None: read them one by one."""
+    def frame(
+        self,
+        raw: pl.DataFrame,  # noqa: ARG002
+        origin: Origin,  # noqa: ARG002
+        data: bytes,  # noqa: ARG002
+    ) -> pl.DataFrame | None:
+        """Map a chunk of raw records (parsed from the JSON Lines `data`) to issue columns at
+        once; None: read them one by one."""
         return None
 
 

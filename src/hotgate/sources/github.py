@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+import orjson
 import polars as pl
 
 from hotgate.model import Comment, Issue
@@ -110,32 +111,53 @@ def _nonempty(text: pl.Expr) -> pl.Expr:
     return pl.when(stripped != "").then(stripped)
 
 
-def _checked(raw: pl.DataFrame) -> bool:
-    """Whether a chunk holds only what the per-record path would read the same way."""
+def _checked(raw: pl.DataFrame, data: bytes) -> bool:
+    """Whether a chunk holds only what the per-record path would read the same way.
+
+    raw is the chunk as polars parsed it, data the JSON Lines it was parsed from.
+    """
     present = [c for c in _PER_RECORD if c in raw.columns and raw.schema[c] != pl.Null]
     if any(raw[c].drop_nulls().ne("[]").any() for c in present):
         return False
-    # polars turns an object or list in a text field into its JSON text; the record path
-    # refuses it, so such a chunk is read record by record.
-    texts = [pl.col(c) for c in _TEXT if c in raw.columns and raw.schema[c] == pl.String]
-    texts.append(struct_field(raw, "type", "name", pl.String))
-    looks_like_json = [
-        (t.str.starts_with("{") & t.str.ends_with("}"))
-        | (t.str.starts_with("[") & t.str.ends_with("]"))
-        for t in texts
-    ]
     times = [
         pl.col(c).is_not_null() & pl.col(c).str.to_datetime(time_zone="UTC", strict=False).is_null()
         for c in ("created_at", "updated_at")
         if c in raw.columns and raw.schema[c] == pl.String
     ]
+    if raw.select(pl.any_horizontal([*times, pl.col("number") < 0]).any()).item():
+        return False
+    # polars turns an object or list in a text field into its JSON text, which the record path
+    # refuses. Text that merely looks like JSON ("[Bug] … [x]") is common in real reports, so
+    # the rows where it does are looked up in the lines themselves.
+    texts = [pl.col(c) for c in _TEXT if c in raw.columns and raw.schema[c] == pl.String]
+    texts.append(struct_field(raw, "type", "name", pl.String))
     label = pl.element()
     json_label = (label.str.starts_with("{") & label.str.ends_with("}")) | (
         label.str.starts_with("[") & label.str.ends_with("]")
     )
-    labels = [names_of(raw, "labels").list.eval(json_label).list.any().fill_null(False)]
-    checks = [*looks_like_json, *times, *labels, pl.col("number") < 0]
-    return not raw.select(pl.any_horizontal(checks).any()).item()
+    looks_like_json = [
+        (t.str.starts_with("{") & t.str.ends_with("}"))
+        | (t.str.starts_with("[") & t.str.ends_with("]"))
+        for t in texts
+    ]
+    looks_like_json.append(names_of(raw, "labels").list.eval(json_label).list.any())
+    rows = raw.select(pl.any_horizontal(looks_like_json).fill_null(False).arg_true()).to_series()
+    if rows.is_empty():
+        return True
+    lines = [line for line in data.split(b"\n") if line.strip()]  # polars skips blank lines too
+    return len(lines) == raw.height and all(_all_text(orjson.loads(lines[i])) for i in rows)
+
+
+def _all_text(record: Any) -> bool:
+    """Whether a record's text fields, type name and label names hold no object or list."""
+    values = [record.get(name) for name in _TEXT]
+    kind = record.get("type")
+    if isinstance(kind, Mapping):
+        values.append(kind.get("name"))
+    labels = record.get("labels")
+    if isinstance(labels, list):
+        values += [label.get("name") if isinstance(label, Mapping) else label for label in labels]
+    return not any(isinstance(value, dict | list) for value in values)
 
 
 class GitHubFormat(Format):
@@ -222,11 +244,11 @@ class GitHubFormat(Format):
             url=url,
         )
 
-    def frame(self, raw: pl.DataFrame, origin: Origin) -> pl.DataFrame | None:
+    def frame(self, raw: pl.DataFrame, origin: Origin, data: bytes) -> pl.DataFrame | None:
         """The same reading as to_issue, as expressions over a chunk of records."""
         if "number" not in raw.columns or "title" not in raw.columns or raw["number"].null_count():
             return None
-        if not _checked(raw):
+        if not _checked(raw, data):
             return None
         url = pl.coalesce(
             column(raw, "repository_url"), column(raw, "html_url"), column(raw, "url")

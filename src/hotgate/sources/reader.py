@@ -220,7 +220,7 @@ def _as_frame(data: bytes, origin: Origin) -> pl.DataFrame | None:
     if fmt is None or type(fmt).frame is Format.frame:
         return None
     raw = read_chunk(data, fmt.raw_schema)
-    return fmt.frame(raw, origin) if raw is not None else None
+    return fmt.frame(raw, origin, data) if raw is not None else None
 
 
 def _from_yaml(text: bytes, label: str, origin: Origin) -> Iterator[Item]:
