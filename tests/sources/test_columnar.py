@@ -13,7 +13,8 @@ from hotgate.model import Issue
 from hotgate.policy.deciding.engine import Context
 from hotgate.policy.definition.schema import Policy
 from hotgate.service import Tally, triage_summary
-from hotgate.sources.reader import read_items
+from hotgate.sources.base import Skipped
+from hotgate.sources.reader import read_issues, read_items
 
 RECORDS = [
     github_issue(
@@ -95,3 +96,25 @@ def test_real_webcompat_issues_decide_alike(tmp_path: Path, policy: Policy) -> N
     by_columns, by_records = _summaries(tmp_path, policy, records)
     assert by_columns.height == 100
     assert by_columns.equals(by_records)
+
+
+@pytest.mark.parametrize("block", [1, 40, 300, 1 << 20])
+def test_blocks_cut_anywhere_read_every_line_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    """Whatever the block size, every issue is read once in order and a bad line is named by
+    its number in the whole file, blank lines counted; the last line may lack its newline."""
+    monkeypatch.setattr("hotgate.sources.reader.BLOCK_BYTES", block)
+    good = [
+        json.dumps(github_issue(f"Crash number {n}", "It crashes.", number=n)) for n in range(8)
+    ]
+    lines = [*good[:3], "", "   ", *good[3:6], "{oops", *good[6:]]
+    path = tmp_path / "cut.jsonl"
+    path.write_text("\n".join(lines))  # no newline at the end
+    issues = list(read_issues(str(path)))
+    keys = [i.key for i in issues if isinstance(i, Issue)]
+    assert keys == [f"github:acme/shop#{n}" for n in range(8)]
+    skipped = [str(i) for i in issues if isinstance(i, Skipped)]
+    assert skipped == [
+        f"{path} line 9: not valid JSON (unexpected character, expected a string key)"
+    ]

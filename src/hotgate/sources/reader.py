@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import sys
 import tempfile
@@ -43,6 +44,7 @@ Item = Issue | ChangeRequest | Skipped | Ignored | pl.DataFrame
 Record = Issue | ChangeRequest | Skipped | Ignored
 BLOCK_BYTES = 16 * 1024 * 1024
 BOM = b"\xef\xbb\xbf"
+_SPACE = re.compile(rb"\s*")
 
 
 def _open(path: str) -> io.BufferedReader:
@@ -171,23 +173,17 @@ def _is_json(line: bytes) -> bool:
 def _from_json_lines(
     first: bytes, second: bytes, stream: IO[bytes], label: str, origin: Origin
 ) -> Iterator[Item]:
-    # Whole blocks cut at a line end: no Python work per line unless a block needs it.
+    # Whole blocks ending at a line end (the block, then the rest of its last line): no Python
+    # work per line unless a block needs it, and no copy of a block but the one joining them.
     start = 0
-    pending = first + second
-    while True:
-        block = stream.read(BLOCK_BYTES)
-        data = pending + block
-        if not block:
-            if data.strip():
-                yield from _chunk(data, start, label, origin)
-            return
-        cut = data.rfind(b"\n") + 1
-        if cut == 0:
-            pending = data
-            continue
-        yield from _chunk(data[:cut], start, label, origin)
-        start += data.count(b"\n", 0, cut)
-        pending = data[cut:]
+    data = first + second + stream.read(BLOCK_BYTES)
+    while data:
+        if not data.endswith(b"\n"):
+            data += stream.readline()
+        if not data.isspace():
+            yield from _chunk(data, start, label, origin)
+        start += data.count(b"\n")
+        data = stream.read(BLOCK_BYTES)
 
 
 def _chunk(data: bytes, start: int, label: str, origin: Origin) -> Iterator[Item]:
@@ -211,7 +207,9 @@ def _chunk(data: bytes, start: int, label: str, origin: Origin) -> Iterator[Item
 
 
 def _as_frame(data: bytes, origin: Origin) -> pl.DataFrame | None:
-    first = data.lstrip().split(b"\n", 1)[0]
+    begin = _SPACE.match(data).end()  # type: ignore[union-attr]  # \s* always matches
+    end = data.find(b"\n", begin)
+    first = data[begin : end if end >= 0 else len(data)]
     try:
         record = orjson.loads(first) if first else None
     except orjson.JSONDecodeError:

@@ -11,6 +11,7 @@ import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 import polars as pl
@@ -36,6 +37,14 @@ class Node:
     kind: Kind
     args: tuple[Node, ...] = ()
     value: str | float | None = None
+
+    @cached_property
+    def operands(self) -> tuple[Node, ...]:
+        """The operands of a run of the same `and` or `or`: a and (b and c) is (a, b, c)."""
+        found: list[Node] = []
+        for arg in self.args:
+            found.extend(arg.operands if arg.op == self.op else [arg])
+        return tuple(found)
 
 
 def _tokens(text: str) -> list[str]:
@@ -172,7 +181,7 @@ def held(node: Node, row: Mapping[str, Any]) -> list[str]:
         return [str(node.value)]
     if node.op in {"and", "or"}:
         found: list[str] = []
-        for part in _operands(node):
+        for part in node.operands:
             found.extend(name for name in held(part, row) if name not in found)
         return found
     if node.op in _COMPARE:
@@ -194,9 +203,9 @@ def _value(node: Node, row: Mapping[str, Any]) -> Any:
     if node.op == "not":
         return not holds(node.args[0], row)
     if node.op == "and":
-        return all(holds(part, row) for part in _operands(node))
+        return all(holds(part, row) for part in node.operands)
     if node.op == "or":
-        return any(holds(part, row) for part in _operands(node))
+        return any(holds(part, row) for part in node.operands)
     left, right = (_value(arg, row) for arg in node.args)
     if left is None or right is None:
         return None
@@ -234,14 +243,6 @@ def first_of(branches: list[tuple[pl.Expr, pl.Expr]], otherwise: pl.Expr) -> pl.
     return pl.coalesce([*(pl.when(cond).then(value) for cond, value in branches), otherwise])
 
 
-def _operands(node: Node) -> list[Node]:
-    """The operands of a run of the same `and` or `or`: a and (b and c) is all_of(a, b, c)."""
-    found: list[Node] = []
-    for arg in node.args:
-        found.extend(_operands(arg) if arg.op == node.op else [arg])
-    return found
-
-
 def _truth(node: Node) -> pl.Expr:
     """A condition's truth, with a missing value taken as false."""
     return _compile(node).fill_null(False)
@@ -260,9 +261,9 @@ def _compile(node: Node) -> pl.Expr:
     if node.op == "not":
         return ~_truth(node.args[0])
     if node.op == "and":
-        return pl.all_horizontal([_compile(arg) for arg in _operands(node)])
+        return pl.all_horizontal([_compile(arg) for arg in node.operands])
     if node.op == "or":
-        return pl.any_horizontal([_compile(arg) for arg in _operands(node)])
+        return pl.any_horizontal([_compile(arg) for arg in node.operands])
     left, right = (_compile(arg) for arg in node.args)
     if node.args[0].kind == "string":  # text compares without regard to case
         left, right = left.str.to_lowercase(), right.str.to_lowercase()
