@@ -1,4 +1,5 @@
-"""Both regex engines read the policy's patterns alike: ASCII word boundaries on each side."""
+"""Both regex engines read the policy's patterns alike: ASCII word boundaries, word and digit
+classes on each side."""
 
 from __future__ import annotations
 
@@ -33,7 +34,13 @@ def polars_hits(pattern: str, texts: list[str]) -> list[bool]:
         (r"a\Bb", r"a(?-u:\B)b"),
         (r"\\b", r"\\b"),  # an escaped backslash then the letter b: left alone
         (r"\\\b", r"\\(?-u:\b)"),  # an escaped backslash, then a boundary
-        (r"[\d.]+\s", r"[\d.]+\s"),  # other escapes are untouched
+        (r"[\d.]+\s", r"[0-9.]+\s"),  # digits become ASCII, whitespace stays as it is
+        (r"\bat [\w$.<>]+\(", r"(?-u:\b)at [0-9A-Za-z_$.<>]+\("),
+        (r"update \w+ set", r"update [0-9A-Za-z_]+ set"),
+        (r"[^\d]\d{4}", r"[^0-9][0-9]{4}"),
+        (r"[]\w]", r"[]0-9A-Za-z_]"),  # a ] first in a set is a literal one
+        (r"[\]\w]x\w", r"[\]0-9A-Za-z_]x[0-9A-Za-z_]"),  # an escaped ] does not end the set
+        (r"\\w\W\D", r"\\w\W\D"),  # an escaped backslash then w; negated classes untouched
     ],
 )
 def test_word_boundaries_become_ascii_for_polars(pattern: str, rewritten: str) -> None:
@@ -51,7 +58,7 @@ def test_a_word_glued_to_a_non_ascii_letter_is_read_alike_by_both_engines() -> N
 
 
 _TEXT = st.text(
-    alphabet=st.sampled_from(list("crash panic wrong tooltip 5% ïéß–日 \n.,:-_0123")),
+    alphabet=st.sampled_from(list("crash panic wrong tooltip 5% ïéß–日٣ \n.,:-_0123")),
     max_size=60,
 )
 

@@ -1,4 +1,4 @@
-"""The policy's text patterns as each regex engine is given them: word boundaries are ASCII.
+"""The policy's text patterns as each regex engine is given them: ASCII classes on both sides.
 
 Patterns are written once, in the syntax Python's `re` and polars' (Rust) engine share. Both
 engines are handed `\\b` and `\\B` as ASCII word boundaries: Rust's fast engine (a lazy DFA)
@@ -7,9 +7,13 @@ back to a slower one. On 20,000 reports sampled from the real exports (6,143 of 
 non-ASCII character), deciding the batch (`engine.evaluate`) took 7.4 s with Unicode
 boundaries and 1.0 s with ASCII ones; the prose pass alone 2.2 s against 0.18 s (polars
 1.x on this project's 2-core machines, 2026-12-01, `bench/bench_triage.py` gives the whole
-command). The lexicon's words are ASCII, so the only text read differently is a word glued to
-a non-ASCII letter ("naïve" holds an ASCII-bounded "ve"); both engines read it the same way,
-so an excerpt is always found where a signal was (tests/policy/test_patterns.py).
+command). The word and digit classes `\\w` and `\\d` are handed over as their ASCII sets too:
+Unicode's word class holds over a hundred thousand characters, which makes the automaton large
+to build and to run; deciding 40,000 real reports took 1.03-1.16 s with Unicode classes and
+0.85 s with ASCII ones (polars 2.1, same machines, 2026-12-01). The lexicon's words are
+ASCII, so the only text read differently is a word glued to a non-ASCII letter ("naïve" holds
+an ASCII-bounded "ve") or a digit of another script; both engines read it the same way, so an
+excerpt is always found where a signal was (tests/policy/test_patterns.py).
 """
 
 from __future__ import annotations
@@ -21,20 +25,51 @@ import polars as pl
 
 # A \b or \B that is not itself escaped (an even run of backslashes before it).
 _BOUNDARY = re.compile(r"(?<!\\)((?:\\\\)*)\\([bB])")
+# Word and digit classes as ASCII sets, in a set (`[\w.-]`) and out of one (`\w+`).
+_ASCII_SETS = {"w": "0-9A-Za-z_", "d": "0-9"}
+
+
+def _ascii_sets(pattern: str) -> str:
+    """The pattern with each unescaped \\w and \\d written as its ASCII set."""
+    out: list[str] = []
+    i, in_set, opening = 0, False, False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            ascii_set = _ASCII_SETS.get(pattern[i + 1])
+            if ascii_set is None:
+                out.append(pattern[i : i + 2])
+            else:
+                out.append(ascii_set if in_set else f"[{ascii_set}]")
+            i, opening = i + 2, False
+            continue
+        if in_set:
+            in_set = char != "]" or opening  # a ] first in a set is a literal ]
+            opening = False
+        elif char == "[":
+            in_set = opening = True
+            if pattern.startswith("[^", i):
+                out.append("[^")
+                i += 2
+                continue
+        out.append(char)
+        i += 1
+    return "".join(out)
 
 
 def for_polars(pattern: str) -> str:
-    """The pattern for polars' `str` regex methods, with ASCII word boundaries."""
-    return _BOUNDARY.sub(r"\1(?-u:\\\2)", pattern)
+    """The pattern for polars' `str` regex methods: word boundaries, word and digit classes
+    ASCII."""
+    return _BOUNDARY.sub(r"\1(?-u:\\\2)", _ascii_sets(pattern))
 
 
 @lru_cache(maxsize=4096)  # the policies in use hold a few hundred patterns
 def compiled(pattern: str) -> re.Pattern[str]:
-    """The pattern compiled for Python's `re`, with ASCII word boundaries (as `for_polars`).
+    """The pattern compiled for Python's `re`, read as `for_polars` reads it.
 
     Raises re.error for a pattern Python cannot read.
     """
-    return re.compile(_BOUNDARY.sub(r"\1(?a:\\\2)", pattern))
+    return re.compile(_BOUNDARY.sub(r"\1(?a:\\\2)", _ascii_sets(pattern)))
 
 
 # Polars keeps 32 compiled regexes per thread (polars-utils' regex_cache.rs, polars 2.1). A
