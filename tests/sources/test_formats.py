@@ -296,3 +296,15 @@ def test_jira_rich_text_keeps_runs_of_one_line_together(document: Any, expected:
     from hotgate.sources.base import text_of
 
     assert text_of(document) == expected
+
+
+def test_a_urlbase_that_is_no_url_leaves_the_host_unknown(tmp_path: Path) -> None:
+    """Found by fuzzing: urllib raised 'Invalid IPv6 URL' out of the reader for this one."""
+    path = tmp_path / "bugs.xml"
+    path.write_text(
+        '<bugzilla urlbase="https://[bz.example.org/"><bug><bug_id>1</bug_id>'
+        "<short_desc>Crash</short_desc><product>P</product></bug></bugzilla>"
+    )
+    [bug] = read_issues(str(path))
+    assert isinstance(bug, Issue)
+    assert bug.key.startswith("bugzilla:") and bug.key.endswith("1")

@@ -133,8 +133,7 @@ class BugzillaXmlFormat(FileFormat):
             for chunk in _clean_chunks(handle):
                 pending += chunk
                 if not origin.host and (found := _URLBASE.search(pending)):
-                    host = urlparse(found.group(1).decode("utf-8", "replace")).hostname
-                    origin = Origin(host=host, project=origin.project)
+                    origin = Origin(host=_host(found.group(1)), project=origin.project)
                 while (start := _BUG_START.search(pending)) is not None:
                     end = _bug_end(pending, start.start())
                     if end is None:
@@ -172,6 +171,14 @@ class BugzillaXmlFormat(FileFormat):
 
 _BUG_START = re.compile(rb"<bug[\s>/]")
 _BUG_ID = re.compile(rb"<bug_id>\s*([^<\s]{1,40})\s*</bug_id>")
+def _host(urlbase: bytes) -> str | None:
+    """The host of the export's urlbase attribute; None when it is no URL ("https://[x/")."""
+    try:
+        return urlparse(urlbase.decode("utf-8", "replace")).hostname
+    except ValueError:
+        return None
+
+
 _URLBASE = re.compile(rb"<bugzilla\b[^>]*\burlbase=\"([^\"]*)\"")
 
 
