@@ -67,6 +67,13 @@ def _shape(items: list[Any]) -> list[Any]:
 @given(st.lists(github_records(), min_size=2, max_size=6))
 # Python's strip() takes U+001C..U+001F as whitespace and polars' does not (found by hypothesis).
 @example([{"number": 1, "title": "\x1f", "node_id": "I_1"}, {"number": 2, "title": "a\x1c"}])
+# A null reactions summary beside an archiver's reactions_data list (found by hypothesis).
+@example(
+    [
+        {"number": 1, "title": "A crash", "node_id": "I_1"},
+        {"number": 2, "title": "A", "node_id": "I_2", "reactions": None, "reactions_data": [{}]},
+    ]
+)
 def test_fast_path_reads_as_the_record_path_does(records: list[dict[str, Any]]) -> None:
     data = b"".join(orjson.dumps(r) + b"\n" for r in records)
     fast = _shape(list(_as_objects(_chunk(data, 0, "f", Origin()))))

@@ -60,8 +60,8 @@ def reactions_of(record: Mapping[str, Any]) -> int:
             count = users.get("totalCount") if isinstance(users, Mapping) else None
             total += count_of(count, "reactionGroups.users.totalCount")
         return total
-    if "reactions" in record:
-        reactions = mapping_of(record.get("reactions"), "reactions")
+    if record.get("reactions") is not None:  # null, as the columnar path reads it: no summary
+        reactions = mapping_of(record["reactions"], "reactions")
         return count_of(reactions.get("total_count"), "reactions.total_count")
     return len(list_of(record.get("reactions_data"), "reactions_data"))
 
