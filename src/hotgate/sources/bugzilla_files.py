@@ -171,6 +171,8 @@ class BugzillaXmlFormat(FileFormat):
 
 _BUG_START = re.compile(rb"<bug[\s>/]")
 _BUG_ID = re.compile(rb"<bug_id>\s*([^<\s]{1,40})\s*</bug_id>")
+
+
 def _host(urlbase: bytes) -> str | None:
     """The host of the export's urlbase attribute; None when it is no URL ("https://[x/")."""
     try:
