@@ -11,7 +11,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -28,6 +28,7 @@ from hotgate.policy.changes.content_lane import (
 from hotgate.policy.deciding.columns import decision_documents, json_lines
 from hotgate.policy.deciding.engine import Context, evaluate, rank, to_decision
 from hotgate.policy.definition.schema import Policy
+from hotgate.policy.reading.reader import text_scores
 from hotgate.policy.reading.signals import issues_frame
 from hotgate.sources.base import Origin, Skipped, SourceError
 from hotgate.sources.named import read_issues, read_items
@@ -173,10 +174,39 @@ def evaluated_batches(
     trouble: Mapping[str, int] | None = None,
     text_terms: bool = True,
 ) -> Iterator[pl.DataFrame]:
-    """Evaluate issues in batches, counting what was skipped or ignored on the way.
+    """Evaluate issues in batches of about `size` rows, in input order, counting what was
+    skipped or ignored on the way (in `tally`, complete once the batches are exhausted).
 
-    Without `text_terms` the reader's words are not read (a summary shows none of them).
+    The next batch is read and its text scored (`reader.text_scores`) in a thread while this
+    one is decided: both run mostly outside the GIL, in polars and numpy, and a run on one
+    core's worth of Python uses the second. Without `text_terms` the reader's words are not
+    read (a summary shows none of them). An error while reading is raised here, as read.
     """
+    batches = _read_batches(items, tally, size)
+
+    def scored() -> pl.DataFrame | None:
+        batch = next(batches, None)
+        if batch is None:
+            return None
+        return text_scores(policy, with_area_trouble(batch, trouble), text_terms)
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="hotgate-read")
+    try:
+        ahead = pool.submit(scored)
+        while (batch := ahead.result()) is not None:
+            ahead = pool.submit(scored)
+            tally.decided += batch.height
+            if on_batch:
+                on_batch(batch.height)
+            yield evaluate(policy, batch, context, text_terms)
+    finally:
+        # A run cut short (Ctrl-C, a closed pipe) does not wait here for the batch being read.
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _read_batches(items: Iterator[Item], tally: Tally, size: int) -> Iterator[pl.DataFrame]:
+    """The issues read, in input order, as frames of about `size` rows (issues_frame columns);
+    skipped, ignored and set-aside items are counted in `tally`."""
     issues: list[Issue] = []
     frames: list[pl.DataFrame] = []
     rows = 0
@@ -197,30 +227,15 @@ def evaluated_batches(
         else:
             tally.ignored += 1
         if rows >= size:
-            yield _decide_batch(
-                frames, issues, policy, context, tally, on_batch, trouble, text_terms
-            )
+            yield _joined(frames, issues)
             issues, frames, rows = [], [], 0
     if rows:
-        yield _decide_batch(frames, issues, policy, context, tally, on_batch, trouble, text_terms)
+        yield _joined(frames, issues)
 
 
-def _decide_batch(
-    frames: list[pl.DataFrame],
-    issues: list[Issue],
-    policy: Policy,
-    context: Context,
-    tally: Tally,
-    on_batch: Callable[[int], None] | None,
-    trouble: Mapping[str, int] | None,
-    text_terms: bool,
-) -> pl.DataFrame:
+def _joined(frames: list[pl.DataFrame], issues: list[Issue]) -> pl.DataFrame:
     parts = [*frames, issues_frame(issues)] if issues else frames
-    batch = pl.concat(parts, how="vertical", rechunk=True)
-    tally.decided += batch.height
-    if on_batch:
-        on_batch(batch.height)
-    return evaluate(policy, with_area_trouble(batch, trouble), context, text_terms)
+    return pl.concat(parts, how="vertical", rechunk=True)
 
 
 def triage_summary(
