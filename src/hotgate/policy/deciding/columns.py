@@ -165,6 +165,14 @@ class _Batch:
         self.fallbacks = Fallbacks()
         self.excerpts = _Excerpts(frame, self.fallbacks)
         self.names = policy.criterion_names()
+        # Per criterion, each rule's column, name, weight and reason, as a document shows them.
+        self.rules = {
+            crit: [
+                (f"criteria.{crit}.rules[{j}].when", r.name.strip(), r.weight, r.because.strip())
+                for j, r in enumerate(policy.criteria[crit].rules)
+            ]
+            for crit in self.names
+        }
         self.negated = negated_phrases(policy)
         self.near = _near(policy, context)
         self.release = None if context.release is None else context.release.model_dump(mode="json")
@@ -174,6 +182,8 @@ class _Batch:
         self.terms = top_terms_column(policy, frame)
         self.reads: dict[str, list[str]] = {}
         self.helds: dict[tuple[Any, ...], list[str]] = {}
+        self.values: dict[str, list[Doc]] = {}  # the evidence of each name, for the row at hand
+        self.row_at = -1
 
     # --- signals: explain_signal and explain_value, with excerpts read from the batch ---
 
@@ -212,10 +222,18 @@ class _Batch:
         return []
 
     def value(self, name: str, row: Mapping[str, Any], i: int) -> list[Doc]:
-        kind = self.policy.names.get(name)
-        if kind == "bool" or name in self.policy.derived:
-            return self.signal(name, row, i) if row.get(name) else []
-        return [_signal(**fields) for fields in field_evidence(name, row)]
+        """The evidence a name shows for row i: worked out once per row (rules share names)."""
+        if i != self.row_at:
+            self.values, self.row_at = {}, i
+        found = self.values.get(name)
+        if found is None:
+            kind = self.policy.names.get(name)
+            if kind == "bool" or name in self.policy.derived:
+                found = self.signal(name, row, i) if row.get(name) else []
+            else:
+                found = [_signal(**fields) for fields in field_evidence(name, row)]
+            self.values[name] = found
+        return found
 
     # --- criteria: explain.criterion_results and _evidence -------------------------------
 
@@ -249,16 +267,15 @@ class _Batch:
                 "factors": [],
             }
         factors: list[Doc] = []
-        for j, rule in enumerate(spec.rules):
-            place = f"criteria.{crit}.rules[{j}].when"
+        for place, rule, weight, reason in self.rules[crit]:
             if not row.get(place):
                 continue
             names = self.held(place, row)
             factors.append(
                 {
-                    "rule": rule.name.strip(),
-                    "weight": rule.weight,
-                    "because": rule.because.strip(),
+                    "rule": rule,
+                    "weight": weight,
+                    "because": reason,
                     "signals": [s for name in names for s in self.value(name, row, i)],
                 }
             )
