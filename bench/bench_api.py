@@ -7,8 +7,8 @@ Run: .venv/bin/python bench/bench_api.py [--seconds 20] [--rate 100] [--record 1
   hide its queue), then closed-loop with several connections for the maximum rate.
 - The baseline is a bare FastAPI endpoint in the same server setup that parses the same JSON
   body and answers a small JSON object.
-- Bulk recording: decisions for N generated issues evaluated in batches, then recorded into
-  a new SQLite file as `hotgate triage` does; the time counts only the recording.
+- Bulk recording: whole decisions for N generated issues, built in batches and recorded into
+  a new SQLite file as `hotgate triage --db` does; the time counts only the recording.
 """
 
 from __future__ import annotations
@@ -243,35 +243,47 @@ async def max_rate(
 
 
 def bulk_recording(count: int) -> dict[str, float]:
-    """Evaluate `count` generated issues, then time recording them into a new SQLite file."""
+    """Time recording `count` whole decisions of generated issues into a new SQLite file.
+
+    As `hotgate triage --db` records them: documents built over each batch's columns, turned
+    into rows (`store.document_rows`; in a run the builder processes do both), then recorded in
+    one transaction. Only `store.record_rows` and the commit are timed; issues are generated
+    and decided 10,000 at a time, so memory stays bounded.
+    """
     from hotgate import store
     from hotgate.policy.deciding.calendar import context_from_options
+    from hotgate.policy.deciding.columns import decision_documents
     from hotgate.policy.deciding.engine import evaluate
     from hotgate.policy.definition.schema import load_policy
     from hotgate.policy.reading.signals import issues_frame
     from hotgate.sources.base import Origin, format_named
 
-    rng = random.Random(7)
     github = format_named("github")
-    issues = [github.to_issue(generated_issue(n, rng), Origin()) for n in range(1, count + 1)]
     policy = load_policy(None)
     context = context_from_options(date(2026, 11, 1), None)
-    frames = [
-        evaluate(policy, issues_frame(issues[i : i + 50_000]), context)
-        for i in range(0, count, 50_000)
-    ]  # type: ignore[arg-type]
     results: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
         store.upgrade(url)
         engine = store.make_engine(url)
         for run in ("first run (empty store)", "second run (every key known)"):
+            rng = random.Random(7)  # the same issues in both runs
+            seconds, inserted = 0.0, 0
+            session = store.session_factory(engine)()
+            for start in range(1, count + 1, 10_000):
+                numbers = range(start, min(count, start + 9_999) + 1)
+                issues = [github.to_issue(generated_issue(n, rng), Origin()) for n in numbers]
+                frame = evaluate(policy, issues_frame(issues), context)  # type: ignore[arg-type]
+                rows = store.document_rows(decision_documents(policy, frame, context))
+                started = time.perf_counter()
+                inserted += store.record_rows(session, rows).inserted
+                seconds += time.perf_counter() - started
             started = time.perf_counter()
-            with store.session_factory(engine).begin() as session:
-                counts = store.record_frames(session, frames, policy, context.as_of, None)
-            seconds = time.perf_counter() - started
+            session.commit()
+            seconds += time.perf_counter() - started
+            session.close()
             results[f"{run}: seconds"] = seconds
-            results[f"{run}: decisions/s"] = counts.inserted / seconds
+            results[f"{run}: decisions/s"] = inserted / seconds
         engine.dispose()
         results["database MB"] = (Path(folder) / "bench.db").stat().st_size / 1e6
     results["peak RSS MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

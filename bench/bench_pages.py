@@ -27,6 +27,7 @@ from bench_api import generated_issue
 from hotgate import store
 from hotgate.api import Settings, create_app
 from hotgate.policy.deciding.calendar import context_from_options
+from hotgate.policy.deciding.columns import decision_documents
 from hotgate.policy.deciding.engine import evaluate
 from hotgate.policy.definition.schema import load_policy
 from hotgate.policy.reading.signals import issues_frame
@@ -54,8 +55,9 @@ def fill(url: str, count: int) -> int:
         context = context_from_options(day, None)
         for start in range(0, count, 20_000):
             frame = evaluate(policy, issues_frame(issues[start : start + 20_000]), context)  # type: ignore[arg-type]
+            documents = decision_documents(policy, frame, context)
             with sessions.begin() as session:
-                store.record_frames(session, [frame], policy, day, None)
+                store.record_documents(session, documents)
     reviewed = 0
     with sessions.begin() as session:
         hotfixes, _ = store.list_decisions(session, verdict="hotfix", limit=300)

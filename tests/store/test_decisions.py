@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from hotgate import store
 from hotgate.policy.deciding.calendar import context_from_options
+from hotgate.policy.deciding.columns import decision_documents
 from hotgate.policy.deciding.engine import evaluate
 from hotgate.policy.definition.schema import load_policy
 from hotgate.policy.reading.signals import issues_frame
@@ -126,26 +127,24 @@ def test_the_queue_is_ranked_hotfix_first_and_paged(session: Session) -> None:
     assert len({d.id for d in first + rest}) == 12
 
 
-def test_frames_are_recorded_in_bulk_with_a_compact_checklist(session: Session) -> None:
+def test_a_bulk_run_records_each_whole_decision(session: Session) -> None:
+    """Documents built over a batch's columns keep what each Decision object would keep."""
     policy = load_policy(None)
     context = context_from_options(date(2026, 11, 1), None)
     issues = [make_issue(n, kind) for n, kind in enumerate(["hotfix", "no-hotfix", "needs-info"])]
     frame = evaluate(policy, issues_frame(issues), context)
-    counts = store.record_frames(session, [frame], policy, context.as_of, None)
+    counts = store.record_documents(session, decision_documents(policy, frame, context))
     assert counts.inserted == 3
     items, _ = store.list_decisions(session)
     full = {d.subject.key: d for d in decide(issues)}
+    assert {item.verdict for item in items} == {"hotfix", "no-hotfix", "needs-info"}
     for item in items:
         record = store.get_decision(session, item.id)
         assert record is not None
         expected = full[item.subject_key]
         assert record.verdict == expected.verdict
         assert record.cost_of_waiting == pytest.approx(expected.risk.cost_of_waiting)
-        answers = {
-            c["name"]: (c["answer"], c["evidence"]["rule"]) for c in record.evidence["criteria"]
-        }
-        assert answers == {c.name: (c.answer, c.evidence.rule) for c in expected.criteria}
-        assert record.evidence["compact"] is True
+        assert record.evidence == expected.model_dump(mode="json")
     answers = store.answers_for(session, [item.id for item in items])
     by_key = {item.subject_key: answers[item.id] for item in items}
     assert by_key == {k: {c.name: c.answer for c in d.criteria} for k, d in full.items()}

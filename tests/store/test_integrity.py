@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from hotgate import store
 from hotgate.policy.deciding.calendar import context_from_options
+from hotgate.policy.deciding.columns import decision_documents
 from hotgate.policy.deciding.engine import Context, evaluate
 from hotgate.policy.reading.signals import issues_frame
 from hotgate.store.cutting import TITLE_LIMIT, cut, cut_document, cut_json
@@ -113,10 +114,10 @@ def test_a_bulk_run_cuts_long_titles_and_keeps_nul_out(session: Session) -> None
         .otherwise(pl.col("title"))
     )
     frame = evaluate(policy, read, sample_context())
-    store.record_frames(session, [frame], policy, SAMPLE_DAY, None)
+    store.record_documents(session, decision_documents(policy, frame, sample_context()))
     titles = {d.subject_key: d.title for d in store.list_decisions(session)[0]}
     assert titles == {
-        "github:acme/shop#1": LONG[:TITLE_LIMIT] + "… [cut: 5000000 characters in all]",
+        "github:acme/shop#1": LONG[:TITLE_LIMIT] + "… [cut: 5,000,000 characters in all]",
         "github:acme/shop#2": "Crash on\ufffd save",
     }
 
@@ -142,7 +143,8 @@ def test_a_bulk_run_keeps_who_ran_it_on_answered_rows(session: Session) -> None:
     policy = builtin_policy()
     issues = [sample_issue(1, "no-hotfix", answers=YES), sample_issue(2)]
     frame = evaluate(policy, issues_frame(issues), sample_context())
-    store.record_frames(session, [frame], policy, SAMPLE_DAY, None, answered_by="cli:lee")
+    documents = decision_documents(policy, frame, sample_context())
+    store.record_documents(session, documents, answered_by="cli:lee")
     found = {d.subject_key: d.answered_by for d in store.list_decisions(session)[0]}
     assert found == {"github:acme/shop#1": "cli:lee", "github:acme/shop#2": None}
 
@@ -157,7 +159,7 @@ def test_a_rejection_stands_through_new_assessments(session: Session, bulk: bool
         if bulk:
             policy = builtin_policy()
             frame = evaluate(policy, issues_frame([issue]), sample_context())
-            store.record_frames(session, [frame], policy, SAMPLE_DAY, None)
+            store.record_documents(session, decision_documents(policy, frame, sample_context()))
         else:
             store.record_decisions(session, sample_decisions([issue]))
         [latest], _ = store.list_decisions(session)

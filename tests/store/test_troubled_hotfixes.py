@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotgate import service, store
 from hotgate.model import Decision, Issue
 from hotgate.policy.deciding.calendar import context_from_options
+from hotgate.policy.deciding.columns import decision_documents
 from hotgate.policy.deciding.engine import evaluate
 from hotgate.policy.reading.signals import issues_frame
 from hotgate.reports.figures import area_trouble_counts, trouble
@@ -169,12 +170,12 @@ def test_the_servers_counts_are_read_again_once_they_are_old(
 def test_hotfixes_decided_from_files_count_by_the_component_they_were_decided_with(
     session: Session, engine: Engine
 ) -> None:
-    # `hotgate triage` records decisions, and both its paths (Decision objects and evaluated
-    # batches) keep the component, though no issue is stored.
+    # `hotgate triage` records decisions, and both its paths (Decision objects and documents
+    # built over a batch's columns) keep the component, though no issue is stored.
     one, two = sample_issue(301, component="payments"), sample_issue(302, component="payments")
     store.record_decisions(session, sample_decisions([one]))
     evaluated = evaluate(POLICY, issues_frame([two]), CONTEXT)
-    store.record_frames(session, [evaluated], POLICY, CONTEXT.as_of, CONTEXT.release)
+    store.record_documents(session, decision_documents(POLICY, evaluated, CONTEXT))
     for number in (301, 302):
         _review(session, number, "approve", "deployed", "rolled-back")
     assert store.troubled_hotfixes_by_component(session) == {"payments": 2}

@@ -14,10 +14,11 @@ from hotgate import store
 from hotgate.api import Settings, create_app
 from hotgate.model import Release
 from hotgate.policy.deciding.calendar import context_from_options
+from hotgate.policy.deciding.columns import decision_documents
 from hotgate.policy.deciding.engine import evaluate
 from hotgate.policy.reading.signals import issues_frame
 from hotgate.store.records import now
-from hotgate.store.tables import api_tokens
+from hotgate.store.tables import api_tokens, decisions
 from samples import builtin_policy, sample_decisions, sample_issue
 
 EVIL = '<script>alert("owned")</script> Checkout <b>broken</b>'
@@ -26,7 +27,7 @@ HX = {"HX-Request": "true"}
 
 @pytest.fixture
 def recorded(sessions: sessionmaker[Session]) -> dict[str, int]:
-    """Decisions on record: three assessed alone, one from a bulk run, one with a hostile title."""
+    """Decisions on record: four assessed alone (one with a hostile title), one by a bulk run."""
     issues = [
         sample_issue(1),
         sample_issue(2, "no-hotfix"),
@@ -37,7 +38,7 @@ def recorded(sessions: sessionmaker[Session]) -> dict[str, int]:
     with sessions.begin() as session:
         store.record_decisions(session, sample_decisions(issues))
         frame = evaluate(builtin_policy(), issues_frame([sample_issue(5, "needs-info")]), context)
-        store.record_frames(session, [frame], builtin_policy(), context.as_of, None)
+        store.record_documents(session, decision_documents(builtin_policy(), frame, context))
         items, _ = store.list_decisions(session, limit=10)
     return {item.subject_key.rsplit("#", 1)[1]: item.id for item in items}
 
@@ -110,12 +111,41 @@ def test_the_decision_page_shows_the_checklist(
     assert "Sign in</a> with an approver token" in html
 
 
-def test_a_bulk_decision_page_says_it_is_compact(
+def test_a_bulk_decision_page_shows_the_whole_decision(
     client: TestClient, recorded: dict[str, int]
 ) -> None:
     html = client.get(f"/decisions/{recorded['5']}").text
-    assert "Recorded by a bulk triage run" in html
+    assert "Recorded by a bulk triage run" not in html
+    assert "How the numbers were computed" in html
+    assert "Is there a workaround at all?" in html
     assert re.search(r"unknown · \d+% yes", html)
+
+
+def test_a_compact_record_of_an_earlier_release_says_so(
+    client: TestClient, recorded: dict[str, int], sessions: sessionmaker[Session]
+) -> None:
+    """Bulk runs before the whole decision was recorded kept a compact checklist."""
+    compact = {
+        "probability": 0.42,
+        "criteria": [
+            {
+                "name": "no_workaround",
+                "answer": "unknown",
+                "probability": 0.5,
+                "evidence": {"rule": None, "because": None},
+            }
+        ],
+        "override": None,
+        "compact": True,
+    }
+    with sessions.begin() as session:
+        session.execute(
+            update(decisions).where(decisions.c.id == recorded["5"]).values(evidence=compact)
+        )
+    html = client.get(f"/decisions/{recorded['5']}").text
+    assert "Recorded by a bulk triage run of an earlier hotgate release" in html
+    assert "unknown · 50% yes" in html
+    assert "Is there a workaround at all?" in html  # the question, from the current policy
 
 
 def test_the_decision_page_escapes_the_title(client: TestClient, recorded: dict[str, int]) -> None:

@@ -147,7 +147,8 @@ def decision_page(decision_id: DecisionId, request: Request, session: SessionDep
 
 
 def _with_policy_text(doc: dict[str, Any], policy: Policy) -> dict[str, Any]:
-    """A compact checklist (from a bulk run) with each criterion's title and questions."""
+    """A compact checklist (from a bulk run of an earlier release) with each criterion's title
+    and questions."""
     if not doc.get("compact"):
         return doc
     criteria = []

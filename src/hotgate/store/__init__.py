@@ -26,10 +26,8 @@ from hotgate.store.recording import (
     decision_row,
     document_row,
     document_rows,
-    frame_rows,
     record_decisions,
     record_documents,
-    record_frames,
 )
 from hotgate.store.records import (
     ACTIONS,
@@ -110,7 +108,6 @@ __all__ = [
     "document_rows",
     "expiry_after",
     "find_token",
-    "frame_rows",
     "get_change_request",
     "get_change_requests",
     "get_cursor",
@@ -130,7 +127,6 @@ __all__ = [
     "note_token_use",
     "record_decisions",
     "record_documents",
-    "record_frames",
     "record_rows",
     "replay_message",
     "review",

@@ -1,16 +1,15 @@
-"""Turning decisions into rows to record: a Decision object, or a whole evaluated batch at once."""
+"""Turning decisions into rows to record: a Decision object, or a decision document (a bulk
+run's, built over its columns by policy/deciding/columns.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-import polars as pl
 from sqlalchemy.orm import Session
 
-from hotgate.model import PERSON, VERDICTS, Decision, Release
-from hotgate.store.checklist import RecordedPolicy
+from hotgate.model import PERSON, VERDICTS, Decision
 from hotgate.store.cutting import FIELD_LIMIT, TITLE_LIMIT, cut, cut_json, fit
 from hotgate.store.decisions import record_rows
 from hotgate.store.records import Counts, Role, now
@@ -123,113 +122,3 @@ def record_decisions(
     at = now()
     rows = (decision_row(d, at, answered_by, answered_role) for d in decisions)
     return record_rows(session, rows)
-
-
-def _evidence_expr(policy: RecordedPolicy) -> pl.Expr:
-    """The checklist of a batch as JSON, built as columns: each answer, its rule and reason.
-
-    Criterion titles and questions are the policy's own and the same on every row; they are
-    left out (a million rows would repeat them a million times) and shown from the policy.
-    """
-    criteria = []
-    for name in policy.criterion_names():
-        spec = policy.criteria[name]
-        because = {rule.name: rule.because for rule in spec.rules}
-        because[PERSON] = "A person answered it."
-        rule = pl.col(f"{name}__rule")
-        criteria.append(
-            pl.struct(
-                name=pl.lit(name),
-                answer=pl.col(f"{name}__answer"),
-                probability=pl.col(f"{name}__probability").round(3),
-                evidence=pl.struct(
-                    rule=rule,
-                    because=rule.replace_strict(because, default=None, return_dtype=pl.String),
-                ),
-            )
-        )
-    return pl.struct(
-        probability=pl.col("probability").round(3),
-        criteria=pl.concat_list(criteria),
-        override=pl.col("override"),
-        compact=pl.lit(True),
-    ).struct.json_encode()
-
-
-def frame_rows(
-    frame: pl.DataFrame,
-    policy: RecordedPolicy,
-    as_of: Any,
-    release: Release | None,
-    at: datetime,
-    answered_by: str | None = None,
-) -> Iterator[dict[str, Any]]:
-    """The rows of an evaluated batch (engine.evaluate), evidence as a compact checklist.
-
-    Building a full Decision per row costs about a millisecond; a million-issue triage run
-    records the checklist (answers, rules and their reasons) computed over columns instead.
-    Rows a person's answers decided keep answered_by (with no role: the command line).
-    """
-    person = pl.any_horizontal(
-        [pl.col(f"{name}__rule") == PERSON for name in policy.criterion_names()]
-    ).fill_null(False)
-    long_title = pl.col("title").str.len_chars() > TITLE_LIMIT
-    table = frame.select(
-        subject_key=pl.col("key"),
-        title=pl.when(long_title)
-        .then(
-            pl.col("title").str.slice(0, TITLE_LIMIT)
-            + pl.lit("… [cut: ")
-            + pl.col("title").str.len_chars().cast(pl.String)
-            + pl.lit(" characters in all]")
-        )
-        .otherwise(pl.col("title"))
-        .str.replace_all("\x00", "\ufffd", literal=True),
-        url=pl.col("url").str.slice(0, 2_000),
-        component=pl.col("component").str.slice(0, 200),
-        answered_by=pl.when(person).then(pl.lit(answered_by, dtype=pl.String)),
-        verdict=pl.col("verdict"),
-        override=pl.col("override"),
-        cost_of_waiting=pl.col("cost_of_waiting").cast(pl.Float64),
-        risk_of_hotfix=pl.col("risk_of_hotfix").cast(pl.Float64),
-        rank=pl.col("_rank"),
-        evidence=_evidence_expr(policy),
-    )
-    constant = {
-        "subject_kind": "issue",
-        "state": "proposed",
-        "final_verdict": None,
-        "as_of": as_of,
-        "release_name": release.name if release else None,
-        "release_date": release.date if release else None,
-        "policy_name": policy.name,
-        "policy_sha256": policy.sha256,
-        "version": 1,
-        "created_at": at,
-        "updated_at": None,
-        "answered_role": None,
-    }
-    for row in table.iter_rows(named=True):
-        row.update(constant)
-        row["source"] = source_of(row["subject_key"])
-        yield row
-
-
-def record_frames(
-    session: Session,
-    frames: Iterable[pl.DataFrame],
-    policy: RecordedPolicy,
-    as_of: Any,
-    release: Release | None,
-    answered_by: str | None = None,
-) -> Counts:
-    """Record every evaluated batch; nothing is committed here.
-
-    answered_by names who ran the batch, kept on the rows a person's answers decided.
-    """
-    at = now()
-    total = Counts()
-    for frame in frames:
-        rows = frame_rows(frame, policy, as_of, release, at, answered_by)
-        total.add(record_rows(session, rows))
-    return total
