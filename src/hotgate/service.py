@@ -183,9 +183,10 @@ def evaluated_batches(
     skipped or ignored on the way (in `tally`, complete once the batches are exhausted).
 
     The next batch is read and its text scored (`reader.text_scores`) in a thread while this
-    one is decided: both run mostly outside the GIL, in polars and numpy, and a run on one
-    core's worth of Python uses the second. Without `text_terms` the reader's words are not
-    read (a summary shows none of them). An error while reading is raised here, as read.
+    one is decided: both run mostly outside the GIL, in polars and numpy, so they overlap on
+    two cores. Without `text_terms` the reader's words are not read (a summary shows none of
+    them). An error while reading (SourceError) is raised here, once the batches before it
+    were decided.
     """
     batches = _read_batches(items, tally, size)
 
