@@ -118,3 +118,41 @@ def test_blocks_cut_anywhere_read_every_line_once(
     assert skipped == [
         f"{path} line 9: not valid JSON (unexpected character, expected a string key)"
     ]
+
+
+GOOD = [json.dumps(github_issue(f"Crash number {n}", "It crashes.", number=n)) for n in range(4)]
+
+
+@pytest.mark.parametrize(
+    ("lines", "bad_line"),
+    [
+        ([GOOD[0], "", *GOOD[1:]], None),  # a blank second line
+        ([GOOD[0], "   ", "", *GOOD[1:]], None),
+        (["{oops", *GOOD], 1),  # a bad first line: the rest is still JSON Lines
+        (["", "", GOOD[0], GOOD[1], "{oops", *GOOD[2:]], 5),  # numbered in the whole file
+    ],
+    ids=["blank-second-line", "blank-lines-after-the-first", "bad-first-line", "leading-blanks"],
+)
+def test_json_lines_are_recognised_whatever_their_first_lines(
+    tmp_path: Path, lines: list[str], bad_line: int | None
+) -> None:
+    path = tmp_path / "odd.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    read = list(read_issues(str(path)))
+    keys = [i.key for i in read if isinstance(i, Issue)]
+    assert keys == [f"github:acme/shop#{n}" for n in range(4)]
+    skipped = [str(i) for i in read if isinstance(i, Skipped)]
+    if bad_line is None:
+        assert skipped == []
+    else:
+        assert skipped == [
+            f"{path} line {bad_line}: not valid JSON (unexpected character, expected a string key)"
+        ]
+
+
+def test_a_pretty_printed_object_is_one_document(tmp_path: Path) -> None:
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps(github_issue("Crash", "It crashes.", number=3), indent=2))
+    [issue] = read_issues(str(path))
+    assert isinstance(issue, Issue)
+    assert issue.key == "github:acme/shop#3"

@@ -127,7 +127,7 @@ def _file_items(path: str, label: str, origin: Origin) -> Iterator[Item]:
 
 
 def _read_documents(stream: IO[bytes], label: str, path: str, origin: Origin) -> Iterator[Item]:
-    first = _first_line(stream)
+    blank, first = _first_line(stream)
     if first is None:
         raise SourceError(f"{label}: is empty")
     first = first.removeprefix(BOM)
@@ -142,9 +142,15 @@ def _read_documents(stream: IO[bytes], label: str, path: str, origin: Origin) ->
             f"{label}: unknown format: expected JSON, JSON Lines, YAML, CSV or XML "
             f"(starts with {stripped[:20]!r})"
         )
-    rest = stream.readline()
-    if stripped.startswith(b"{") and _is_json(first) and rest.strip().startswith(b"{"):
-        yield from _from_json_lines(first, rest, stream, label, origin)
+    between, second = _first_line(stream)
+    rest = b"\n" * between + (second or b"")
+    # JSON Lines: a whole object on the first line and more after it, or an object starting the
+    # next line (the first is then a bad record, named and skipped). A pretty-printed object's
+    # second line starts with a key, never with "{".
+    if stripped.startswith(b"{") and second is not None and (
+        _is_json(first) or second.lstrip().startswith(b"{")
+    ):
+        yield from _from_json_lines(first, rest, stream, label, origin, start=blank)
         return
     text = first + rest + stream.read()
     try:
@@ -155,11 +161,14 @@ def _read_documents(stream: IO[bytes], label: str, path: str, origin: Origin) ->
     yield from _from_document(document, label, origin)
 
 
-def _first_line(stream: IO[bytes]) -> bytes | None:
+def _first_line(stream: IO[bytes]) -> tuple[int, bytes | None]:
+    """The next line that is not blank, and how many blank lines came before it."""
+    blank = 0
     for line in stream:
         if line.strip():
-            return line
-    return None
+            return blank, line
+        blank += 1
+    return blank, None
 
 
 def _is_json(line: bytes) -> bool:
@@ -171,11 +180,12 @@ def _is_json(line: bytes) -> bool:
 
 
 def _from_json_lines(
-    first: bytes, second: bytes, stream: IO[bytes], label: str, origin: Origin
+    first: bytes, second: bytes, stream: IO[bytes], label: str, origin: Origin, start: int = 0
 ) -> Iterator[Item]:
+    """The records of a JSON Lines file whose first lines were read (start: blank lines before
+    `first`, so that a bad line is named by its number in the file)."""
     # Whole blocks ending at a line end (the block, then the rest of its last line): no Python
     # work per line unless a block needs it, and no copy of a block but the one joining them.
-    start = 0
     data = first + second + stream.read(BLOCK_BYTES)
     while data:
         if not data.endswith(b"\n"):
