@@ -425,3 +425,63 @@ def _catches_ctrl_c(pid: int) -> bool:
     status = Path(f"/proc/{pid}/status").read_text()
     caught = next(line for line in status.splitlines() if line.startswith("SigCgt:"))
     return bool(int(caught.split()[1], 16) >> (signal.SIGINT - 1) & 1)
+
+
+@pytest.mark.parametrize(
+    ("where", "reason"),
+    [
+        ("missing/decisions.csv", "the folder {tmp}/missing does not exist"),
+        (".", "is a folder; name a file to write"),
+    ],
+)
+def test_an_out_that_cannot_be_written_stops_before_deciding(
+    tmp_path: Path, where: str, reason: str
+) -> None:
+    target = tmp_path / where
+    code, shown, err = run("triage", str(EXAMPLES), "--out", str(target), "--no-record", *AS_OF)
+    assert code == 2
+    assert err == f"hotgate: --out {target}: {reason.format(tmp=tmp_path)}\n"
+    assert shown == ""
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_full_disk_is_one_line_and_records_nothing(tmp_path: Path, fmt: str) -> None:
+    db = tmp_path / "runs.db"
+    code, _, err = run(
+        "triage", str(EXAMPLES), "--format", fmt, "--out", "/dev/full", "--db", f"sqlite:///{db}",
+        *AS_OF,
+    )  # fmt: skip
+    assert code == 2
+    assert err.splitlines()[-1] == "hotgate: cannot write /dev/full: No space left on device"
+    assert "Recorded" not in err
+    assert _recorded(db) == 0
+
+
+def _recorded(db: Path) -> int:
+    if not db.exists():
+        return 0
+    with sqlite3.connect(db) as connection:
+        return int(connection.execute("SELECT count(*) FROM decisions").fetchone()[0])
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "table"])
+def test_a_reader_that_goes_away_ends_the_run_quietly(tmp_path: Path, fmt: str) -> None:
+    """`hotgate triage … | head -1`: exit 141 as a shell shows a closed pipe, no traceback,
+    and nothing recorded, since the run did not deliver its decisions. (Enough issues for
+    JSON Lines to come in several blocks: one write that the reader leaves half-read can
+    succeed, as it does for CSV, written whole at the end.)"""
+    source = tmp_path / "many.jsonl"
+    issues = (github_issue(f"Crash {n}", "It crashes.", number=n) for n in range(1, 9001))
+    source.write_bytes(b"".join(orjson.dumps(issue) + b"\n" for issue in issues))
+    db = tmp_path / "runs.db"
+    command = [sys.executable, "-m", "hotgate", "triage", str(source), "--format", fmt]
+    command += ["--limit", "0", "--db", f"sqlite:///{db}", *AS_OF]
+    triage = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert triage.stdout is not None
+    triage.stdout.read(100)
+    triage.stdout.close()  # the reader goes away after the first bytes
+    _, err = triage.communicate(timeout=120)
+    assert triage.returncode == 141, err.decode()[-500:]
+    assert err == b""
+    assert _recorded(db) == 0

@@ -66,7 +66,7 @@ def test_report_skips_bad_lines_and_exits_2(decisions: Path, tmp_path: Path) -> 
     code, _, err = run("report", "--from", str(decisions), "--out", str(tmp_path / "r"))
     assert code == 2
     assert f"skipped {decisions} line 11" in err
-    assert "reported on 10 decisions, skipped 1 bad records" in err
+    assert "reported on 10 decisions, skipped 1 bad record" in err
     assert (tmp_path / "r" / "report.html").is_file()
 
 

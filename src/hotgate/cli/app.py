@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -31,7 +33,28 @@ policy_app = typer.Typer(
 )
 app.add_typer(policy_app, name="policy")
 
-out = Console(soft_wrap=False, highlight=False)
+# Exit code when the reader of standard output went away (`| head`): 128 + SIGPIPE, as a
+# shell shows it. Every command ends that way, quietly; a run cut short records nothing.
+PIPE_CLOSED = 141
+
+
+def reader_gone() -> NoReturn:
+    """End the command quietly because standard output's reader went away."""
+    # Python would complain once more when it flushes standard output at exit.
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    raise typer.Exit(PIPE_CLOSED)
+
+
+class _Output(Console):
+    """Standard output. Rich's own answer to a closed pipe is exit 1, which here means that
+    check-diff refused a change."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        reader_gone()
+
+
+out = _Output(soft_wrap=False, highlight=False)
 if not out.is_terminal:
     out.width = 160  # piped output: wide enough for the triage table
 err = Console(stderr=True, highlight=False, soft_wrap=True)  # one-line errors, even long ones

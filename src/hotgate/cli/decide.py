@@ -8,7 +8,9 @@ import itertools
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -32,6 +34,7 @@ from hotgate.cli.app import (
     input_errors,
     out,
     policy_from,
+    reader_gone,
     say,
 )
 from hotgate.cli.card import decision_card, ranked_table
@@ -165,6 +168,7 @@ def triage(
     db: DbOption = None,
 ) -> None:
     """Decide every bug in a backlog and rank them: hotfixes first."""
+    _check_out(out_path)
     origin = Origin(host=host, columns=columns_from(columns))
     policy = policy_from(policy_path)
     context = context_from(as_of, next_release, policy, calendar)
@@ -206,9 +210,10 @@ def triage(
                 # With --out, the tables and their counts go to the file, whole, as on screen.
                 buffer = io.StringIO()
                 console = Console(file=buffer, width=160) if out_path is not None else out
-                if not summary.is_empty() or changes.is_empty():
-                    _print_table(console, summary, limit)
-                print_change_table(console, changes, limit)
+                with _reader_gone():
+                    if not summary.is_empty() or changes.is_empty():
+                        _print_table(console, summary, limit)
+                    print_change_table(console, changes, limit)
                 if out_path is not None:
                     _write(out_path, iter([buffer.getvalue().encode()]), decided)
     _report(tally)
@@ -250,24 +255,77 @@ def _primed(items: Iterator[Item]) -> tuple[Iterator[Item], bool]:
     return iter(seen), False
 
 
+def _check_out(out_path: Path | None) -> None:
+    """Exit 2 with a one-line reason, before any deciding, when --out cannot be written."""
+    if out_path is None:
+        return
+    if out_path.is_dir():
+        fail(f"--out {out_path}: is a folder; name a file to write")
+    folder = out_path.resolve().parent
+    if not folder.is_dir():
+        fail(f"--out {out_path}: the folder {folder} does not exist")
+    if not out_path.exists() and not os.access(folder, os.W_OK | os.X_OK):
+        fail(f"--out {out_path}: cannot write in the folder {folder}")
+
+
 def _write(
     out_path: Path | None, chunks: Iterator[bytes], keep: Callable[[], bool] = lambda: True
 ) -> None:
     """Write to standard output, or to a file that appears only once complete.
 
     The file is made as any new file is (the umask decides its mode), and only when `keep`
-    says the run produced something: a failed run leaves no empty file behind.
+    says the run produced something: a failed run leaves no empty file behind. A write that
+    fails (a full disk) exits 2 with a one-line reason; a reader that went away (`| head`)
+    ends the run quietly with PIPE_CLOSED. Either way the run records nothing.
     """
+    try:
+        with _reader_gone():
+            _write_to(out_path, chunks, keep)
+    except _OutputError as failed:
+        where = "standard output" if out_path is None else str(out_path)
+        fail(f"cannot write {where}: {failed.error.strerror or failed.error}")
+
+
+@contextmanager
+def _reader_gone() -> Iterator[None]:
+    """End the run quietly (app.reader_gone) when the reader of the output went away."""
+    try:
+        yield
+    except BrokenPipeError:
+        reader_gone()
+    except _OutputError as failed:
+        if isinstance(failed.error, BrokenPipeError):
+            reader_gone()
+        raise
+
+
+class _OutputError(Exception):
+    """An OSError from writing the output (not from reading or deciding, which run between)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _put(write: Callable[[], object]) -> None:
+    try:
+        write()
+    except OSError as exc:
+        raise _OutputError(exc) from None
+
+
+def _write_to(out_path: Path | None, chunks: Iterator[bytes], keep: Callable[[], bool]) -> None:
     if out_path is None:
         for chunk in chunks:
-            out.file.write(chunk.decode())
-        out.file.flush()
+            _put(partial(out.file.write, chunk.decode()))
+        _put(out.file.flush)
         return
     if out_path.exists() and not out_path.is_file():
         # A device or pipe (/dev/null, /dev/stdout): write to it, never replace it.
         with out_path.open("wb") as handle:
             for chunk in chunks:
-                handle.write(chunk)
+                _put(partial(handle.write, chunk))
+            _put(handle.flush)
         return
     directory = out_path.resolve().parent
     fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{out_path.name}.")
@@ -282,10 +340,11 @@ def _write(
     try:
         with os.fdopen(fd, "wb") as handle:
             for chunk in chunks:
-                handle.write(chunk)
+                _put(partial(handle.write, chunk))
+            _put(handle.flush)
         if keep():
             os.chmod(temporary, _new_file_mode(out_path))
-            os.replace(temporary, out_path)
+            _put(partial(os.replace, temporary, out_path))
     except BaseException:
         remove()
         raise
@@ -340,7 +399,8 @@ def _report(tally: service.Tally) -> None:
         )
         say(f"ignored {tally.ignored} {noun} (pull requests)")
     if tally.skipped:
-        say(f"decided {tally.decided}, skipped {len(tally.skipped)} bad records")
+        noun = "record" if len(tally.skipped) == 1 else "records"
+        say(f"decided {tally.decided}, skipped {len(tally.skipped)} bad {noun}")
         raise typer.Exit(2)
     if tally.decided == 0:
         fail("no issues found to decide")

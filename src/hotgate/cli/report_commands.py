@@ -80,7 +80,8 @@ def report(
         out.print(f"[bold yellow]Warning:[/] {warning}")
     out.print(f"Wrote {', '.join(str(p) for p in written)}")
     if tally.skipped:
+        noun = "record" if len(tally.skipped) == 1 else "records"
         err.print(
-            f"hotgate: reported on {tally.read} decisions, skipped {len(tally.skipped)} bad records"
+            f"hotgate: reported on {tally.read} decisions, skipped {len(tally.skipped)} bad {noun}"
         )
         raise typer.Exit(2)

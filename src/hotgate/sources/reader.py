@@ -144,11 +144,13 @@ def _read_documents(stream: IO[bytes], label: str, path: str, origin: Origin) ->
         )
     between, second = _first_line(stream)
     rest = b"\n" * between + (second or b"")
-    # JSON Lines: a whole object on the first line and more after it, or an object starting the
-    # next line (the first is then a bad record, named and skipped). A pretty-printed object's
-    # second line starts with a key, never with "{".
-    if stripped.startswith(b"{") and second is not None and (
-        _is_json(first) or second.lstrip().startswith(b"{")
+    # JSON Lines: a whole object on the first line and more after it, or a whole object on the
+    # next line (the first is then a bad record, named and skipped). A JSON document's second
+    # line is a key, or the start of an object that goes on over the lines after it.
+    if (
+        stripped.startswith(b"{")
+        and second is not None
+        and (_is_json(first) or (second.lstrip().startswith(b"{") and _is_json(second)))
     ):
         yield from _from_json_lines(first, rest, stream, label, origin, start=blank)
         return
