@@ -485,3 +485,19 @@ def test_a_reader_that_goes_away_ends_the_run_quietly(tmp_path: Path, fmt: str) 
     assert triage.returncode == 141, err.decode()[-500:]
     assert err == b""
     assert _recorded(db) == 0
+
+
+def test_a_backlog_of_pull_requests_only_says_so_once(tmp_path: Path) -> None:
+    pulls = write(
+        tmp_path,
+        "pulls.jsonl",
+        json.dumps(github_issue("Fix the cart", "Fixes #1", pull_request={"url": "https://x/p/1"}))
+        + "\n",
+    )
+    code, shown, err = run("triage", pulls, "--no-record", *AS_OF)
+    assert code == 2
+    assert shown == ""
+    assert err.splitlines() == [
+        "hotgate: ignored 1 record that is not an issue (pull requests)",
+        "hotgate: no issues found to decide",
+    ]

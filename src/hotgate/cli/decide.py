@@ -220,8 +220,7 @@ def triage(
 
 
 def _print_table(console: Console, summary: pl.DataFrame, limit: int) -> None:
-    if summary.is_empty():
-        err.print("No issues to decide.")
+    if summary.is_empty():  # the run ends with "no issues found to decide" (_report)
         return
     console.print(ranked_table(summary, limit, width=console.width))
     if limit and summary.height > limit:
