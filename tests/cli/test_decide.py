@@ -264,6 +264,27 @@ def test_triage_json_is_ranked(tmp_path: Path) -> None:
     assert verdicts[0] == "hotfix" and verdicts[-1] == "no-hotfix" and len(verdicts) == 6
 
 
+def test_every_format_lists_ties_in_the_same_order(tmp_path: Path) -> None:
+    """Bugs that tie on verdict and cost of waiting (S3 and an unknown severity weigh the same)
+    are listed by key in the table, CSV and JSON alike; the table once put S3 first."""
+    body = "The footer link is grey instead of blue."
+    records = [
+        github_issue("The footer link colour looks odd", body, labels, number=number)
+        for number, labels in [(1, ()), (9, ("severity-normal",)), (5, ()), (3, ("s3",))]
+    ]
+    path = write(tmp_path, "ties.jsonl", "\n".join(json.dumps(r) for r in records) + "\n")
+    orders = {}
+    for fmt in ("table", "csv", "json"):
+        code, out, _ = run("triage", path, "--format", fmt, "--no-record", *AS_OF)
+        assert code == 0
+        if fmt == "json":
+            orders[fmt] = [d["subject"]["key"] for d in json.loads(out)]
+        else:
+            orders[fmt] = re.findall(r"github:acme/shop#\d+", out)
+    expected = [f"github:acme/shop#{n}" for n in (1, 3, 5, 9)]
+    assert orders == {"table": expected, "csv": expected, "json": expected}
+
+
 def test_init_writes_the_default_policy_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -156,3 +156,46 @@ def test_a_pretty_printed_object_is_one_document(tmp_path: Path) -> None:
     [issue] = read_issues(str(path))
     assert isinstance(issue, Issue)
     assert issue.key == "github:acme/shop#3"
+
+
+def test_a_first_line_holding_an_array_of_issues_is_read_as_json_lines(tmp_path: Path) -> None:
+    """A whole JSON value on the first line and more lines after it is JSON Lines, whatever
+    the value: the array's issues and the lines after it are all read (none were, past it)."""
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(f"[{GOOD[0]}, {GOOD[1]}]\n{GOOD[2]}\n\n{GOOD[3]}\n")
+    read = list(read_issues(str(path)))
+    assert [i.key for i in read if isinstance(i, Issue)] == [
+        f"github:acme/shop#{n}" for n in range(4)
+    ]
+    assert [i for i in read if isinstance(i, Skipped)] == []
+
+
+def test_each_element_of_an_array_line_is_named_apart(tmp_path: Path) -> None:
+    path = tmp_path / "array-line.jsonl"
+    path.write_text(f'{GOOD[0]}\n[1, {GOOD[1]}, "x"]\n{GOOD[2]}\n')
+    read = list(read_issues(str(path)))
+    assert [i.key for i in read if isinstance(i, Issue)] == [
+        f"github:acme/shop#{n}" for n in range(3)
+    ]
+    assert [str(i) for i in read if isinstance(i, Skipped)] == [
+        f"{path} line 2 record 1: expected an object, got int",
+        f"{path} line 2 record 3: expected an object, got str",
+    ]
+
+
+def test_text_after_a_json_array_is_named_not_dropped(tmp_path: Path) -> None:
+    """A pretty-printed array with more after it is neither one document nor JSON Lines: the
+    array's issues are read and the line where the rest begins is named as not read."""
+    records = [json.loads(line) for line in GOOD]
+    pretty = json.dumps(records[:2], indent=2)
+    path = tmp_path / "array-and-more.json"
+    path.write_text(f"\n\n{pretty}\n{GOOD[2]}\n{GOOD[3]}\n")
+    read = list(read_issues(str(path)))
+    assert [i.key for i in read if isinstance(i, Issue)] == [
+        "github:acme/shop#0",
+        "github:acme/shop#1",
+    ]
+    line = 2 + pretty.count("\n") + 2  # the blank lines, the array's lines, then the next line
+    assert [str(i) for i in read if isinstance(i, Skipped)] == [
+        f"{path} line {line}: not read: text goes on after the JSON array ends"
+    ]

@@ -120,18 +120,20 @@ def json_problem(line: bytes, where: str, message: str) -> Skipped:
 
 
 def salvaged(
-    text: bytes, label: str, message: str, read: Callable[[Any, str], T]
+    text: bytes, label: str, message: str, read: Callable[[Any, str], T], blank: int = 0
 ) -> Iterator[T | Skipped]:
     """The records of a JSON array that orjson refused, each read alone.
 
     A record holding bytes that are not UTF-8 is skipped and named; a syntax error (a truncated
     file) ends the array there, naming the record it is in, after the records before it are read.
-    Any other document is refused whole, with a SourceError naming the file.
+    Any other document is refused whole, with a SourceError naming the file. blank: the blank
+    lines of the file before text, so that a line is named by its number in the file.
     """
     decoded = text.removeprefix(BOM).decode("utf-8", errors="surrogateescape")
-    body = decoded.strip()
-    if body.startswith("["):
-        return _elements(body, label, read)
+    body = decoded.rstrip()
+    start = _skip_space(body, 0)  # kept, so that a line is named by its number in the file
+    if body.startswith("[", start):
+        return _elements(body, start + 1, label, read, blank)
     try:
         document = json.loads(decoded)
     except ValueError:
@@ -140,12 +142,15 @@ def salvaged(
     raise SourceError(f"{label}: field {place!r} is not valid UTF-8")
 
 
-def _elements(body: str, label: str, read: Callable[[Any, str], T]) -> Iterator[T | Skipped]:
+def _elements(
+    body: str, position: int, label: str, read: Callable[[Any, str], T], blank: int
+) -> Iterator[T | Skipped]:
     decoder = json.JSONDecoder()
-    position, number = 1, 0
+    number = 0
     while True:
         position = _skip_space(body, position)
         if position < len(body) and body[position] == "]":
+            yield from _after_array(body, position + 1, label, blank)
             return
         number += 1
         where = f"{label} record {number}"
@@ -167,6 +172,15 @@ def _elements(body: str, label: str, read: Callable[[Any, str], T]) -> Iterator[
         elif position >= len(body) or body[position] != "]":
             yield Skipped(label, "not valid JSON (the file ends before its array closes)")
             return
+
+
+def _after_array(body: str, end: int, label: str, blank: int) -> Iterator[Skipped]:
+    """Nothing, or one Skipped entry naming the line where text goes on after the array closed
+    (that text is not read: the file is neither one JSON document nor JSON Lines)."""
+    rest = _skip_space(body, end)
+    if rest < len(body):
+        line = blank + body.count("\n", 0, rest) + 1
+        yield Skipped(f"{label} line {line}", "not read: text goes on after the JSON array ends")
 
 
 def _skip_space(body: str, position: int) -> int:

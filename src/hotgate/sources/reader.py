@@ -144,13 +144,13 @@ def _read_documents(stream: IO[bytes], label: str, path: str, origin: Origin) ->
         )
     between, second = _first_line(stream)
     rest = b"\n" * between + (second or b"")
-    # JSON Lines: a whole object on the first line and more after it, or a whole object on the
-    # next line (the first is then a bad record, named and skipped). A JSON document's second
-    # line is a key, or the start of an object that goes on over the lines after it.
-    if (
-        stripped.startswith(b"{")
-        and second is not None
-        and (_is_json(first) or (second.lstrip().startswith(b"{") and _is_json(second)))
+    # JSON Lines: a whole value on the first line and more after it (a JSON document cannot go
+    # on once its value is whole), or a whole object on the next line after an object's first
+    # line (that line is then a bad record, named and skipped). A JSON document's second line is
+    # a key, or the start of an object that goes on over the lines after it.
+    if second is not None and (
+        _is_json(first)
+        or (stripped.startswith(b"{") and second.lstrip().startswith(b"{") and _is_json(second))
     ):
         yield from _from_json_lines(first, rest, stream, label, origin, start=blank)
         return
@@ -158,7 +158,7 @@ def _read_documents(stream: IO[bytes], label: str, path: str, origin: Origin) ->
     try:
         document = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
-        yield from salvaged(text, label, str(exc), lambda r, w: read_record(r, w, origin))
+        yield from salvaged(text, label, str(exc), lambda r, w: read_record(r, w, origin), blank)
         return
     yield from _from_document(document, label, origin)
 
@@ -263,8 +263,9 @@ def _records(document: Any) -> Iterable[Any]:
 def _from_document(
     document: Any, label: str, origin: Origin, single: bool = False
 ) -> Iterator[Item]:
-    for index, record in enumerate(_records(document), start=1):
-        where = label if single else f"{label} record {index}"
+    records = list(_records(document))
+    for index, record in enumerate(records, start=1):
+        where = label if single and len(records) == 1 else f"{label} record {index}"
         yield read_record(record, where, origin)
 
 

@@ -156,11 +156,11 @@ def evaluate(
 
 
 def rank(decided: pl.DataFrame) -> pl.DataFrame:
-    """Order decisions for a release manager: hotfixes first, then by cost of waiting."""
+    """Order decisions for a release manager: hotfixes first, then by cost of waiting (which
+    weighs severity already), ties by key; every output format lists them in this order
+    (`columns.ranked` for decision documents)."""
     return decided.sort(
-        ["_rank", "cost_of_waiting", "severity", "key"],
-        descending=[False, True, False, False],
-        nulls_last=True,
+        ["_rank", "cost_of_waiting", "key"], descending=[False, True, False], nulls_last=True
     )
 
 
