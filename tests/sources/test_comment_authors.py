@@ -186,6 +186,31 @@ def test_gitlab_note_hook_reads_the_note_and_its_author() -> None:
     assert issue.comments[0].text == "Confirmed."
 
 
+def test_gitlab_notes_are_read_as_a_project_export_holds_them() -> None:
+    """`notes` with each note's text in `note` (a GitLab project export) reads as `notes_data`
+    with `body` does; such comments were once dropped without a word."""
+    issue = {
+        "id": 501,
+        "iid": 6,
+        "project_id": 9,
+        "title": "Exports are empty",
+        "description": "Every CSV export is empty since 3.2.",
+        "web_url": "https://gitlab.example.org/acme/web/-/issues/6",
+        "author": {"username": "ann"},
+        "assignees": [{"username": "ben"}],
+    }
+    note = {"author": {"username": "ben"}, "system": False, "created_at": "2024-05-01T10:00:00Z"}
+    rest = format_named("gitlab").to_issue(
+        {**issue, "notes_data": [{**note, "body": "Confirmed for every project."}]}, Origin()
+    )
+    export = format_named("gitlab").to_issue(
+        {**issue, "notes": [{**note, "note": "Confirmed for every project."}]}, Origin()
+    )
+    assert isinstance(rest, Issue) and isinstance(export, Issue)
+    assert export.comments == rest.comments
+    assert _roles(export) == [("ben", "maintainer")]
+
+
 @pytest.mark.realdata
 def test_real_gitlab_notes_and_bugzilla_comments_keep_authors() -> None:
     import orjson

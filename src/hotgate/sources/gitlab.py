@@ -58,7 +58,9 @@ class GitLabFormat(Format):
         key = f"gitlab:{project}#{number_of(record.get('iid'), 'iid')}"
         if record.get("type") == "MERGE_REQUEST" or "merge_status" in record:
             return Ignored(where=key, reason="a merge request, not an issue")
-        notes = list_of(record.get("notes_data"), "notes_data")
+        # `notes_data` as hotgate's connector embeds them; `notes` as a project export does.
+        field = "notes_data" if record.get("notes_data") is not None else "notes"
+        notes = list_of(record.get(field), field)
         emoji = list_of(record.get("award_emoji_data"), "award_emoji_data")
         severity = plain_text(record.get("severity"), "severity").strip()
         milestone = record.get("milestone")
@@ -96,7 +98,8 @@ class GitLabFormat(Format):
 def gitlab_notes(notes: list[Any], issue: Mapping[str, Any]) -> list[Comment]:
     """An issue's notes as comments, system notes ("changed the label") left out.
 
-    The issue's author is its reporter; an assignee writing a note is a maintainer.
+    A note's text is its `body` (REST API), or its `note` (a GitLab project export). The
+    issue's author is its reporter; an assignee writing a note is a maintainer.
     """
     reporter = login_of(issue.get("author"), "username")
     assignees = [login_of(a, "username") for a in list_of(issue.get("assignees"), "assignees")]
@@ -104,13 +107,16 @@ def gitlab_notes(notes: list[Any], issue: Mapping[str, Any]) -> list[Comment]:
     out: list[Comment] = []
     for note in notes:
         if not isinstance(note, Mapping):
-            raise SourceError("record: field 'notes_data': expected note objects")
+            raise SourceError("record: field 'notes_data' or 'notes': expected note objects")
         if note.get("system"):
             continue
         author = login_of(note.get("author"), "username")
         out.append(
             Comment(
-                text=plain_text(note.get("body"), "notes_data.body"),
+                text=plain_text(
+                    note.get("body") if note.get("body") is not None else note.get("note"),
+                    "notes_data.body",
+                ),
                 author=author,
                 role=comment_role(author, reporter, assignees),
                 created=time_of(note.get("created_at"), "notes_data.created_at"),
