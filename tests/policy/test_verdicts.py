@@ -672,3 +672,30 @@ def test_the_audience_decides_which_workarounds_count(
     assert rule in [f.rule for f in criterion.evidence.factors], decision.reasons
     if no_workaround is not None:
         assert criterion.answer == no_workaround, decision.reasons
+
+
+@pytest.mark.realdata
+def test_what_would_change_a_needs_info_names_the_questions_it_asks(policy: Policy) -> None:
+    """A needs-info names in "what would change this" the very questions it asks. It once named
+    the likeliest set of answers instead (often a criterion already at 97%), which read as a
+    contradiction: 32 of the Hadoop export's 220 needs-info decisions did so."""
+    from builders import SHARED_DATA
+    from hotgate.service import Tally, triage_decisions
+
+    path = SHARED_DATA / "trackers" / "jira" / "hadoop_jira_export.csv"
+    context = Context(as_of=date(2026, 11, 23))
+    decisions = list(triage_decisions(str(path), policy, context, Tally()))
+    asking = [d for d in decisions if d.verdict == "needs-info"]
+    assert len(asking) > 100
+    for decision in asking:
+        named = " ".join(decision.what_would_change)
+        assert decision.questions and all(q in named for q in decision.questions), decision
+
+
+def test_a_percentage_reads_the_same_in_the_reasons_and_on_the_card() -> None:
+    """The reasons once said 39% where the card, reading the kept 0.395, said 40%."""
+    from hotgate.policy.deciding.explain import percent
+
+    kept = round(0.3946, 3)
+    assert percent(0.3946) == f"{kept:.0%}" == "40%"
+    assert percent(0.724) == "72%"

@@ -21,8 +21,9 @@ TEXT_MODEL = "learned-reader"
 
 
 def percent(probability: float) -> str:
-    """A probability for people: 0.724 -> '72%'."""
-    return f"{probability:.0%}"
+    """A probability for people: 0.724 -> '72%'. Rounded from the three decimals a decision
+    keeps (0.3946 is kept as 0.395 and shown as 40%), so the text and the card agree."""
+    return f"{round(probability, 3):.0%}"
 
 
 def criterion_results(policy: Policy, row: Mapping[str, Any]) -> list[CriterionResult]:
@@ -143,7 +144,8 @@ def what_would_change(policy: Policy, row: Mapping[str, Any], near: bool) -> lis
         elif near:
             changes.append(f"A release more than {window} day(s) away would make it a hotfix now.")
         return changes
-    wanted = asked(policy, row, "_flip")
+    # A needs-info names what it asks; a no-hotfix, the likeliest answers that could lift it.
+    wanted = asked(policy, row, "_ask" if verdict == "needs-info" else "_flip")
     if wanted:
         chance = math.prod(float(row[f"{crit}__probability"]) for crit in wanted)
         asks = "; ".join(f"'{policy.criteria[crit].ask}'" for crit in wanted)
