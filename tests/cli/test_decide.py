@@ -237,6 +237,20 @@ def test_triage_skips_bad_records_and_counts_them(tmp_path: Path) -> None:
     assert len(out_file.read_text().splitlines()) == 3  # header and the two good issues
 
 
+def test_a_folder_counts_files_it_cannot_read_apart_from_bad_records(tmp_path: Path) -> None:
+    """In a folder, a file of no format hotgate reads is a skipped file, not a bad record."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    good = json.dumps(github_issue("Crash on save", number=1))
+    (folder / "issues.jsonl").write_text(good + "\n{not json\n")
+    (folder / "screenshot.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    (folder / "notes.txt").write_text("call the vendor on Monday\n")
+    code, _, err = run("triage", str(folder), "--format", "csv", "--no-record", *AS_OF)
+    assert code == 2
+    assert "screenshot.png: unknown format" in err
+    assert "decided 1, skipped 1 bad record and 2 files it could not read" in err
+
+
 def test_triage_out_is_all_or_nothing(tmp_path: Path) -> None:
     out_file = tmp_path / "decisions.json"
     code, _, _ = run(

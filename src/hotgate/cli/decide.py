@@ -398,8 +398,12 @@ def _report(tally: service.Tally) -> None:
         )
         say(f"ignored {tally.ignored} {noun} (pull requests)")
     if tally.skipped:
-        noun = "record" if len(tally.skipped) == 1 else "records"
-        say(f"decided {tally.decided}, skipped {len(tally.skipped)} bad {noun}")
+        files = sum(1 for skipped in tally.skipped if skipped.whole_file)
+        records = len(tally.skipped) - files
+        parts = [f"{records} bad record{'' if records == 1 else 's'}"] if records else []
+        if files:
+            parts.append(f"{files} file{'' if files == 1 else 's'} it could not read")
+        say(f"decided {tally.decided}, skipped {' and '.join(parts)}")
         raise typer.Exit(2)
     if tally.decided == 0:
         fail("no issues found to decide")

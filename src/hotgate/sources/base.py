@@ -71,10 +71,12 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Skipped:
-    """A record that was left out, with where it was and why."""
+    """A record that was left out, with where it was and why; `whole_file` when a file of a
+    folder could not be read at all."""
 
     where: str
     reason: str
+    whole_file: bool = False
 
     def __str__(self) -> str:
         return f"{self.where}: {self.reason}"

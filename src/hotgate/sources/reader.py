@@ -105,7 +105,8 @@ def _read_file(path: str, label: str, origin: Origin, alone: bool = True) -> Ite
     except SourceError as exc:
         if alone:
             raise
-        yield Skipped(label, str(exc).removeprefix(f"{label}: ").removeprefix(label))
+        reason = str(exc).removeprefix(f"{label}: ").removeprefix(label)
+        yield Skipped(label, reason, whole_file=True)
 
 
 def _file_items(path: str, label: str, origin: Origin) -> Iterator[Item]:
