@@ -94,3 +94,25 @@ def test_a_sentence_that_names_an_exception_stays_prose() -> None:
     words, quoted = _read("Sign-in fails with an exception when the password has a space.")
     assert "exception" in words
     assert quoted == ""
+
+
+@pytest.mark.parametrize(
+    ("raw", "read"),
+    [
+        (
+            "a respondent loses all their\nresponses here",
+            "a respondent loses all their responses here",
+        ),
+        (
+            "wrapped by the mail client,\r\n  at eighty columns",
+            "wrapped by the mail client, at eighty columns",
+        ),
+        ("Steps:\n1. open it\n2. Save", "Steps:\n1. open it\n2. Save"),  # a list stays a list
+        ("It crashes.\nthen nothing", "It crashes.\nthen nothing"),  # a sentence ended there
+        ("Title\n\nbody text", "Title\n\nbody text"),  # a blank line is a real break
+    ],
+)
+def test_a_line_broken_inside_a_sentence_reads_as_one(raw: str, read: str) -> None:
+    """Bugzilla comments and mail are wrapped at about 80 columns; a phrase wrapped over two
+    lines ("loses all their / responses") was not read as the phrase."""
+    assert pl.select(prose(pl.lit(raw))).item() == read

@@ -194,7 +194,7 @@ def _signal_stages(
     workaround_start = for_polars(_any_of(policy.signals["workaround_offered"].text))
     raw = pl.concat_str(
         [pl.col("title"), pl.col("body"), pl.col("comment_text"), pl.col("maintainer_text")],
-        separator="\n",
+        separator="\n\n",  # a blank line: the title, body and comments never join as one sentence
         ignore_nulls=True,
     )
     split = {

@@ -55,10 +55,18 @@ _PROSE_CUT = for_polars(_any((*BLOCKS, *LOG_LINES, *NOISE_LINES)))
 _LOGS = for_polars(_any((*BLOCKS, *LOG_LINES)))
 
 
+# A line broken inside a sentence (mail clients and Bugzilla wrap at about 80 columns; Markdown
+# shows such a break as a space): a letter or comma, a line end (\n or \r\n), a lower-case
+# letter.
+_SOFT_WRAP = r"([A-Za-z,])[ \t]*\r?\n[ \t]*([a-z])"
+
+
 def prose(raw: pl.Expr) -> pl.Expr:
-    """The report's own words: raw text with blocks, log lines and template noise taken out."""
+    """The report's own words: raw text with blocks, log lines and template noise taken out,
+    and lines broken inside a sentence joined again, so that a phrase wrapped over two lines
+    ("loses all their\nresponses") reads as one."""
     # One pass over the text: the alternatives are tried left to right at each position.
-    return raw.str.replace_all(_PROSE_CUT, "\n")
+    return raw.str.replace_all(_PROSE_CUT, "\n").str.replace_all(_SOFT_WRAP, "$1 $2")
 
 
 def logs(raw: pl.Expr) -> pl.Expr:
