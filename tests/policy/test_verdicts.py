@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -690,6 +691,9 @@ def test_what_would_change_a_needs_info_names_the_questions_it_asks(policy: Poli
     for decision in asking:
         named = " ".join(decision.what_would_change)
         assert decision.questions and all(q in named for q in decision.questions), decision
+        # ... and the reasons give the same chance that the answers lift it.
+        chance = re.search(r"puts that at (\d+%)", named)
+        assert chance and f"(a {chance.group(1)} chance)" in decision.reasons[-1], decision
 
 
 def test_a_percentage_reads_the_same_in_the_reasons_and_on_the_card() -> None:

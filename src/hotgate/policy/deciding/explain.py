@@ -168,6 +168,8 @@ def verdict_reason(policy: Policy, row: Mapping[str, Any]) -> str:
         return f"{said}: at or above the {bar} a hotfix needs."
     chance = float(row.get("_flip_chance") or 0.0)
     if row["verdict"] == "needs-info":
+        # The chance that the questions asked lift it, as "what would change this" gives it.
+        chance = math.prod(float(row[f"{crit}__probability"]) for crit in asked(policy, row))
         return (
             f"{said}, under the {bar} a hotfix needs; answers to the questions below could "
             f"lift it (a {percent(chance)} chance), so they are worth asking."
