@@ -91,6 +91,11 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
+def counted(number: int, noun: str) -> str:
+    """A count and its noun, plural from two on by an added s: '1 bad record', '2 bad records'."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def say(message: str) -> None:
     """One plain line on stderr, never wrapped, so scripts and people can read it."""
     err.file.write(f"hotgate: {' '.join(message.split())}\n")

@@ -8,7 +8,6 @@ import itertools
 import os
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
@@ -28,6 +27,7 @@ from hotgate.cli.app import (
     PolicyOption,
     app,
     context_from,
+    counted,
     err,
     fail,
     guarded,
@@ -210,10 +210,10 @@ def triage(
                 # With --out, the tables and their counts go to the file, whole, as on screen.
                 buffer = io.StringIO()
                 console = Console(file=buffer, width=160) if out_path is not None else out
-                with _reader_gone():
-                    if not summary.is_empty() or changes.is_empty():
-                        _print_table(console, summary, limit)
-                    print_change_table(console, changes, limit)
+                # A closed pipe ends the run through the console (app._Output.on_broken_pipe).
+                if not summary.is_empty() or changes.is_empty():
+                    _print_table(console, summary, limit)
+                print_change_table(console, changes, limit)
                 if out_path is not None:
                     _write(out_path, iter([buffer.getvalue().encode()]), decided)
     _report(tally)
@@ -278,24 +278,10 @@ def _write(
     ends the run quietly with PIPE_CLOSED. Either way the run records nothing.
     """
     try:
-        with _reader_gone():
-            _write_to(out_path, chunks, keep)
+        _write_to(out_path, chunks, keep)
     except _OutputError as failed:
         where = "standard output" if out_path is None else str(out_path)
         fail(f"cannot write {where}: {failed.error.strerror or failed.error}")
-
-
-@contextmanager
-def _reader_gone() -> Iterator[None]:
-    """End the run quietly (app.reader_gone) when the reader of the output went away."""
-    try:
-        yield
-    except BrokenPipeError:
-        reader_gone()
-    except _OutputError as failed:
-        if isinstance(failed.error, BrokenPipeError):
-            reader_gone()
-        raise
 
 
 class _OutputError(Exception):
@@ -307,8 +293,12 @@ class _OutputError(Exception):
 
 
 def _put(write: Callable[[], object]) -> None:
+    """One write of the output: a closed pipe ends the run quietly (app.reader_gone), any
+    other OSError is an _OutputError."""
     try:
         write()
+    except BrokenPipeError:
+        reader_gone()
     except OSError as exc:
         raise _OutputError(exc) from None
 
@@ -400,9 +390,9 @@ def _report(tally: service.Tally) -> None:
     if tally.skipped:
         files = sum(1 for skipped in tally.skipped if skipped.whole_file)
         records = len(tally.skipped) - files
-        parts = [f"{records} bad record{'' if records == 1 else 's'}"] if records else []
+        parts = [counted(records, "bad record")] if records else []
         if files:
-            parts.append(f"{files} file{'' if files == 1 else 's'} it could not read")
+            parts.append(f"{counted(files, 'file')} it could not read")
         say(f"decided {tally.decided}, skipped {' and '.join(parts)}")
         raise typer.Exit(2)
     if tally.decided == 0:

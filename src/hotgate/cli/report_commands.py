@@ -9,7 +9,7 @@ from typing import Annotated
 import polars as pl
 import typer
 
-from hotgate.cli.app import PolicyOption, app, err, fail, out, policy_from, say
+from hotgate.cli.app import PolicyOption, app, counted, err, fail, out, policy_from, say
 from hotgate.reports.decision_files import ReadTally, ReportInputError, read_decisions
 from hotgate.reports.figures import figures
 
@@ -80,8 +80,6 @@ def report(
         out.print(f"[bold yellow]Warning:[/] {warning}")
     out.print(f"Wrote {', '.join(str(p) for p in written)}")
     if tally.skipped:
-        noun = "record" if len(tally.skipped) == 1 else "records"
-        err.print(
-            f"hotgate: reported on {tally.read} decisions, skipped {len(tally.skipped)} bad {noun}"
-        )
+        skipped = counted(len(tally.skipped), "bad record")
+        err.print(f"hotgate: reported on {tally.read} decisions, skipped {skipped}")
         raise typer.Exit(2)

@@ -20,6 +20,7 @@ from hotgate.cli.app import (
     NextReleaseOption,
     PolicyOption,
     app,
+    counted,
     err,
     fail,
     guarded,
@@ -94,8 +95,7 @@ def recording(
     if inserted:  # on stderr, so piped output stays clean and a script still sees where
         changed = recorder.counts.changed
         note = f", {changed} with a changed verdict" if changed else ""
-        noun = "decision" if inserted == 1 else "decisions"
-        err.print(f"Recorded {inserted} {noun} in {_shown(url)}{note}.")
+        err.print(f"Recorded {counted(inserted, 'decision')} in {_shown(url)}{note}.")
 
 
 def _shown(url: str) -> str:
