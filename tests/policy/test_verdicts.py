@@ -694,6 +694,16 @@ def test_what_would_change_a_needs_info_names_the_questions_it_asks(policy: Poli
         # ... and the reasons give the same chance that the answers lift it.
         chance = re.search(r"puts that at (\d+%)", named)
         assert chance and f"(a {chance.group(1)} chance)" in decision.reasons[-1], decision
+    # So does a no-hotfix that some answers could lift.
+    liftable = [
+        (d, found)
+        for d in decisions
+        if d.verdict == "no-hotfix"
+        and (found := re.search(r"puts that at (\d+%)", " ".join(d.what_would_change)))
+    ]
+    assert len(liftable) > 100
+    for decision, found in liftable:
+        assert f"({found.group(1)} chance)" in decision.reasons[-1], decision
 
 
 def test_a_percentage_reads_the_same_in_the_reasons_and_on_the_card() -> None:

@@ -131,21 +131,21 @@ def _checked(raw: pl.DataFrame, data: bytes) -> bool:
     # the rows where it does are looked up in the lines themselves.
     texts = [pl.col(c) for c in _TEXT if c in raw.columns and raw.schema[c] == pl.String]
     texts.append(struct_field(raw, "type", "name", pl.String))
-    label = pl.element()
-    json_label = (label.str.starts_with("{") & label.str.ends_with("}")) | (
-        label.str.starts_with("[") & label.str.ends_with("]")
-    )
-    looks_like_json = [
-        (t.str.starts_with("{") & t.str.ends_with("}"))
-        | (t.str.starts_with("[") & t.str.ends_with("]"))
-        for t in texts
-    ]
-    looks_like_json.append(names_of(raw, "labels").list.eval(json_label).list.any())
+    looks_like_json = [_looks_like_json(text) for text in texts]
+    labels = names_of(raw, "labels").list.eval(_looks_like_json(pl.element())).list.any()
+    looks_like_json.append(labels)
     rows = raw.select(pl.any_horizontal(looks_like_json).fill_null(False).arg_true()).to_series()
     if rows.is_empty():
         return True
     lines = [line for line in data.split(b"\n") if line.strip()]  # polars skips blank lines too
     return len(lines) == raw.height and all(_all_text(orjson.loads(lines[i])) for i in rows)
+
+
+def _looks_like_json(text: pl.Expr) -> pl.Expr:
+    """Whether a text is wrapped as a JSON object or list is ({…} or […])."""
+    return (text.str.starts_with("{") & text.str.ends_with("}")) | (
+        text.str.starts_with("[") & text.str.ends_with("]")
+    )
 
 
 def _all_text(record: Any) -> bool:

@@ -119,6 +119,16 @@ def asked(policy: Policy, row: Mapping[str, Any], column: str = "_ask") -> list[
     return chosen[:3]
 
 
+def _lifting(policy: Policy, row: Mapping[str, Any]) -> tuple[list[str], float]:
+    """For a bug that does not qualify: the criteria whose "yes" could lift it, and the chance
+    of all those answers (0 when none could). A needs-info's are the questions it asks; any
+    other verdict's, the likeliest smallest set. The reasons and "what would change this"
+    both give these, so they never state different chances."""
+    wanted = asked(policy, row, "_ask" if row["verdict"] == "needs-info" else "_flip")
+    chance = math.prod(float(row[f"{crit}__probability"]) for crit in wanted) if wanted else 0.0
+    return wanted, chance
+
+
 def what_would_change(policy: Policy, row: Mapping[str, Any], near: bool) -> list[str]:
     """What would turn the verdict, in words a release manager can act on."""
     verdict = row["verdict"]
@@ -144,10 +154,8 @@ def what_would_change(policy: Policy, row: Mapping[str, Any], near: bool) -> lis
         elif near:
             changes.append(f"A release more than {window} day(s) away would make it a hotfix now.")
         return changes
-    # A needs-info names what it asks; a no-hotfix, the likeliest answers that could lift it.
-    wanted = asked(policy, row, "_ask" if verdict == "needs-info" else "_flip")
+    wanted, chance = _lifting(policy, row)
     if wanted:
-        chance = math.prod(float(row[f"{crit}__probability"]) for crit in wanted)
         asks = "; ".join(f"'{policy.criteria[crit].ask}'" for crit in wanted)
         return [
             f"A person answering yes to {asks} would make it a hotfix "
@@ -166,10 +174,8 @@ def verdict_reason(policy: Policy, row: Mapping[str, Any]) -> str:
     said = f"It qualifies with a probability of {percent(probability)}"
     if probability >= policy.decision.hotfix_at:
         return f"{said}: at or above the {bar} a hotfix needs."
-    chance = float(row.get("_flip_chance") or 0.0)
+    _, chance = _lifting(policy, row)
     if row["verdict"] == "needs-info":
-        # The chance that the questions asked lift it, as "what would change this" gives it.
-        chance = math.prod(float(row[f"{crit}__probability"]) for crit in asked(policy, row))
         return (
             f"{said}, under the {bar} a hotfix needs; answers to the questions below could "
             f"lift it (a {percent(chance)} chance), so they are worth asking."

@@ -57,10 +57,16 @@ def _ascii_sets(pattern: str) -> str:
     return "".join(out)
 
 
+def _ascii(pattern: str, flag: str) -> str:
+    """The pattern with ASCII word and digit classes, and each boundary in a group of the
+    engine's ASCII flag (`-u` for Rust, `a` for Python)."""
+    return _BOUNDARY.sub(rf"\1(?{flag}:\\\2)", _ascii_sets(pattern))
+
+
 def for_polars(pattern: str) -> str:
     """The pattern for polars' `str` regex methods: word boundaries, word and digit classes
     ASCII."""
-    return _BOUNDARY.sub(r"\1(?-u:\\\2)", _ascii_sets(pattern))
+    return _ascii(pattern, "-u")
 
 
 @lru_cache(maxsize=4096)  # the policies in use hold a few hundred patterns
@@ -69,7 +75,7 @@ def compiled(pattern: str) -> re.Pattern[str]:
 
     Raises re.error for a pattern Python cannot read.
     """
-    return re.compile(_BOUNDARY.sub(r"\1(?a:\\\2)", _ascii_sets(pattern)))
+    return re.compile(_ascii(pattern, "a"))
 
 
 # Polars keeps 32 compiled regexes per thread (polars-utils' regex_cache.rs, polars 2.1). A
