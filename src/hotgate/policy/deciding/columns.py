@@ -183,7 +183,6 @@ class _Batch:
         self.reads: dict[str, list[str]] = {}
         self.helds: dict[tuple[Any, ...], list[str]] = {}
         self.values: dict[str, list[Doc]] = {}  # the evidence of each name, for the row at hand
-        self.row_at = -1
 
     # --- signals: explain_signal and explain_value, with excerpts read from the batch ---
 
@@ -223,8 +222,6 @@ class _Batch:
 
     def value(self, name: str, row: Mapping[str, Any], i: int) -> list[Doc]:
         """The evidence a name shows for row i: worked out once per row (rules share names)."""
-        if i != self.row_at:
-            self.values, self.row_at = {}, i
         found = self.values.get(name)
         if found is None:
             kind = self.policy.names.get(name)
@@ -339,6 +336,7 @@ class _Batch:
 
     def decision(self, row: Mapping[str, Any], i: int) -> Doc:
         policy, context = self.policy, self.context
+        self.values = {}  # a new row: its names' evidence is worked out afresh
         verdict = row["verdict"]
         reasons: list[str] = []
         override = row.get("override")
