@@ -210,6 +210,30 @@ CASES: list[tuple[str, dict[str, Any], dict[str, str], str]] = [
         "no-hotfix",
     ),
     (
+        "bz-crash-signature-only",
+        BZ(
+            "Printing a PDF form with annotations takes the tab down",
+            "Open the attached PDF, press Ctrl+P, and the tab goes away with the sad-tab page."
+            " It happens every time for every user who prints an annotated form." + NO_WA,
+            severity="S2",
+            cf_crash_signature="[@ mozilla::dom::PrintTarget::EndPage ]\r\n[@ EndPage ]",
+        ),
+        {"significant": "yes", "broad_reach": "yes", "no_workaround": "yes"},
+        "hotfix",
+    ),
+    (
+        "bz-regressed-by-only",
+        BZ(
+            "Middle-click on a bookmarks toolbar folder opens nothing",
+            "Middle-clicking a folder on the bookmarks toolbar should open all of its bookmarks"
+            " in tabs; nothing happens.",
+            severity="S3",
+            regressed_by=[1929001],
+        ),
+        {"significant": "unknown", "broad_reach": "unknown"},
+        "no-hotfix",
+    ),
+    (
         "gh-reach-unknown",
         GH("Invoice total is wrong", "The total is wrong."),
         {"broad_reach": "unknown"},
@@ -713,3 +737,26 @@ def test_a_percentage_reads_the_same_in_the_reasons_and_on_the_card() -> None:
     kept = round(0.3946, 3)
     assert percent(0.3946) == f"{kept:.0%}" == "40%"
     assert percent(0.724) == "72%"
+
+
+@pytest.mark.parametrize(
+    ("fields", "signal", "rule"),
+    [
+        ({"cf_crash_signature": "[@ EndPage]"}, "crash", "crash-or-hang"),
+        ({"regressed_by": [1929001]}, "regression", "regression"),
+    ],
+)
+def test_bugzilla_fields_of_their_own_are_evidence(
+    fields: dict[str, Any], signal: str, rule: str, policy: Policy
+) -> None:
+    """A crash signature or a regressing bug counts although no keyword or word says so."""
+    text = "Middle-clicking a folder on the toolbar should open its bookmarks; nothing happens."
+    plain = read_record(BZ("Toolbar folder opens nothing", text), "plain", Origin())
+    marked = read_record(BZ("Toolbar folder opens nothing", text, **fields), "marked", Origin())
+    assert isinstance(plain, Issue) and isinstance(marked, Issue)
+    before = decide_issue(plain, policy, far_release())
+    after = decide_issue(marked, policy, far_release())
+    rules = {f.rule for c in after.criteria for f in c.evidence.factors}
+    assert rule in rules - {f.rule for c in before.criteria for f in c.evidence.factors}
+    shown = [s for c in after.criteria for s in c.evidence.signals if s.name == signal]
+    assert shown and shown[0].source == "label" and shown[0].excerpt == marked.labels[0]

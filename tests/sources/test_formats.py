@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -169,6 +170,47 @@ def test_fields_are_read(name: str, index: int, expected: dict[str, Any]) -> Non
     if "comments" in read:
         read["comments"] = [c.text for c in item.comments]
     assert read == expected
+
+
+def test_bugzilla_crash_signature_and_regressing_bugs_become_labels(tmp_path: Path) -> None:
+    bug = {
+        "id": 7,
+        "summary": "Tab goes away when printing",
+        "product": "Core",
+        "keywords": ["regression"],
+        "cf_crash_signature": "\r\n[@ mozilla::PrintTarget::EndPage ]\r\n[@ EndPage ]",
+        "regressed_by": [1929001, "1929002"],
+    }
+    xml = (
+        '<bugzilla urlbase="https://bz.example.org/"><bug><bug_id>8</bug_id>'
+        "<short_desc>Tab goes away</short_desc><product>Core</product>"
+        "<cf_crash_signature>[@ EndPage ]</cf_crash_signature>"
+        "<regressed_by>1929001</regressed_by><regressed_by>1929002</regressed_by></bug></bugzilla>"
+    )
+    (tmp_path / "bugs.json").write_text(json.dumps({"bugs": [bug]}))
+    (tmp_path / "bugs.xml").write_text(xml)
+    [rest] = read_issues(str(tmp_path / "bugs.json"))
+    [exported] = read_issues(str(tmp_path / "bugs.xml"))
+    assert isinstance(rest, Issue) and isinstance(exported, Issue)
+    assert rest.labels == [
+        "regression",
+        "crash-signature: [@ mozilla::PrintTarget::EndPage ]",
+        "regressed-by: 1929001, 1929002",
+    ]
+    assert exported.labels == ["crash-signature: [@ EndPage ]", "regressed-by: 1929001, 1929002"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [({"regressed_by": "1929001"}, "regressed_by"), ({"regressed_by": ["x"]}, "regressed_by")],
+)
+def test_a_bad_regressing_bug_list_is_named(
+    tmp_path: Path, fields: dict[str, Any], named: str
+) -> None:
+    bug = {"id": 9, "summary": "S", "product": "P", **fields}
+    (tmp_path / "bugs.json").write_text(json.dumps({"bugs": [bug]}))
+    [item] = read_issues(str(tmp_path / "bugs.json"))
+    assert isinstance(item, Skipped) and named in item.reason
 
 
 def test_native_format_still_rejects_a_missing_title(tmp_path: Path) -> None:

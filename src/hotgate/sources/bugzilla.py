@@ -75,7 +75,7 @@ class BugzillaFormat(Format):
             title=summary_of(record.get("summary"), "summary"),
             body=body,
             comments=rest,
-            labels=keywords + [w for w in whiteboard.split() if w],
+            labels=keywords + [w for w in whiteboard.split() if w] + field_labels(record),
             type=bug_type,
             severity_raw=severity,
             priority_raw=_value(record, "priority"),
@@ -94,6 +94,33 @@ class BugzillaFormat(Format):
             else count_of(record.get("comment_count"), "comment_count"),
             url=f"https://{host}/show_bug.cgi?id={bug_id}" if origin.host else None,
         )
+
+
+# Long enough for a crash signature or a few bug numbers; the label is evidence, not a record.
+_LABEL_LIMIT = 200
+
+
+def field_labels(record: Mapping[str, Any]) -> list[str]:
+    """Labels for what Bugzilla states in fields of its own rather than in keywords.
+
+    - `cf_crash_signature` (bugzilla.mozilla.org: the Socorro signatures of the crash, one
+      `[@ ...]` a line): `crash-signature: [@ ...]`, the first signature; a bug with one is a
+      crash whatever its keywords say.
+    - `regressed_by` (Bugzilla 5.1+: the bugs whose change broke this): `regressed-by: N, M`;
+      a bug with one is a regression.
+
+    Raises SourceError when either field is not the kind of value Bugzilla sends.
+    """
+    labels: list[str] = []
+    signature = _value(record, "cf_crash_signature")
+    if signature:
+        first = next(line.strip() for line in signature.splitlines() if line.strip())
+        labels.append(f"crash-signature: {first}"[:_LABEL_LIMIT])
+    regressed_by = list_of(record.get("regressed_by"), "regressed_by")
+    if regressed_by:
+        bugs = ", ".join(str(number_of(bug, "regressed_by")) for bug in regressed_by[:10])
+        labels.append(f"regressed-by: {bugs}"[:_LABEL_LIMIT])
+    return labels
 
 
 def bug_comments(comments: list[Mapping[str, Any]], bug: Mapping[str, Any]) -> list[Comment]:

@@ -51,6 +51,7 @@ _XML_FIELDS = {
     "bug_type": "type",
     "votes": "votes",
     "status_whiteboard": "whiteboard",
+    "cf_crash_signature": "cf_crash_signature",
 }
 # XML 1.0 forbids these control characters; real Bugzilla pages still contain them.
 _INVALID_XML = re.compile(
@@ -213,6 +214,8 @@ def xml_bug(element: ET.Element) -> dict[str, Any]:
             bug["keywords"] = [k.strip() for k in text.split(",") if k.strip()]
         elif child.tag == "cc":
             bug.setdefault("cc", []).append(text)
+        elif child.tag == "regressed_by":
+            bug.setdefault("regressed_by", []).append(text)
         elif child.tag == "dup_id":
             bug["dupe_of"] = text
         elif child.tag == "long_desc":
