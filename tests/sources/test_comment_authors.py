@@ -11,10 +11,10 @@ from pydantic import SecretStr
 from builders import SHARED_DATA
 from hotgate.api.webhooks import github_record, gitlab_issue, gitlab_note
 from hotgate.model import Issue
-from hotgate.sources.base import Origin, format_named
+from hotgate.sources.base import Origin, Skipped, format_named
 from hotgate.sources.github_api import GitHubConnector, GitHubSettings
 from hotgate.sources.gitlab_api import GitLabConnector, GitLabSettings
-from hotgate.sources.reader import read_issues
+from hotgate.sources.reader import read_issues, read_record
 
 from .replay import Replay
 
@@ -209,6 +209,20 @@ def test_gitlab_notes_are_read_as_a_project_export_holds_them() -> None:
     assert isinstance(rest, Issue) and isinstance(export, Issue)
     assert export.comments == rest.comments
     assert _roles(export) == [("ben", "maintainer")]
+
+
+@pytest.mark.parametrize("field", ["body", "note"])
+def test_a_gitlab_note_that_is_not_text_is_named_by_its_own_field(field: str) -> None:
+    record = {
+        "id": 1,
+        "iid": 6,
+        "project_id": 9,
+        "title": "Exports are empty",
+        "notes": [{field: {"text": "Confirmed."}, "author": {"username": "ben"}}],
+    }
+    skipped = read_record(record, "record 1", Origin())
+    assert isinstance(skipped, Skipped)
+    assert skipped.reason == f"field 'notes.{field}': expected text, got an object"
 
 
 @pytest.mark.realdata

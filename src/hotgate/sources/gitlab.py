@@ -59,8 +59,8 @@ class GitLabFormat(Format):
         if record.get("type") == "MERGE_REQUEST" or "merge_status" in record:
             return Ignored(where=key, reason="a merge request, not an issue")
         # `notes_data` as hotgate's connector embeds them; `notes` as a project export does.
-        field = "notes_data" if record.get("notes_data") is not None else "notes"
-        notes = list_of(record.get(field), field)
+        field, value = _first_given(record, "notes_data", "notes")
+        notes = list_of(value, field)
         emoji = list_of(record.get("award_emoji_data"), "award_emoji_data")
         severity = plain_text(record.get("severity"), "severity").strip()
         milestone = record.get("milestone")
@@ -95,6 +95,15 @@ class GitLabFormat(Format):
         )
 
 
+def _first_given(record: Mapping[str, Any], *fields: str) -> tuple[str, Any]:
+    """The first of fields the record gives a value (not null), with that value; else the
+    last field and None."""
+    for field in fields:
+        if record.get(field) is not None:
+            return field, record[field]
+    return fields[-1], None
+
+
 def gitlab_notes(notes: list[Any], issue: Mapping[str, Any]) -> list[Comment]:
     """An issue's notes as comments, system notes ("changed the label") left out.
 
@@ -111,15 +120,13 @@ def gitlab_notes(notes: list[Any], issue: Mapping[str, Any]) -> list[Comment]:
         if note.get("system"):
             continue
         author = login_of(note.get("author"), "username")
+        field, text = _first_given(note, "body", "note")
         out.append(
             Comment(
-                text=plain_text(
-                    note.get("body") if note.get("body") is not None else note.get("note"),
-                    "notes_data.body",
-                ),
+                text=plain_text(text, f"notes.{field}"),
                 author=author,
                 role=comment_role(author, reporter, assignees),
-                created=time_of(note.get("created_at"), "notes_data.created_at"),
+                created=time_of(note.get("created_at"), "notes.created_at"),
             )
         )
     return out
