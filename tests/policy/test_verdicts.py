@@ -10,8 +10,9 @@ import pytest
 
 from builders import AS_OF, ROOT, bugzilla_bug, far_release, github_issue, jira_issue
 from hotgate.model import Issue
-from hotgate.policy.deciding.engine import Context, release_on
+from hotgate.policy.deciding.engine import Context, evaluate, release_on
 from hotgate.policy.definition.schema import Policy
+from hotgate.policy.reading.signals import issues_frame
 from hotgate.service import decide_issue
 from hotgate.sources.base import Origin
 from hotgate.sources.reader import read_record
@@ -760,3 +761,32 @@ def test_bugzilla_fields_of_their_own_are_evidence(
     assert rule in rules - {f.rule for c in before.criteria for f in c.evidence.factors}
     shown = [s for c in after.criteria for s in c.evidence.signals if s.name == signal]
     assert shown and shown[0].source == "label" and shown[0].excerpt == marked.labels[0]
+
+
+# What a workaround needs is often named in the workaround phrase itself ("downgrading to …",
+# "admins can …"), so the text read for it starts at that phrase, not after it.
+WORKAROUND_WORDING = [
+    ("downgrade-in-the-phrase", "Downgrading to 4.1.3 and regenerating the lock avoids it.", True),
+    ("admins-in-the-phrase", "Workspace admins can switch the login method in the meantime.", True),
+    ("works-in-the-meantime", "Running `tool default 1.18.2` works in the meantime.", True),
+    ("flag-gives-the-right-result", "-O1 or -fno-tree-vectorize gives the correct result.", True),
+    ("a-setting-anyone-can-change", "Turning off 'smooth scrolling' in settings avoids it.", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "needs_admin"),
+    [w[1:] for w in WORKAROUND_WORDING],
+    ids=[w[0] for w in WORKAROUND_WORDING],
+)
+def test_a_workaround_is_read_with_what_it_needs(
+    text: str, needs_admin: bool, policy: Policy, context: Context
+) -> None:
+    issue = Issue(key="t:1", source="t", title="Export fails", body=f"The export fails.\n\n{text}")
+    row = evaluate(policy, issues_frame([issue]), context).row(0, named=True)
+    assert row["workaround_offered"], text
+    # The window runs from the phrase to the end of the report, within the report's text.
+    assert text.lower().endswith(row["_workaround"].strip()), row["_workaround"]
+    assert len(row["_workaround"].strip()) > len(text) / 2, row["_workaround"]
+    assert row["workaround_needs_admin"] is needs_admin, row["_workaround"]
+    assert row["reasonable_workaround"] is not needs_admin

@@ -59,7 +59,11 @@ class SignalSpec(Strict):
     text: list[str] = Field(default_factory=list)
     labels: list[str] = Field(default_factory=list)
     fields: dict[str, list[str]] = Field(default_factory=dict)
-    workaround_text: list[str] = Field(default_factory=list)
+    workaround_text: list[str] = Field(
+        default_factory=list,
+        description="Patterns looked for in the workaround: the 400 characters from the first "
+        "workaround phrase (workaround_offered's text) on, that phrase included.",
+    )
     logs: list[str] = Field(
         default_factory=list,
         description="Patterns looked for in quoted logs, stack traces and code blocks only.",

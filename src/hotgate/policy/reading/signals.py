@@ -210,13 +210,15 @@ def _signal_stages(
     prepared = {
         "_clean": pl.col("_text").str.replace_all(negated, " "),
         "_maint_clean": pl.col("_maint").str.replace_all(negated, " "),
-        # The text after the first workaround phrase. Dropping the prefix needs no capture
-        # group, which keeps the regex on its fast engine.
-        "_workaround": pl.when(pl.col("_text").str.contains(workaround_start)).then(
-            pl.col("_text")
-            .str.replace(f"^(?s:.*?){workaround_start}", "")
-            .str.slice(0, WORKAROUND_WINDOW)
-        ),
+        # The text from the first workaround phrase on, the phrase included: "downgrading to
+        # 4.1.3 avoids it" and "admins can add…" name what the workaround needs in the phrase
+        # itself. str.find gives a byte offset (no capture group, so the regex keeps its fast
+        # engine), hence the cut in bytes; a match starts on a character's first byte.
+        "_workaround": pl.col("_text")
+        .cast(pl.Binary)
+        .bin.slice(pl.col("_text").str.find(workaround_start))
+        .cast(pl.String)
+        .str.slice(0, WORKAROUND_WINDOW),
         "_mentioned_share": (
             pl.col("_text").str.extract(for_polars(_SHARE), 1).cast(pl.Float64) / 100
         ),
