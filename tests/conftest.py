@@ -10,6 +10,10 @@ from typing import Any
 
 import pytest
 
+# pytest-xdist's workers run with COLUMNS=80 set; the command line honours COLUMNS when its output
+# is piped, and the tests read its piped output at the default width (160).
+os.environ.pop("COLUMNS", None)
+
 from builders import SHARED_DATA
 from hotgate.api.testing import CHROMIUM_ARGS, chromium_path, chromium_problem
 from hotgate.policy.deciding.engine import Context

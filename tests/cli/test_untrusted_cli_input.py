@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import orjson
@@ -277,3 +279,18 @@ def test_a_good_record_beside_bad_ones_is_decided(tmp_path: Path) -> None:
     assert code == 2
     assert len(shown.splitlines()) == 1
     assert f"skipped {path} record 2: field 'number': expected a number, got 'abc'" in err
+
+
+@pytest.mark.parametrize("columns", ["80", "100"])
+def test_piped_output_keeps_to_the_columns_asked_for(columns: str) -> None:
+    """Piped output is 160 columns wide unless COLUMNS asks for another width."""
+    bug = ROOT / "examples" / "backlog" / "hotgate_issues.yaml"
+    shown = subprocess.run(
+        [sys.executable, "-m", "hotgate", "triage", str(bug), "--no-record", *AS_OF],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": columns},
+        check=True,
+    ).stdout
+    widths = [len(line) for line in shown.splitlines()]
+    assert max(widths) == int(columns), widths

@@ -790,3 +790,37 @@ def test_a_workaround_is_read_with_what_it_needs(
     assert len(row["_workaround"].strip()) > len(text) / 2, row["_workaround"]
     assert row["workaround_needs_admin"] is needs_admin, row["_workaround"]
     assert row["reasonable_workaround"] is not needs_admin
+
+
+def _evidence_of(decision: Any, name: str) -> list[Any]:
+    return [
+        signal
+        for criterion in decision.criteria
+        for factor in criterion.evidence.factors
+        for signal in factor.signals
+        if signal.name == name
+    ]
+
+
+def test_a_level_set_by_a_label_names_the_label(policy: Policy, context: Context) -> None:
+    """GitHub has no severity field: a level read from a label says which label set it."""
+    record = GH("Checkout button does nothing", "Clicking it does nothing.", ("priority-high",))
+    (severity,) = _evidence_of(_decide(record, policy, context), "severity")
+    assert (severity.source, severity.where) == ("label", "labels")
+    assert severity.excerpt == "S2 (label 'priority-high')"
+    bug = BZ("Checkout button does nothing", "Clicking it does nothing.", severity="major")
+    (severity,) = _evidence_of(_decide(bug, policy, context), "severity")
+    assert (severity.source, severity.where) == ("field", "severity_raw")
+
+
+def test_a_workaround_without_steps_shows_no_step_count(policy: Policy, context: Context) -> None:
+    body = "The export fails. Workaround: use the CSV export instead."
+    decision = _decide(GH("Export fails", body), policy, context)
+    rules = [f.rule for c in decision.criteria for f in c.evidence.factors]
+    assert "reasonable-workaround" in rules  # the rule held ...
+    assert _evidence_of(decision, "workaround_steps") == []  # ... with no "0" shown for it
+    steps = "1. Open settings\n2. Untick 'fast export'\n3. Export again"
+    record = GH("Export fails", f"The export fails.\n\nWorkaround:\n{steps}")
+    decision = _decide(record, policy, context)
+    (counted,) = _evidence_of(decision, "workaround_steps")
+    assert (counted.source, counted.excerpt) == ("text", "3 steps")

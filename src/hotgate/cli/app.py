@@ -55,8 +55,8 @@ class _Output(Console):
 
 
 out = _Output(soft_wrap=False, highlight=False)
-if not out.is_terminal:
-    out.width = 160  # piped output: wide enough for the triage table
+if not out.is_terminal and not os.environ.get("COLUMNS"):
+    out.width = 160  # piped output: wide enough for the triage table, unless COLUMNS says
 err = Console(stderr=True, highlight=False, soft_wrap=True)  # one-line errors, even long ones
 
 PolicyOption = Annotated[

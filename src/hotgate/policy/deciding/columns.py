@@ -228,7 +228,7 @@ class _Batch:
             if kind == "bool" or name in self.policy.derived:
                 found = self.signal(name, row, i) if row.get(name) else []
             else:
-                found = [_signal(**fields) for fields in field_evidence(name, row)]
+                found = [_signal(**fields) for fields in field_evidence(self.policy, name, row)]
             self.values[name] = found
         return found
 

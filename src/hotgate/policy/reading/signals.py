@@ -369,26 +369,39 @@ def explain_value(policy: Policy, name: str, row: Mapping[str, Any]) -> list[Sig
     kind = policy.names.get(name)
     if kind == "bool" or name in policy.derived:
         return explain_signal(policy, name, row) if row.get(name) else []
-    return [Signal.model_validate(fields) for fields in field_evidence(name, row)]
+    return [Signal.model_validate(fields) for fields in field_evidence(policy, name, row)]
 
 
-def field_evidence(name: str, row: Mapping[str, Any]) -> list[dict[str, Any]]:
+def field_evidence(policy: Policy, name: str, row: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The evidence of a field's value (not a true signal's) as Signal's fields, plain data.
 
-    None or a count of nothing gives none; severity and priority show their level and the
-    tracker's own value, a share its source (telemetry or the report's words).
+    None or a count of nothing gives none; severity and priority show their level and where it
+    came from (the tracker's own value, or the label that set it), a share its source
+    (telemetry or the report's words), workaround_steps the steps counted in the workaround.
     """
     value = row.get(name)
     if value is None:
         return []
-    if name in {"severity", "priority"}:
+    if name in ("severity", "priority"):
+        scale: Scale = "severity" if name == "severity" else "priority"
         raw = row.get(f"{name}_raw")
         shown = str(row.get(f"{name}_level"))
-        where = f"{name}_raw" if raw else name
-        excerpt = f"{shown} (tracker value {raw!r})" if raw else shown
-        if name == "severity" and not raw and row.get("priority_raw"):
-            where, excerpt = "priority_raw", f"{shown} (from priority {row.get('priority_raw')!r})"
-        return [_evidence(name, shown, "field", where, excerpt)]
+        if raw:
+            return [
+                _evidence(name, shown, "field", f"{name}_raw", f"{shown} (tracker value {raw!r})")
+            ]
+        if name == "severity" and row.get("priority_raw"):
+            excerpt = f"{shown} (from priority {row.get('priority_raw')!r})"
+            return [_evidence(name, shown, "field", "priority_raw", excerpt)]
+        label = _level_label(policy, scale, shown, row.get("labels") or [])
+        if label is not None:
+            return [_evidence(name, shown, "label", "labels", f"{shown} (label {label!r})")]
+        return [_evidence(name, shown, "field", name, shown)]
+    if name == "workaround_steps":
+        steps = int(value)
+        return (
+            [_evidence(name, float(steps), "text", "workaround", f"{steps} steps")] if steps else []
+        )
     if name == "share":
         if row.get("affected_share") is not None:
             shown = f"{float(value):.0%} of users"
@@ -401,6 +414,23 @@ def field_evidence(name: str, row: Mapping[str, Any]) -> list[dict[str, Any]]:
     source = "count" if name in counts else "field"
     shown_value = float(value) if isinstance(value, (int, float)) else str(value)
     return [_evidence(name, shown_value, source, name, str(value))]
+
+
+def _level_label(policy: Policy, scale: Scale, level: str, labels: Iterable[Any]) -> str | None:
+    """The first label that sets this severity or priority level (a severity also by the
+    priority a label sets, through scales.severity_from_priority), or None."""
+    by_severity, by_priority = policy.scales.lookup("severity"), policy.scales.lookup("priority")
+    from_priority = {str(p): str(s) for p, s in policy.scales.severity_from_priority.items()}
+    for label in labels:
+        low = str(label).lower()
+        if scale == "priority" and by_priority.get(low) == level:
+            return str(label)
+        if scale == "severity" and level in (
+            by_severity.get(low),
+            from_priority.get(by_priority.get(low, "")),
+        ):
+            return str(label)
+    return None
 
 
 def _evidence(name: str, value: Any, source: str, where: str, excerpt: str) -> dict[str, Any]:
