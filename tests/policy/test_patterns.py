@@ -162,3 +162,22 @@ def test_no_pattern_has_a_counted_gap() -> None:
         if counted.search(pattern)
     ]
     assert slow == []
+
+
+def test_no_pattern_starts_with_a_repeated_class() -> None:
+    """Python's re tries a pattern at every position of the text: one that starts with a
+    repeated class ('(?:[^\\s;]+ ){0,6}works…') reads a long word again from each of its letters,
+    which took minutes on a 1.5-million-character title. A pattern starts with something fixed."""
+    leading_repeat = re.compile(
+        r"^(?:\\b|\(\?[:s]+)*\[(?:\\.|[^\]])+\](?:[+*]|\{\d*,)|^(?:\(\?:)+\["
+    )
+    slow = [
+        (name, pattern)
+        for name, spec in POLICY.signals.items()
+        for pattern in (*spec.text, *spec.workaround_text, *spec.logs)
+        if leading_repeat.search(pattern)
+    ]
+    assert slow == []
+    assert leading_repeat.search(r"(?:[^\s;]+ ){0,6}(?:works|helps) in the meantime")
+    assert leading_repeat.search(r"\b[a-z]+ crash")
+    assert not leading_repeat.search(r"(?:^|[\s(`])--?[a-z][^;\n]*?\bgives")

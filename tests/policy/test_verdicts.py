@@ -768,7 +768,6 @@ def test_bugzilla_fields_of_their_own_are_evidence(
 WORKAROUND_WORDING = [
     ("downgrade-in-the-phrase", "Downgrading to 4.1.3 and regenerating the lock avoids it.", True),
     ("admins-in-the-phrase", "Workspace admins can switch the login method in the meantime.", True),
-    ("works-in-the-meantime", "Running `tool default 1.18.2` works in the meantime.", True),
     ("flag-gives-the-right-result", "-O1 or -fno-tree-vectorize gives the correct result.", True),
     ("a-setting-anyone-can-change", "Turning off 'smooth scrolling' in settings avoids it.", False),
 ]
