@@ -14,7 +14,7 @@ from polars.testing import assert_frame_equal
 from builders import SHARED_DATA, far_release
 from hotgate.model import Comment, Issue
 from hotgate.policy.deciding.engine import evaluate
-from hotgate.policy.definition.patterns import compiled, for_polars
+from hotgate.policy.definition.patterns import compiled, for_polars, searcher
 from hotgate.policy.definition.schema import load_policy
 from hotgate.policy.reading import signals
 from hotgate.policy.reading.signals import _any_of, find_in_text, issues_frame
@@ -180,4 +180,37 @@ def test_no_pattern_starts_with_a_repeated_class() -> None:
     assert slow == []
     assert leading_repeat.search(r"(?:[^\s;]+ ){0,6}(?:works|helps) in the meantime")
     assert leading_repeat.search(r"\b[a-z]+ crash")
-    assert not leading_repeat.search(r"(?:^|[\s(`])--?[a-z][^;\n]*?\bgives")
+    assert not leading_repeat.search(r"(?:^|[ \t\n(`])--?[a-z][^;\n]*?\bgives")
+
+
+# --- single texts are searched with RE2, whose time is linear in the text ---------------------
+
+
+def test_every_lexicon_pattern_is_searched_with_re2() -> None:
+    """A bug decided alone, and every excerpt, is searched pattern by pattern in Python: with
+    RE2 for all of the default lexicon, so no report can make a search quadratic."""
+    fallbacks = [
+        name
+        for name, spec in POLICY.signals.items()
+        for patterns in (spec.text, spec.workaround_text, spec.logs)
+        if patterns and isinstance(searcher(_any_of(patterns)), re.Pattern)
+    ]
+    assert fallbacks == []
+
+
+def test_a_pattern_re2_reads_otherwise_is_searched_with_python() -> None:
+    # \s is ASCII in RE2 and Unicode in polars and Python: a no-break space tells them apart.
+    assert isinstance(searcher(r"a\sb"), re.Pattern)
+    assert searcher(r"a\sb").search("a\xa0b") is not None
+    assert polars_hits(r"a\sb", ["a\xa0b"]) == [True]
+    assert not isinstance(searcher(r"\bcrash(?:es|ed)?\b"), re.Pattern)
+
+
+def test_a_long_run_of_common_words_is_decided_alone() -> None:
+    """'using using …' made Python's re try a gap from every word: 3.5 s for 20 KB, about two
+    minutes for the 200 KB here; RE2 reads it at once."""
+    body = "using " * 35_000 + "\n\nThe export crashes."
+    issue = Issue(key="t:1", source="t", title="Export crashes", body=body)
+    decided = evaluate(POLICY, issues_frame([issue]), far_release())
+    assert decided["crash"].to_list() == [True]
+    assert decided["workaround_offered"].to_list() == [False]

@@ -9,7 +9,13 @@ import polars as pl
 
 from hotgate.model import Comment, Issue, Signal
 from hotgate.policy.definition.condition import held, names_in, to_polars
-from hotgate.policy.definition.patterns import SMALL_BATCH, compiled, for_polars, matches
+from hotgate.policy.definition.patterns import (
+    SMALL_BATCH,
+    compiled,
+    for_polars,
+    matches,
+    searcher,
+)
 from hotgate.policy.definition.schema import Policy, SignalSpec, made_once
 from hotgate.policy.reading.structure import logs, prose
 
@@ -188,7 +194,8 @@ def _signal_stages(
 ) -> tuple[Stages, dict[str, pl.Expr], Stages]:
     """The columns every batch needs, before, beside and after its own; built once.
 
-    With `small`, for a batch of at most SMALL_BATCH rows, the lexicon matches in Python.
+    With `small`, for a batch of at most SMALL_BATCH rows, the lexicon matches text by text
+    (`patterns.searcher`).
     """
     clauses = for_polars(CLAUSE_BREAK)
     workaround_start = for_polars(_any_of(policy.signals["workaround_offered"].text))
@@ -264,7 +271,7 @@ def read_signals(
     """Add a column for every signal, derived signal and numeric field the policy can use.
 
     rows: the batch's height when known; a batch of at most SMALL_BATCH rows matches the
-    lexicon in Python (see patterns.SMALL_BATCH), the same answers at a fraction of the cost.
+    lexicon text by text (see patterns.SMALL_BATCH), the same answers at a fraction of the cost.
     """
     small = rows is not None and rows <= SMALL_BATCH
     before, prepared, after = made_once(policy, _small_signal_stages if small else _signal_stages)
@@ -300,7 +307,7 @@ def _searchable(text: str, negated: str | None) -> str:
 
 
 def _find(patterns: list[str], text: str, searchable: str) -> str | None:
-    match = compiled(_any_of(patterns)).search(searchable)
+    match = searcher(_any_of(patterns)).search(searchable)
     return excerpt(text, match.start(), match.end()) if match else None
 
 
