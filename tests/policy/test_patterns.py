@@ -201,13 +201,3 @@ def test_a_pattern_re2_reads_otherwise_is_searched_with_python() -> None:
     assert searcher(r"a\sb").search("a\xa0b") is not None
     assert polars_hits(r"a\sb", ["a\xa0b"]) == [True]
     assert not isinstance(searcher(r"\bcrash(?:es|ed)?\b"), re.Pattern)
-
-
-def test_a_long_run_of_common_words_is_decided_alone() -> None:
-    """'using using …' made Python's re try a gap from every word: 3.5 s for 20 KB, about two
-    minutes for the 200 KB here; RE2 reads it at once."""
-    body = "using " * 35_000 + "\n\nThe export crashes."
-    issue = Issue(key="t:1", source="t", title="Export crashes", body=body)
-    decided = evaluate(POLICY, issues_frame([issue]), far_release())
-    assert decided["crash"].to_list() == [True]
-    assert decided["workaround_offered"].to_list() == [False]

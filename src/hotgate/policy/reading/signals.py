@@ -424,20 +424,27 @@ def field_evidence(policy: Policy, name: str, row: Mapping[str, Any]) -> list[di
 
 
 def _level_label(policy: Policy, scale: Scale, level: str, labels: Iterable[Any]) -> str | None:
-    """The first label that sets this severity or priority level (a severity also by the
-    priority a label sets, through scales.severity_from_priority), or None."""
+    """The first label that sets this severity or priority level, or None."""
+    levels = made_once(policy, _levels_by_label)[scale]
+    return next(
+        (str(label) for label in labels if level in levels.get(str(label).lower(), ())), None
+    )
+
+
+def _levels_by_label(policy: Policy) -> dict[Scale, dict[str, frozenset[str]]]:
+    """Each label (lower case) with the levels it sets: a priority, and a severity of its own
+    or through the priority it sets (scales.severity_from_priority). Made once per policy."""
     by_severity, by_priority = policy.scales.lookup("severity"), policy.scales.lookup("priority")
     from_priority = {str(p): str(s) for p, s in policy.scales.severity_from_priority.items()}
-    for label in labels:
-        low = str(label).lower()
-        if scale == "priority" and by_priority.get(low) == level:
-            return str(label)
-        if scale == "severity" and level in (
-            by_severity.get(low),
-            from_priority.get(by_priority.get(low, "")),
-        ):
-            return str(label)
-    return None
+    severity = {
+        label: frozenset(
+            found
+            for found in (by_severity.get(label), from_priority.get(by_priority.get(label, "")))
+            if found
+        )
+        for label in by_severity.keys() | by_priority.keys()
+    }
+    return {"priority": {k: frozenset({v}) for k, v in by_priority.items()}, "severity": severity}
 
 
 def _evidence(name: str, value: Any, source: str, where: str, excerpt: str) -> dict[str, Any]:
