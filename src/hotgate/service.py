@@ -26,7 +26,7 @@ from hotgate.policy.changes.content_lane import (
     to_change_decision,
 )
 from hotgate.policy.deciding.columns import decision_documents, json_lines
-from hotgate.policy.deciding.engine import Context, evaluate, rank, to_decision
+from hotgate.policy.deciding.engine import Context, evaluate, evaluated_rows, rank, to_decision
 from hotgate.policy.definition.schema import Policy
 from hotgate.policy.reading.reader import text_scores
 from hotgate.policy.reading.signals import issues_frame
@@ -165,8 +165,7 @@ def decide_issues(
 ) -> list[Decision]:
     """Decide a batch of issues as full Decisions, in the order given."""
     frame = with_area_trouble(issues_frame(issues), trouble)
-    evaluated = evaluate(policy, frame, context)
-    return [to_decision(policy, row, context) for row in evaluated.iter_rows(named=True)]
+    return [to_decision(policy, row, context) for row in evaluated_rows(policy, frame, context)]
 
 
 def evaluated_batches(

@@ -447,3 +447,26 @@ def test_a_batch_of_many_megabytes_reads_as_its_reports_do_one_by_one() -> None:
     assert [[(e["term"], e["value"]) for e in top[i]] for i in sample] == [
         model.top_terms(texts[i], 3) for i in sample
     ]
+
+
+@pytest.mark.realdata
+def test_one_report_scored_in_python_is_the_same_float_as_in_the_column() -> None:
+    """score_of (a bug decided alone) against scores (a batch), to the bit, on real reports with
+    repeated words and phrases, where the order the weights are added in shows."""
+    bundled = TextModel.bundled()
+    rows = pl.read_parquet(SHARED_DATA / "training" / "bug_severity_public.parquet").sample(
+        3000, seed=2
+    )
+    texts = [
+        *(
+            f"{t or ''}\n{(d or '')[:2000]}"
+            for t, d in rows.select("summary", "description").rows()
+        ),
+        "",
+        "!! ?",
+        "crash crash crash the the crash",
+        "Ünicode ✓ naïve crash",
+    ]
+    column = bundled.scores(pl.Series(texts, dtype=pl.String)).to_list()
+    assert [bundled.score_of(text) for text in texts] == column
+    assert bundled.score_of(None) is None and bundled.score_of("") is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 import polars as pl
@@ -72,6 +72,58 @@ def risk_numbers(policy: Policy, factors: dict[str, pl.Expr]) -> dict[str, pl.Ex
             * (1 + pl.lit(float(policy.risk.history_factor)) * factors["_troubled_hotfixes"])
         ).round(2),
     }
+
+
+def risk_of_row(policy: Policy, row: MutableMapping[str, Any]) -> None:
+    """`risk_columns` and `risk_numbers` for one row, in Python: adds the same values.
+
+    Rounded as polars rounds (half to even after scaling: `rounded`), not as Python's round().
+    """
+    settings = policy.risk
+    days = row.get("days_until_release")
+    tests = row.get("fix_has_tests")
+    reach = row.get("share")
+    fix_lines = row.get("fix_lines")
+    factors = {
+        "_reach": rounded(row["broad_reach__probability"] if reach is None else reach, 3),
+        "_regression_factor": settings.regression_factor if row.get("regression") else 1.0,
+        "_severity_weight": float(
+            settings.severity_weight.get(
+                row.get("severity_level") or "unknown", settings.severity_weight["unknown"]
+            )
+        ),
+        "_days": float(policy.timing.default_days_to_release if days is None else max(days, 0)),
+        "_fix_lines": settings.default_fix_lines if fix_lines is None else fix_lines,
+        "_critical_factor": settings.critical_area_factor if row.get("core_function") else 1.0,
+        "_tests_factor": (
+            settings.unknown_tests_factor
+            if tests is None
+            else (1.0 if tests else settings.untested_factor)
+        ),
+        "_troubled_hotfixes": float(row.get("area_hotfix_trouble") or 0),
+    }
+    row.update(factors)
+    cost = (
+        factors["_reach"]
+        * factors["_severity_weight"]
+        * factors["_days"]
+        * factors["_regression_factor"]
+    )
+    risk = (
+        (1 + factors["_fix_lines"] / float(settings.lines_per_unit))
+        * factors["_critical_factor"]
+        * factors["_tests_factor"]
+        * (1 + float(settings.history_factor) * factors["_troubled_hotfixes"])
+    )
+    row["cost_of_waiting"], row["risk_of_hotfix"] = rounded(cost, 2), rounded(risk, 2)
+
+
+def rounded(value: float, decimals: int) -> float:
+    """A float rounded as polars' `round(decimals)` does: the value times 10^decimals, rounded
+    half to even, divided back (Python's round(value, decimals) rounds the exact decimal and
+    differs, e.g. 12.345 gives 12.35 in Python and 12.34 in polars 2.1)."""
+    scale = 10.0**decimals
+    return round(value * scale) / scale
 
 
 def risk_fields(policy: Policy, row: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,15 +8,18 @@ policy's thresholds, so scripts that read answers keep working.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Mapping
+import operator
+from collections.abc import Mapping, MutableMapping
+from typing import Any
 
 import polars as pl
 from pydantic import Field
 
 from hotgate.model import PERSON
-from hotgate.policy.definition.condition import Node, first_of, to_polars
-from hotgate.policy.definition.rules import Strict, person_answer
+from hotgate.policy.definition.condition import Node, first_of, holds, to_polars
+from hotgate.policy.definition.rules import Strict, person_answer, person_answer_of
 
 
 class WeighedRule(Strict):
@@ -91,7 +94,7 @@ def belief_columns(
             cap = spec.text_model.cap
             score = pl.col("text_score").clip(-cap, cap).fill_null(0.0)
             terms.append(score * spec.text_model.weight)
-        sums[f"{crit}__logit"] = pl.sum_horizontal(terms)
+        sums[f"{crit}__logit"] = _added(terms)
         sums[f"{crit}__person"] = person_answer(crit)
         person = pl.col(f"{crit}__person")
         probabilities[f"{crit}__probability"] = (
@@ -115,13 +118,82 @@ def belief_columns(
     return holds, sums, probabilities, answers
 
 
+def belief_of_row(
+    criteria: Mapping[str, BeliefCriterion],
+    conditions: Mapping[str, Node],
+    thresholds: Thresholds,
+    row: MutableMapping[str, Any],
+) -> None:
+    """`belief_columns` for one row, in Python: adds the same four steps' values to the row.
+
+    The same floats as the columns: the log-odds are summed in the same order, and the
+    probability is 1 / (1 + exp(-log-odds)) as polars computes it.
+    """
+    for crit, spec in criteria.items():
+        terms = [logit(spec.prior)]
+        for i, rule in enumerate(spec.rules):
+            place = f"criteria.{crit}.rules[{i}].when"
+            row[place] = holds(conditions[place], row)
+            terms.append(rule.weight if row[place] else 0.0)
+        if spec.text_model is not None:
+            cap, score = spec.text_model.cap, row.get("text_score")
+            terms.append(
+                (0.0 if score is None else min(max(score, -cap), cap)) * spec.text_model.weight
+            )
+        total = _sum_of(terms)
+        person = person_answer_of(crit, row.get("answers"))
+        row[f"{crit}__logit"], row[f"{crit}__person"] = total, person
+        if person is not None:
+            probability = 1.0 if person == "yes" else 0.0
+        else:
+            probability = 1 / (1 + _exp(-total))
+        row[f"{crit}__probability"] = probability
+        if person is not None:
+            answer = person
+        elif probability >= thresholds.yes_at:
+            answer = "yes"
+        else:
+            answer = "no" if probability <= thresholds.no_at else "unknown"
+        row[f"{crit}__answer"] = answer
+        row[f"{crit}__rule"] = _leading_rule_of(crit, spec, person, probability, row)
+
+
+def _exp(value: float) -> float:
+    """exp as polars gives it: infinity where Python's would overflow."""
+    try:
+        return math.exp(value)
+    except OverflowError:
+        return math.inf
+
+
+def _by_weight(spec: BeliefCriterion) -> tuple[list[tuple[int, WeighedRule]], ...]:
+    """The rules towards yes (heaviest first) and towards no (heaviest first), indexed."""
+    indexed = list(enumerate(spec.rules))
+    towards_yes = sorted((r for r in indexed if r[1].weight > 0), key=lambda r: -r[1].weight)
+    towards_no = sorted((r for r in indexed if r[1].weight < 0), key=lambda r: r[1].weight)
+    return towards_yes, towards_no
+
+
+def _leading_rule_of(
+    crit: str,
+    spec: BeliefCriterion,
+    person: str | None,
+    probability: float,
+    row: Mapping[str, Any],
+) -> str | None:
+    """`_leading_rule` for one row."""
+    if person is not None:
+        return PERSON
+    towards_yes, towards_no = _by_weight(spec)
+    ordered = towards_yes if probability >= 0.5 else towards_no
+    return next((r.name for i, r in ordered if row[f"criteria.{crit}.rules[{i}].when"]), None)
+
+
 def _leading_rule(
     crit: str, spec: BeliefCriterion, person: pl.Expr, probability: pl.Expr
 ) -> pl.Expr:
     """The held rule that weighed most towards the answer (PERSON for a person's answer)."""
-    indexed = list(enumerate(spec.rules))
-    towards_yes = sorted((r for r in indexed if r[1].weight > 0), key=lambda r: -r[1].weight)
-    towards_no = sorted((r for r in indexed if r[1].weight < 0), key=lambda r: r[1].weight)
+    towards_yes, towards_no = _by_weight(spec)
     branches = [(person.is_not_null(), pl.lit(PERSON))]
     for direction, ordered in ((probability >= 0.5, towards_yes), (probability < 0.5, towards_no)):
         branches.extend(
@@ -159,7 +231,7 @@ def qualify_columns(
         allowed = pl.all_horizontal([askable[i] for i in inside])
         chance = pl.when(allowed & (left >= thresholds.hotfix_at))
         sets[f"_chance_{mask}"] = chance.then(_product([probs[i] for i in inside]))
-        sets[f"_doubt_{mask}"] = pl.sum_horizontal([(probs[i] - 0.5).abs() for i in inside])
+        sets[f"_doubt_{mask}"] = _added([(probs[i] - 0.5).abs() for i in inside])
     ask: list[tuple[pl.Expr, pl.Expr]] = []
     flip: list[tuple[pl.Expr, pl.Expr]] = []
     for size in range(1, len(criteria) + 1):
@@ -180,12 +252,66 @@ def qualify_columns(
     }
 
 
+def qualify_of_row(
+    criteria: list[str], thresholds: Thresholds, row: MutableMapping[str, Any]
+) -> None:
+    """`qualify_columns` for one row, in Python: adds the same columns' values to the row."""
+    probs = [float(row[f"{c}__probability"]) for c in criteria]
+    askable = [row[f"{c}__person"] is None for c in criteria]
+    subsets = sorted(range(1, 2 ** len(criteria)), key=lambda m: (bin(m).count("1"), m))
+    chance: dict[int, float | None] = {}
+    doubt: dict[int, float] = {}
+    for mask in subsets:
+        inside = [i for i in range(len(criteria)) if mask >> i & 1]
+        outside = [i for i in range(len(criteria)) if not mask >> i & 1]
+        allowed = all(askable[i] for i in inside)
+        ok = allowed and _product_of([probs[i] for i in outside]) >= thresholds.hotfix_at
+        chance[mask] = _product_of([probs[i] for i in inside]) if ok else None
+        doubt[mask] = _sum_of([abs(probs[i] - 0.5) for i in inside])
+        row[f"_chance_{mask}"], row[f"_doubt_{mask}"] = chance[mask], doubt[mask]
+    ask = flip = None
+    for size in range(1, len(criteria) + 1):
+        masks = [m for m in subsets if bin(m).count("1") == size]
+        worth = [m for m in masks if (c := chance[m]) is not None and c >= thresholds.ask_at]
+        least = min((doubt[m] for m in worth), default=None)
+        best = max((c for m in masks if (c := chance[m]) is not None), default=None)
+        if ask is None:
+            ask = next((m for m in worth if doubt[m] == least), None)
+        if flip is None:
+            flip = next((m for m in masks if chance[m] is not None and chance[m] == best), None)
+    known = [c for c in chance.values() if c is not None]
+    row["probability"] = _product_of(probs)
+    row["_flip_chance"] = max(known) if known else 0.0
+    row["_ask"], row["_flip"] = ask or 0, flip or 0
+
+
+def _product_of(values: list[float]) -> float:
+    result = 1.0
+    for value in values:
+        result = result * value
+    return result
+
+
+def _sum_of(values: list[float]) -> float:
+    """`_added` for one row's values."""
+    result = values[0]
+    for value in values[1:]:
+        result += value
+    return result
+
+
 def _chance(mask: int) -> pl.Expr:
     return pl.col(f"_chance_{mask}")
 
 
 def _doubt(mask: int) -> pl.Expr:
     return pl.col(f"_doubt_{mask}")
+
+
+def _added(terms: list[pl.Expr]) -> pl.Expr:
+    """The terms added left to right, one after the other: `_sum_of` adds a row's values in
+    the same order, so both give the same float (pl.sum_horizontal's order is its own)."""
+    return functools.reduce(operator.add, terms)
 
 
 def _product(columns: list[pl.Expr]) -> pl.Expr:

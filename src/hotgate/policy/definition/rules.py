@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -58,9 +59,19 @@ def person_evidence(crit: str, answer: str) -> Evidence:
     return Evidence(rule=PERSON, because="A person answered it.", signals=[signal])
 
 
+def _answer_pattern(crit: str) -> str:
+    return f"(?:^|,){crit}=(yes|no)(?:,|$)"
+
+
 def person_answer(crit: str) -> pl.Expr:
     """A person's answer to a criterion (yes or no), or null, from the answers column."""
-    return pl.col("answers").str.extract(f"(?:^|,){crit}=(yes|no)(?:,|$)", 1)
+    return pl.col("answers").str.extract(_answer_pattern(crit), 1)
+
+
+def person_answer_of(crit: str, answers: str | None) -> str | None:
+    """`person_answer` for one row's answers ("crit=yes,other=no"), in Python."""
+    found = re.search(_answer_pattern(crit), answers or "")
+    return found.group(1) if found else None
 
 
 def rule_columns(

@@ -103,6 +103,29 @@ def text_scores(policy: Policy, frame: pl.DataFrame, terms: bool = False) -> pl.
 _DTYPES = {"text_score": pl.Float64, "text_terms": pl.String}
 
 
+def text_score_of_row(policy: Policy, row: dict[str, Any], terms: bool = False) -> None:
+    """`text_scores` for one row, in Python: adds `text_score` (and `text_terms`) to the row.
+
+    The same values as the batch's columns (`TextModel.score_of`, `TextModel.top_terms`); a
+    row that has them keeps them.
+    """
+    wanted = ["text_score", "text_terms"] if terms else ["text_score"]
+    if all(name in row for name in wanted):
+        return
+    if not uses_reader(policy):
+        row.update(dict.fromkeys((name for name in wanted if name not in row), None))
+        return
+    model = model_of(policy)
+    body = row.get("body")
+    parts = [row.get("title"), None if body is None else body[:READ_CHARACTERS]]
+    text = "\n".join(part for part in parts if part is not None)
+    if "text_score" not in row:
+        row["text_score"] = model.score_of(text)
+    if terms:
+        top = model.top_terms(text, TERMS_SHOWN) if row["text_score"] is not None else None
+        row["text_terms"] = None if top is None else ", ".join(f"'{term}'" for term, _ in top)
+
+
 def with_text_terms(
     policy: Policy, row: Mapping[str, Any], k: int = TERMS_SHOWN
 ) -> Mapping[str, Any]:

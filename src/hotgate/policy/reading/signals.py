@@ -8,7 +8,7 @@ from typing import Any, Literal
 import polars as pl
 
 from hotgate.model import Comment, Issue, Signal
-from hotgate.policy.definition.condition import held, names_in, to_polars
+from hotgate.policy.definition.condition import held, holds, names_in, to_polars
 from hotgate.policy.definition.patterns import (
     SMALL_BATCH,
     compiled,
@@ -277,6 +277,124 @@ def read_signals(
     before, prepared, after = made_once(policy, _small_signal_stages if small else _signal_stages)
     batch = {**prepared, **_batch_columns(policy, vocabulary)}
     return with_stages(frame, [*before, batch, *after])
+
+
+# --- a few subjects in Python: the same columns without a polars query per signal ---------------
+
+
+def _text_columns(policy: Policy) -> Stages:
+    """The stages that prepare a batch's text (as read_signals makes them), with lower-cased
+    copies of the fields the lexicon and the scales compare (`_low_<field>`)."""
+    (split, text), prepared, (columns, *_) = made_once(policy, _signal_stages)
+    fields = sorted(
+        {f for spec in policy.signals.values() for f in spec.fields}
+        | {"severity_raw", "priority_raw", "title", "component"}
+    )
+    lowered = {f"_low_{f}": pl.col(f).str.to_lowercase() for f in fields}
+    lowered["_low_labels"] = pl.col("labels").list.eval(pl.element().str.to_lowercase())
+    steps = {"workaround_steps": columns["workaround_steps"]}
+    return [split, text, {**prepared, **lowered}, steps]
+
+
+def signals_of_rows(policy: Policy, frame: pl.LazyFrame) -> list[dict[str, Any]]:
+    """read_signals for a few rows, as plain rows: the same values, read mostly in Python.
+
+    The text is prepared by polars as for a batch (structure, lower case, negations: a query of
+    a dozen expressions), then each signal, level and derived signal is worked out row by row
+    with RE2 (`searcher`), as a small batch reads the lexicon. One bug decides in about a
+    millisecond this way, where the whole query costs polars over ten for one row (its fixed cost
+    per expression). Lower-cased copies of fields (`_low_*`) are left in the rows.
+    """
+    rows = with_stages(frame, made_once(policy, _text_columns)).collect().to_dicts()
+    for row in rows:
+        _signals_of_row(policy, row)
+    return rows
+
+
+def _signals_of_row(policy: Policy, row: dict[str, Any]) -> None:
+    vocabulary = sorted({label for label in row["_low_labels"] or [] if label is not None})
+    for name, spec in policy.signals.items():
+        if spec.labels:
+            row[f"_label_{name}"] = _label_in(row, _matching(spec.labels, vocabulary))
+    levels = {
+        scale: _scale_of(policy, scale, vocabulary, row) for scale in ("severity", "priority")
+    }
+    row["priority_level"] = priority = levels["priority"]
+    from_priority = {str(p): str(s) for p, s in policy.scales.severity_from_priority.items()}
+    row["severity_level"] = _first(levels["severity"], from_priority.get(priority or ""))
+    for name, spec in policy.signals.items():
+        row[name] = _spec_hit_of(name, spec, row)
+    for name in policy.maintainer_signals:
+        spec = policy.signals[name]
+        where = "_maint_clean" if spec.negatable else "_maint"
+        row[f"maintainer_{name}"] = _search(row[where], _any_of(spec.text))
+    row["audience"] = policy.audience
+    core = _any_of([p for patterns in policy.core_functions.values() for p in patterns])
+    row["core_function"] = _search(row["_low_title"], core) or _search(row["_low_component"], core)
+    for scale in ("severity", "priority"):
+        level = row[f"{scale}_level"]
+        row[scale] = None if level is None else int(level[1:])
+    row["comments"] = row["comment_count"]
+    row["share"] = _first(row["affected_share"], row["_mentioned_share"])
+    for name in policy.derived:
+        row[name] = holds(policy.conditions[f"derived.{name}"], row)
+
+
+def _label_in(row: Mapping[str, Any], labels: list[str]) -> bool:
+    """`_label_hit` for one row: one of the labels, whole, among the row's."""
+    joined = row["_labels"]
+    return joined is not None and any(
+        f"{LABEL_SEP}{label}{LABEL_SEP}" in joined for label in labels
+    )
+
+
+def _scale_of(
+    policy: Policy, scale: Scale, vocabulary: list[str], row: Mapping[str, Any]
+) -> str | None:
+    """`_scale` for one row: its own level, its raw value's, or the most severe label's."""
+    lookup = policy.scales.lookup(scale)
+    raw = row[f"_low_{scale}_raw"]
+    by_field = None if raw is None else lookup.get(raw)
+    by_label = next(
+        (
+            level
+            for level in sorted(set(lookup.values()))
+            if _label_in(row, [label for label in vocabulary if lookup.get(label) == level])
+        ),
+        None,
+    )
+    level: str | None = _first(row[scale], by_field, by_label)
+    return level
+
+
+def _spec_hit_of(name: str, spec: SignalSpec, row: Mapping[str, Any]) -> bool:
+    """`_spec_hit` for one row."""
+    if spec.labels and row[f"_label_{name}"]:
+        return True
+    for field, values in spec.fields.items():
+        value = row[f"_low_{field}"]
+        if value is not None and value in {v.lower() for v in values}:
+            return True
+    return (
+        _found(row["_clean" if spec.negatable else "_text"], spec.text)
+        or _found(row["_workaround"], spec.workaround_text)
+        or _found(row["_logs"], spec.logs)
+    )
+
+
+def _found(text: str | None, patterns: list[str]) -> bool:
+    """Whether a spec's patterns (none: no part of the signal) match a text."""
+    return bool(patterns) and _search(text, _any_of(patterns))
+
+
+def _search(text: str | None, pattern: str) -> bool:
+    """`matches` for one text, with a missing text read as no match (the columns' fill)."""
+    return text is not None and searcher(pattern).search(text) is not None
+
+
+def _first(*values: Any) -> Any:
+    """The first value that is not None (polars' coalesce), or None."""
+    return next((value for value in values if value is not None), None)
 
 
 # --- explaining one subject: where each signal came from ---------------------------------------
