@@ -301,11 +301,13 @@ def signals_of_rows(policy: Policy, frame: pl.LazyFrame) -> list[dict[str, Any]]
 
     The text is prepared by polars as for a batch (structure, lower case, negations: a query of
     a dozen expressions), then each signal, level and derived signal is worked out row by row
-    with RE2 (`searcher`), as a small batch reads the lexicon. One bug decides in about a
-    millisecond this way, where the whole query costs polars over ten for one row (its fixed cost
-    per expression). Lower-cased copies of fields (`_low_*`) are left in the rows.
+    with RE2 (`searcher`), as a small batch reads the lexicon. One bug is read and decided in
+    about 2 ms this way, where the whole query costs polars 20 ms or more for one row (its fixed
+    cost per expression, see engine.ROW_BATCH). Lower-cased copies of fields (`_low_*`) are left
+    in the rows.
     """
-    rows = with_stages(frame, made_once(policy, _text_columns)).collect().to_dicts()
+    prepared = with_stages(frame, made_once(policy, _text_columns))
+    rows = prepared.collect(engine="in-memory", optimizations=pl.QueryOptFlags.none()).to_dicts()
     for row in rows:
         _signals_of_row(policy, row)
     return rows
