@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from hotgate.model import Comment, Issue
 from hotgate.policy.deciding.engine import Context, release_on
 
 AS_OF = date(2026, 11, 23)
@@ -88,3 +89,21 @@ def bugzilla_bug(
     }
     record.update(extra)
     return record
+
+
+def mixed_issues() -> list[Issue]:
+    """Five bugs that take different paths through the reading: a crash for all, a negated crash
+    with a workaround and a quoted panic, non-ASCII text, a maintainer's comment, a label."""
+    maintainer = Comment(text="Confirmed: every user is hit. No workaround.", role="maintainer")
+    return [
+        Issue(key="t:1", source="t", title="Checkout crashes for all customers", body="500s."),
+        Issue(
+            key="t:2",
+            source="t",
+            title="Login page does not crash but shows the wrong total",
+            body="Workaround: reload the page, then log in again.\n```\npanic: nil map\n```",
+        ),
+        Issue(key="t:3", source="t", title="naïve café tooltip typo", body="Ünicode ✓ only on iOS"),
+        Issue(key="t:4", source="t", title="Export slow", comments=[maintainer]),
+        Issue(key="t:5", source="t", title="x", body="", component="checkout", labels=["P1"]),
+    ]

@@ -16,8 +16,8 @@ from typing import Any
 import polars as pl
 import pytest
 
-from builders import AS_OF, SHARED_DATA, far_release
-from hotgate.model import Comment, Issue
+from builders import AS_OF, SHARED_DATA, far_release, mixed_issues
+from hotgate.model import Issue
 from hotgate.policy.deciding.engine import (
     ROW_BATCH,
     Context,
@@ -64,18 +64,8 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _corners() -> list[Issue]:
-    maintainer = Comment(text="Confirmed: every user is hit. No workaround.", role="maintainer")
     return [
-        Issue(key="t:1", source="t", title="Checkout crashes for all customers", body="500s."),
-        Issue(
-            key="t:2",
-            source="t",
-            title="Login page does not crash but shows the wrong total",
-            body="Workaround: reload the page, then log in again.\n```\npanic: nil map\n```",
-        ),
-        Issue(key="t:3", source="t", title="naïve café tooltip typo", body="Ünicode ✓ only on iOS"),
-        Issue(key="t:4", source="t", title="Export slow", comments=[maintainer]),
-        Issue(key="t:5", source="t", title="x", body="", component="checkout", labels=["P1"]),
+        *mixed_issues(),
         Issue(
             key="t:6",
             source="t",

@@ -11,8 +11,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from builders import SHARED_DATA, far_release
-from hotgate.model import Comment, Issue
+from builders import SHARED_DATA, far_release, mixed_issues
+from hotgate.model import Issue
 from hotgate.policy.deciding.engine import evaluate
 from hotgate.policy.definition.patterns import compiled, for_polars, searcher
 from hotgate.policy.definition.schema import load_policy
@@ -96,20 +96,7 @@ def _small_and_large(issues: list[Issue], monkeypatch: pytest.MonkeyPatch) -> li
 
 
 def test_a_small_batch_decides_as_a_large_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    maintainer = Comment(text="Confirmed: every user is hit. No workaround.", role="maintainer")
-    issues = [
-        Issue(key="t:1", source="t", title="Checkout crashes for all customers", body="500s."),
-        Issue(
-            key="t:2",
-            source="t",
-            title="Login page does not crash but shows the wrong total",
-            body="Workaround: reload the page, then log in again.\n```\npanic: nil map\n```",
-        ),
-        Issue(key="t:3", source="t", title="naïve café tooltip typo", body="Ünicode ✓ only on iOS"),
-        Issue(key="t:4", source="t", title="Export slow", comments=[maintainer]),
-        Issue(key="t:5", source="t", title="x", body="", component="checkout", labels=["P1"]),
-    ]
-    small, large = _small_and_large(issues, monkeypatch)
+    small, large = _small_and_large(mixed_issues(), monkeypatch)
     assert small["crash"].to_list() == [True, False, False, False, False]  # not vacuous
     assert_frame_equal(small, large)
 

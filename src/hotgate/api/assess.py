@@ -21,9 +21,6 @@ from hotgate.sources.reader import Item, read_bytes
 router = APIRouter()
 # The largest subject document the API reads; refused by Content-Length or while it streams in.
 MAX_BODY = 2_000_000
-# Bodies up to this size are read on the event loop (about a millisecond at most), larger ones in
-# a worker thread so that the server keeps answering while they are read.
-INLINE_BODY = 32_000
 DOCUMENT_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -52,8 +49,6 @@ async def body_items(request: Request, label: str = "request body") -> list[Item
     """
     body = await request.body()
     content_type = request.headers.get("content-type", "")
-    if len(body) <= INLINE_BODY:  # read at once: a thread's round trip costs more than this
-        return read_body(body, content_type, label)
     return await run_in_threadpool(read_body, body, content_type, label)
 
 

@@ -1,4 +1,10 @@
-"""evaluate(policy, subjects) -> decisions: one code path for one subject or millions."""
+"""evaluate(policy, subjects) -> decisions: a batch as columns, a few subjects row by row.
+
+`evaluate` builds one polars query of the policy's rules over a whole batch. `evaluate_rows`
+gives the same values for up to ROW_BATCH subjects from Python siblings of those expressions,
+since polars' fixed cost per expression is most of deciding one bug; tests/policy/test_by_row.py
+holds the two equal.
+"""
 
 from __future__ import annotations
 
