@@ -9,7 +9,6 @@ a blackout, a cost ratio, an override), and on real reports.
 
 from __future__ import annotations
 
-import math
 from datetime import date, timedelta
 from typing import Any
 
@@ -58,9 +57,8 @@ def _differences(policy: Policy, frame: pl.DataFrame, context: Context) -> list[
 
 
 def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
-    return (type(a) is type(b) and a == b) or (a is None and b is None)
+    """Equal and of the same type: 1 and 1.0, or True and 1, are told apart."""
+    return type(a) is type(b) and a == b
 
 
 def _corners() -> list[Issue]:
@@ -156,8 +154,9 @@ def test_a_learned_policy_is_decided_as_columns() -> None:
     ids=lambda p: p.name,
 )
 def test_rows_equal_columns_on_real_exports(path: Any) -> None:
-    issues = [item for item in read_items(str(path)) if isinstance(item, Issue)]
-    frames = [item for item in read_items(str(path)) if isinstance(item, pl.DataFrame)]
+    items = list(read_items(str(path)))
+    issues = [item for item in items if isinstance(item, Issue)]
+    frames = [item for item in items if isinstance(item, pl.DataFrame)]
     frame = pl.concat([*frames, *([issues_frame(issues)] if issues else [])])
     sample = frame.sample(min(600, frame.height), seed=5)
     context = Context(as_of=date(2026, 12, 1))

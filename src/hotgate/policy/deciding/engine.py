@@ -36,7 +36,7 @@ from hotgate.policy.deciding.explain import (
 from hotgate.policy.deciding.risk import explain_risk, risk_columns, risk_numbers, risk_of_row
 from hotgate.policy.definition.belief import (
     belief_columns,
-    belief_of_row,
+    belief_of_rows,
     qualify_columns,
     qualify_of_row,
 )
@@ -197,7 +197,7 @@ def evaluate_rows(
 
     The same values, worked out in Python after one small query that prepares the text: every
     signal, belief, risk and verdict is a sibling of the expression that makes its column
-    (`signals_of_rows`, `belief_of_row`, `qualify_of_row`, `risk_of_row`, `_verdict_of`), and
+    (`signals_of_rows`, `belief_of_rows`, `qualify_of_row`, `risk_of_row`, `_verdict_of`), and
     tests/policy/test_by_row.py holds the two equal on real reports. Raises ValueError for a
     policy with a learned section (see by_row).
     """
@@ -208,7 +208,8 @@ def evaluate_rows(
     rows = signals_of_rows(policy, _with_context(frame.lazy(), context))
     for row in rows:
         text_score_of_row(policy, row, text_terms)
-        belief_of_row(specs, policy.conditions, policy.decision, row)
+    belief_of_rows(specs, policy.conditions, policy.decision, rows)
+    for row in rows:
         row["override"] = None
         for i, item in enumerate(policy.overrides):
             place = f"overrides[{i}].when"

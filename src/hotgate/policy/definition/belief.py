@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import math
 import operator
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -118,44 +118,52 @@ def belief_columns(
     return holds, sums, probabilities, answers
 
 
-def belief_of_row(
+def belief_of_rows(
     criteria: Mapping[str, BeliefCriterion],
     conditions: Mapping[str, Node],
     thresholds: Thresholds,
-    row: MutableMapping[str, Any],
+    rows: Sequence[MutableMapping[str, Any]],
 ) -> None:
-    """`belief_columns` for one row, in Python: adds the same four steps' values to the row.
+    """`belief_columns` for each row, in Python: adds the same four steps' values to the rows.
 
-    The same floats as the columns: the log-odds are summed in the same order, and the
-    probability is 1 / (1 + exp(-log-odds)) as polars computes it.
+    The same floats as the columns: the log-odds are added in the same order (`_added`), and
+    the probability is 1 / (1 + exp(-log-odds)) as polars computes it.
     """
-    for crit, spec in criteria.items():
-        terms = [logit(spec.prior)]
-        for i, rule in enumerate(spec.rules):
-            place = f"criteria.{crit}.rules[{i}].when"
-            row[place] = holds(conditions[place], row)
-            terms.append(rule.weight if row[place] else 0.0)
-        if spec.text_model is not None:
-            cap, score = spec.text_model.cap, row.get("text_score")
-            terms.append(
-                (0.0 if score is None else min(max(score, -cap), cap)) * spec.text_model.weight
-            )
-        total = _sum_of(terms)
-        person = person_answer_of(crit, row.get("answers"))
-        row[f"{crit}__logit"], row[f"{crit}__person"] = total, person
-        if person is not None:
-            probability = 1.0 if person == "yes" else 0.0
-        else:
-            probability = 1 / (1 + _exp(-total))
-        row[f"{crit}__probability"] = probability
-        if person is not None:
-            answer = person
-        elif probability >= thresholds.yes_at:
-            answer = "yes"
-        else:
-            answer = "no" if probability <= thresholds.no_at else "unknown"
-        row[f"{crit}__answer"] = answer
-        row[f"{crit}__rule"] = _leading_rule_of(crit, spec, person, probability, row)
+    ordered = {crit: _by_weight(spec) for crit, spec in criteria.items()}
+    for row in rows:
+        for crit, spec in criteria.items():
+            terms = [logit(spec.prior)]
+            for i, rule in enumerate(spec.rules):
+                place = f"criteria.{crit}.rules[{i}].when"
+                row[place] = holds(conditions[place], row)
+                terms.append(rule.weight if row[place] else 0.0)
+            if spec.text_model is not None:
+                cap, score = spec.text_model.cap, row.get("text_score")
+                clipped = 0.0 if score is None else min(max(score, -cap), cap)
+                terms.append(clipped * spec.text_model.weight)
+            total = _sum_of(terms)
+            person = person_answer_of(crit, row.get("answers"))
+            leading: str | None
+            if person is not None:
+                probability, answer, leading = float(person == "yes"), person, PERSON
+            else:
+                probability = 1 / (1 + _exp(-total))
+                if probability >= thresholds.yes_at:
+                    answer = "yes"
+                else:
+                    answer = "no" if probability <= thresholds.no_at else "unknown"
+                towards_yes, towards_no = ordered[crit]
+                leading = next(
+                    (
+                        rule.name
+                        for i, rule in (towards_yes if probability >= 0.5 else towards_no)
+                        if row[f"criteria.{crit}.rules[{i}].when"]
+                    ),
+                    None,
+                )
+            row[f"{crit}__logit"], row[f"{crit}__person"] = total, person
+            row[f"{crit}__probability"], row[f"{crit}__answer"] = probability, answer
+            row[f"{crit}__rule"] = leading
 
 
 def _exp(value: float) -> float:
@@ -172,21 +180,6 @@ def _by_weight(spec: BeliefCriterion) -> tuple[list[tuple[int, WeighedRule]], ..
     towards_yes = sorted((r for r in indexed if r[1].weight > 0), key=lambda r: -r[1].weight)
     towards_no = sorted((r for r in indexed if r[1].weight < 0), key=lambda r: r[1].weight)
     return towards_yes, towards_no
-
-
-def _leading_rule_of(
-    crit: str,
-    spec: BeliefCriterion,
-    person: str | None,
-    probability: float,
-    row: Mapping[str, Any],
-) -> str | None:
-    """`_leading_rule` for one row."""
-    if person is not None:
-        return PERSON
-    towards_yes, towards_no = _by_weight(spec)
-    ordered = towards_yes if probability >= 0.5 else towards_no
-    return next((r.name for i, r in ordered if row[f"criteria.{crit}.rules[{i}].when"]), None)
 
 
 def _leading_rule(

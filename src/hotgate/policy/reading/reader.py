@@ -119,11 +119,11 @@ def text_score_of_row(policy: Policy, row: dict[str, Any], terms: bool = False) 
     body = row.get("body")
     parts = [row.get("title"), None if body is None else body[:READ_CHARACTERS]]
     text = "\n".join(part for part in parts if part is not None)
-    if "text_score" not in row:
-        row["text_score"] = model.score_of(text)
+    score, top = model.score_and_top_terms_of(text, TERMS_SHOWN if terms else 0)
+    row.setdefault("text_score", score)
     if terms:
-        top = model.top_terms(text, TERMS_SHOWN) if row["text_score"] is not None else None
-        row["text_terms"] = None if top is None else ", ".join(f"'{term}'" for term, _ in top)
+        shown = ", ".join(f"'{term}'" for term, _ in top)
+        row["text_terms"] = None if row["text_score"] is None else shown
 
 
 def with_text_terms(

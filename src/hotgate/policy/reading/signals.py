@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import polars as pl
@@ -313,25 +314,51 @@ def signals_of_rows(policy: Policy, frame: pl.LazyFrame) -> list[dict[str, Any]]
     return rows
 
 
+@dataclass(frozen=True)
+class _RowReading:
+    """What reading a row needs from the policy, made once per policy (`_row_reading`)."""
+
+    field_values: dict[str, dict[str, frozenset[str]]]  # signal -> field -> values, lower case
+    lookups: dict[Scale, dict[str, str]]  # scales.lookup, per scale
+    levels: dict[Scale, list[str]]  # each scale's levels, most severe first
+    from_priority: dict[str, str]  # scales.severity_from_priority
+    core: str  # every core function's patterns as one
+
+
+def _row_reading(policy: Policy) -> _RowReading:
+    lookups: dict[Scale, dict[str, str]] = {
+        "severity": policy.scales.lookup("severity"),
+        "priority": policy.scales.lookup("priority"),
+    }
+    return _RowReading(
+        field_values={
+            name: {f: frozenset(v.lower() for v in values) for f, values in spec.fields.items()}
+            for name, spec in policy.signals.items()
+        },
+        lookups=lookups,
+        levels={scale: sorted(set(lookup.values())) for scale, lookup in lookups.items()},
+        from_priority=_severity_of_priority(policy),
+        core=_any_of([p for patterns in policy.core_functions.values() for p in patterns]),
+    )
+
+
 def _signals_of_row(policy: Policy, row: dict[str, Any]) -> None:
+    reading = made_once(policy, _row_reading)
     vocabulary = sorted({label for label in row["_low_labels"] or [] if label is not None})
     for name, spec in policy.signals.items():
         if spec.labels:
             row[f"_label_{name}"] = _label_in(row, _matching(spec.labels, vocabulary))
-    levels = {
-        scale: _scale_of(policy, scale, vocabulary, row) for scale in ("severity", "priority")
-    }
-    row["priority_level"] = priority = levels["priority"]
-    from_priority = {str(p): str(s) for p, s in policy.scales.severity_from_priority.items()}
-    row["severity_level"] = _first(levels["severity"], from_priority.get(priority or ""))
+    severity, priority = (_scale_of(reading, s, vocabulary, row) for s in ("severity", "priority"))
+    row["priority_level"] = priority
+    row["severity_level"] = _first(severity, reading.from_priority.get(priority or ""))
     for name, spec in policy.signals.items():
-        row[name] = _spec_hit_of(name, spec, row)
+        row[name] = _spec_hit_of(name, spec, reading.field_values[name], row)
     for name in policy.maintainer_signals:
         spec = policy.signals[name]
         where = "_maint_clean" if spec.negatable else "_maint"
         row[f"maintainer_{name}"] = _search(row[where], _any_of(spec.text))
     row["audience"] = policy.audience
-    core = _any_of([p for patterns in policy.core_functions.values() for p in patterns])
+    core = reading.core
     row["core_function"] = _search(row["_low_title"], core) or _search(row["_low_component"], core)
     for scale in ("severity", "priority"):
         level = row[f"{scale}_level"]
@@ -351,16 +378,16 @@ def _label_in(row: Mapping[str, Any], labels: list[str]) -> bool:
 
 
 def _scale_of(
-    policy: Policy, scale: Scale, vocabulary: list[str], row: Mapping[str, Any]
+    reading: _RowReading, scale: Scale, vocabulary: list[str], row: Mapping[str, Any]
 ) -> str | None:
     """`_scale` for one row: its own level, its raw value's, or the most severe label's."""
-    lookup = policy.scales.lookup(scale)
+    lookup = reading.lookups[scale]
     raw = row[f"_low_{scale}_raw"]
     by_field = None if raw is None else lookup.get(raw)
     by_label = next(
         (
             level
-            for level in sorted(set(lookup.values()))
+            for level in reading.levels[scale]
             if _label_in(row, [label for label in vocabulary if lookup.get(label) == level])
         ),
         None,
@@ -369,14 +396,14 @@ def _scale_of(
     return level
 
 
-def _spec_hit_of(name: str, spec: SignalSpec, row: Mapping[str, Any]) -> bool:
-    """`_spec_hit` for one row."""
+def _spec_hit_of(
+    name: str, spec: SignalSpec, fields: dict[str, frozenset[str]], row: Mapping[str, Any]
+) -> bool:
+    """`_spec_hit` for one row; fields: the spec's fields with their values in lower case."""
     if spec.labels and row[f"_label_{name}"]:
         return True
-    for field, values in spec.fields.items():
-        value = row[f"_low_{field}"]
-        if value is not None and value in {v.lower() for v in values}:
-            return True
+    if any(row[f"_low_{field}"] in values for field, values in fields.items()):
+        return True
     return (
         _found(row["_clean" if spec.negatable else "_text"], spec.text)
         or _found(row["_workaround"], spec.workaround_text)
@@ -555,7 +582,7 @@ def _levels_by_label(policy: Policy) -> dict[Scale, dict[str, frozenset[str]]]:
     """Each label (lower case) with the levels it sets: a priority, and a severity of its own
     or through the priority it sets (scales.severity_from_priority). Made once per policy."""
     by_severity, by_priority = policy.scales.lookup("severity"), policy.scales.lookup("priority")
-    from_priority = {str(p): str(s) for p, s in policy.scales.severity_from_priority.items()}
+    from_priority = _severity_of_priority(policy)
     severity = {
         label: frozenset(
             found
@@ -565,6 +592,11 @@ def _levels_by_label(policy: Policy) -> dict[Scale, dict[str, frozenset[str]]]:
         for label in by_severity.keys() | by_priority.keys()
     }
     return {"priority": {k: frozenset({v}) for k, v in by_priority.items()}, "severity": severity}
+
+
+def _severity_of_priority(policy: Policy) -> dict[str, str]:
+    """scales.severity_from_priority as plain strings: priority level to severity level."""
+    return {str(p): str(s) for p, s in policy.scales.severity_from_priority.items()}
 
 
 def _evidence(name: str, value: Any, source: str, where: str, excerpt: str) -> dict[str, Any]:

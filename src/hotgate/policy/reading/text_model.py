@@ -67,6 +67,7 @@ class TextModel:
     _term_names: pl.Series = field(init=False, repr=False)
     _shown: np.ndarray = field(init=False, repr=False)
     _bytes: _ByteTokens | None = field(init=False, repr=False)
+    _stop: frozenset[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         terms = list(self.weights)
@@ -105,6 +106,7 @@ class TextModel:
             "_term_names": pl.Series("term", terms, dtype=pl.String),
             "_shown": np.array([not set(term.split(" ")) <= FUNCTION_WORDS for term in terms]),
             "_bytes": _ByteTokens.of(self.token_pattern, [*words, *self.stop_words]),
+            "_stop": frozenset(self.stop_words),
         }
         for name, value in derived.items():
             object.__setattr__(self, name, value)
@@ -298,33 +300,45 @@ class TextModel:
         For a few reports decided alone (`engine.evaluate_rows`), where setting up the column
         arrays costs milliseconds. None for a report with no token, as `scores` gives null.
         """
-        if text is None:
-            return None
+        return self.score_and_top_terms_of(text, 0)[0]
+
+    def score_and_top_terms_of(
+        self, text: str | None, k: int = 3
+    ) -> tuple[float | None, list[tuple[str, float]]]:
+        """`score_of` and `top_terms` of one report from one reading of its words: (None, [])
+        for a report with no token."""
+        terms = None if text is None else self._hit_terms(text)
+        if terms is None:
+            return None, []
+        total = 0.0
+        for term in terms:
+            total += self.weights[term]
+        score = self.intercept + (total / math.sqrt(len(terms)) if terms else 0.0)
+        return score, self._top(terms, k)
+
+    def _hit_terms(self, text: str) -> list[str] | None:
+        """The distinct known terms of one report in the order `_hits_of` sums them; None for a
+        report with no token at all.
+
+        `_hits_of` keeps each term's last hit, a word at slot 2j and the phrase it starts at
+        2j+1, and sums the kept hits in the order of the text: adding in the same order gives
+        the same float.
+        """
         tokens = re.findall(self.token_pattern, text.lower())
         if not tokens:
             return None
-        stop, weights = set(self.stop_words), self.weights
-        words = [token for token in tokens if token not in stop]
-        # Where each known word (slot 2j) and phrase (slot 2j+1) last occurs: `_hits_of` keeps
-        # each term's last hit and sums the kept hits in the order of the text, so summing in
-        # the same order gives the same float.
+        words = [token for token in tokens if token not in self._stop]
         last: dict[str, int] = {}
         for j, word in enumerate(words):
-            if word in weights:
+            if word in self.weights:
                 last[word] = 2 * j
-            if j + 1 < len(words) and f"{word} {words[j + 1]}" in weights:
+            if j + 1 < len(words) and f"{word} {words[j + 1]}" in self.weights:
                 last[f"{word} {words[j + 1]}"] = 2 * j + 1
-        total = 0.0
-        for term in sorted(last, key=last.__getitem__):
-            total += weights[term]
-        return self.intercept + (total / math.sqrt(len(last)) if last else 0.0)
+        return sorted(last, key=last.__getitem__)
 
     def terms_of(self, text: str) -> list[tuple[str, float]]:
         """The known terms of one text with their contribution to its score (log-odds)."""
-        stop = set(self.stop_words)
-        tokens = [t for t in re.findall(self.token_pattern, text.lower()) if t not in stop]
-        found = {t for t in tokens if t in self.weights}
-        found |= {f"{a} {b}" for a, b in itertools.pairwise(tokens)} & self.weights.keys()
+        found = self._hit_terms(text) or []
         if not found:
             return []
         norm = math.sqrt(len(found))
@@ -336,9 +350,15 @@ class TextModel:
         Terms made only of function words ("we", "in the") count in the score but explain
         nothing to a person, so they are not among them.
         """
+        return self._top(self._hit_terms(text) or [], k)
+
+    def _top(self, found: list[str], k: int) -> list[tuple[str, float]]:
+        if not found or not k:
+            return []
+        norm = math.sqrt(len(found))
         shown = [
-            (term, value)
-            for term, value in self.terms_of(text)
+            (term, self.weights[term] / norm)
+            for term in sorted(found)
             if not set(term.split(" ")) <= FUNCTION_WORDS
         ]
         return sorted(shown, key=lambda item: (-abs(item[1]), item[0]))[:k]
