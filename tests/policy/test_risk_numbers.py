@@ -11,6 +11,7 @@ from hotgate.model import Issue
 from hotgate.policy.deciding.engine import Context, evaluate, release_on, to_decision
 from hotgate.policy.definition.schema import default_policy_text, load_policy, parse_policy
 from hotgate.policy.reading.signals import issues_frame
+from hotgate.service import with_area_trouble
 
 POLICY = load_policy()
 AS_OF = date(2026, 11, 23)
@@ -112,3 +113,16 @@ def test_min_cost_ratio(ratio: str, verdict: str) -> None:
     assert decision.verdict == verdict
     if verdict == "wait":
         assert any("is under 4.5 × the risk of the hotfix (6.0)" in r for r in decision.reasons)
+
+
+def test_each_bug_gets_its_components_count_of_troubled_hotfixes() -> None:
+    bugs = [
+        ISSUE,
+        ISSUE.model_copy(update={"component": "search"}),
+        ISSUE.model_copy(update={"component": None}),
+    ]
+    frame = issues_frame(bugs)
+    counted = with_area_trouble(frame, {"checkout": 3, "cart": 1})
+    assert counted["area_hotfix_trouble"].to_list() == [3, 0, 0]
+    assert counted["area_hotfix_trouble"].dtype == pl.Int64
+    assert with_area_trouble(frame, None) is frame  # no store asked: the policy fills it
