@@ -1,7 +1,8 @@
 """Benchmark POST /api/v1/assess on loopback beside a bare FastAPI endpoint, and bulk recording.
 
 Run: .venv/bin/python bench/bench_api.py [--seconds 20] [--rate 100] [--record 100000]
-     [--text real|generated] [--runs 3]
+     [--text real|generated] [--runs 3] [--servers baseline hotgate] [--connections 8]
+(`--runs 0 --record 100000` records only; `--help` says what each option does.)
 
 - The server is uvicorn with one worker, in its own process; the load generator is open-loop
   at a fixed rate (latency counted from when each request was due, so a slow server cannot
@@ -10,8 +11,8 @@ Run: .venv/bin/python bench/bench_api.py [--seconds 20] [--rate 100] [--record 1
   is printed with their median: on a shared 2-core machine one run's p99 can be several times
   another's with the same code.
 - The request bodies are GitHub issues whose titles, bodies and labels are sampled from the real
-  exports (`--text real`, the default: `real_text.py`), or made from a few words
-  (`--text generated`).
+  exports (`--text real`, the default: `real_text.py`), or generated: 150 words drawn from a
+  26-word vocabulary (`--text generated`).
 - The baseline is a bare FastAPI endpoint in the same server setup that parses the same JSON
   body and answers a small JSON object.
 - Bulk recording: whole decisions for N generated issues, built in batches and recorded into
@@ -322,32 +323,60 @@ def _table(title: str, rows: dict[str, dict[str, float]]) -> str:
 
 def main() -> None:
     """Run the benchmark and print Markdown tables."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--serve", choices=["baseline", "hotgate"])
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--database", default="")
-    parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--rate", type=float, default=100)
-    parser.add_argument("--connections", type=int, default=8)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    # Internal: how the benchmark starts each server in a child process.
+    parser.add_argument("--serve", choices=["baseline", "hotgate"], help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--database", default="", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=20,
+        help="length of each fixed-rate run; the max-rate run takes half (after a 3 s warm-up)",
+    )
+    parser.add_argument("--rate", type=float, default=100, help="requests a second, fixed rate")
+    parser.add_argument(
+        "--connections", type=int, default=8, help="connections for the max-rate run"
+    )
     parser.add_argument(
         "--record", type=int, default=100_000, help="decisions to record in bulk (0: skip)"
     )
     parser.add_argument(
-        "--runs", type=int, default=3, help="fixed-rate runs per server, taken in turns"
+        "--runs",
+        type=int,
+        default=3,
+        help="fixed-rate runs per server, taken in turns (0: skip the API, record only)",
     )
     parser.add_argument(
         "--text",
         choices=["real", "generated"],
         default="real",
-        help="request bodies sampled from the real exports, or made from a few words",
+        help="request bodies sampled from the real exports, or generated: 150 words drawn "
+        "from a 26-word vocabulary",
     )
     parser.add_argument(
-        "--servers", nargs="+", default=["baseline", "hotgate"], choices=["baseline", "hotgate"]
+        "--servers",
+        nargs="+",
+        default=["baseline", "hotgate"],
+        choices=["baseline", "hotgate"],
+        help="which servers to measure (the ratio line needs both)",
     )
     options = parser.parse_args()
     if options.serve:
         serve(options.serve, options.port, options.database)
         return
+    if options.runs > 0:
+        api(options)
+    if options.record:
+        print(f"\nBulk recording of {options.record:,} decisions into SQLite")
+        for name, value in bulk_recording(options.record).items():
+            print(f"- {name}: {value:,.1f}")
+
+
+def api(options: argparse.Namespace) -> None:
+    """The fixed-rate runs and the max-rate run, printed as a Markdown table and summary lines."""
     bodies = request_bodies(options.text)
     rows: dict[str, dict[str, float]] = {}
     p99: dict[str, list[float]] = {kind: [] for kind in options.servers}
@@ -385,10 +414,6 @@ def main() -> None:
             f"- hotgate's p99 against the bare endpoint's, run by run: "
             f"{', '.join(f'{r:.1f}x' for r in ratios)}"
         )
-    if options.record:
-        print(f"\nBulk recording of {options.record:,} decisions into SQLite")
-        for name, value in bulk_recording(options.record).items():
-            print(f"- {name}: {value:,.1f}")
 
 
 if __name__ == "__main__":
