@@ -146,8 +146,8 @@ def with_area_trouble(frame: pl.DataFrame, trouble: Mapping[str, int] | None) ->
     """
     if trouble is None:
         return frame
-    # Looked up in Python: a tenth of the time of an expression for the API's single bug
-    # (0.07 against 0.27 ms), and about the same for a batch of 10,000.
+    # Looked up in Python: for the API's single bug 0.07 ms against 0.27 ms as an expression;
+    # for a batch of 10,000, 1.2 against 0.8 ms, next to the hundreds of ms deciding it takes.
     components = frame["component"].to_list()
     counts = [0 if c is None else trouble.get(c, 0) for c in components]
     return frame.with_columns(pl.Series("area_hotfix_trouble", counts, dtype=pl.Int64))

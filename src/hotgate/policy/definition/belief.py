@@ -12,7 +12,7 @@ import functools
 import math
 import operator
 from collections.abc import Mapping, MutableMapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 from pydantic import Field
@@ -20,6 +20,8 @@ from pydantic import Field
 from hotgate.model import PERSON
 from hotgate.policy.definition.condition import Node, first_of, holds, to_polars
 from hotgate.policy.definition.rules import Strict, person_answer, person_answer_of
+
+_Number = TypeVar("_Number", float, pl.Expr)  # a column, or one row's value
 
 
 class WeighedRule(Strict):
@@ -141,7 +143,7 @@ def belief_of_rows(
                 cap, score = spec.text_model.cap, row.get("text_score")
                 clipped = 0.0 if score is None else min(max(score, -cap), cap)
                 terms.append(clipped * spec.text_model.weight)
-            total = _sum_of(terms)
+            total = _added(terms)
             person = person_answer_of(crit, row.get("answers"))
             leading: str | None
             if person is not None:
@@ -260,7 +262,7 @@ def qualify_of_row(
         allowed = all(askable[i] for i in inside)
         ok = allowed and _product_of([probs[i] for i in outside]) >= thresholds.hotfix_at
         chance[mask] = _product_of([probs[i] for i in inside]) if ok else None
-        doubt[mask] = _sum_of([abs(probs[i] - 0.5) for i in inside])
+        doubt[mask] = _added([abs(probs[i] - 0.5) for i in inside])
         row[f"_chance_{mask}"], row[f"_doubt_{mask}"] = chance[mask], doubt[mask]
     ask = flip = None
     for size in range(1, len(criteria) + 1):
@@ -278,21 +280,6 @@ def qualify_of_row(
     row["_ask"], row["_flip"] = ask or 0, flip or 0
 
 
-def _product_of(values: list[float]) -> float:
-    result = 1.0
-    for value in values:
-        result = result * value
-    return result
-
-
-def _sum_of(values: list[float]) -> float:
-    """`_added` for one row's values."""
-    result = values[0]
-    for value in values[1:]:
-        result += value
-    return result
-
-
 def _chance(mask: int) -> pl.Expr:
     return pl.col(f"_chance_{mask}")
 
@@ -301,14 +288,17 @@ def _doubt(mask: int) -> pl.Expr:
     return pl.col(f"_doubt_{mask}")
 
 
-def _added(terms: list[pl.Expr]) -> pl.Expr:
-    """The terms added left to right, one after the other: `_sum_of` adds a row's values in
-    the same order, so both give the same float (pl.sum_horizontal's order is its own)."""
+def _added(terms: Sequence[_Number]) -> _Number:
+    """The terms (at least one) added left to right, as columns or as one row's floats: the
+    same order either way, so the same float (pl.sum_horizontal's order is its own)."""
     return functools.reduce(operator.add, terms)
 
 
 def _product(columns: list[pl.Expr]) -> pl.Expr:
-    result: pl.Expr = pl.lit(1.0)
-    for column in columns:
-        result = result * column
-    return result
+    """The columns multiplied left to right from 1.0 (`_product_of` for one row's floats)."""
+    return functools.reduce(operator.mul, columns, pl.lit(1.0))
+
+
+def _product_of(values: list[float]) -> float:
+    """`_product` for one row's values: the same order, so the same float."""
+    return functools.reduce(operator.mul, values, 1.0)

@@ -338,11 +338,7 @@ class TextModel:
 
     def terms_of(self, text: str) -> list[tuple[str, float]]:
         """The known terms of one text with their contribution to its score (log-odds)."""
-        found = self._hit_terms(text) or []
-        if not found:
-            return []
-        norm = math.sqrt(len(found))
-        return [(term, self.weights[term] / norm) for term in sorted(found)]
+        return self._valued(self._hit_terms(text) or [])
 
     def top_terms(self, text: str, k: int = 3) -> list[tuple[str, float]]:
         """The k words or phrases that moved one report's score most, with their log-odds.
@@ -352,13 +348,17 @@ class TextModel:
         """
         return self._top(self._hit_terms(text) or [], k)
 
+    def _valued(self, found: list[str]) -> list[tuple[str, float]]:
+        """Each found term (sorted) with its contribution: its weight over sqrt(terms found)."""
+        norm = math.sqrt(len(found)) if found else 1.0
+        return [(term, self.weights[term] / norm) for term in sorted(found)]
+
     def _top(self, found: list[str], k: int) -> list[tuple[str, float]]:
-        if not found or not k:
+        if not k:
             return []
-        norm = math.sqrt(len(found))
         shown = [
-            (term, self.weights[term] / norm)
-            for term in sorted(found)
+            (term, value)
+            for term, value in self._valued(found)
             if not set(term.split(" ")) <= FUNCTION_WORDS
         ]
         return sorted(shown, key=lambda item: (-abs(item[1]), item[0]))[:k]
