@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from test_real_world_cases import CASES, _policy, _read
 
 from builders import AS_OF, SHARED_DATA, far_release, mixed_issues
 from hotgate.model import Issue
@@ -41,8 +42,9 @@ POLICY = load_policy(None)
 TRACKERS = SHARED_DATA / "trackers"
 
 
-def _differences(policy: Policy, frame: pl.DataFrame, context: Context) -> list[str]:
-    """Each (row, column) where the rows and the columns disagree, with both values."""
+def _compared(policy: Policy, frame: pl.DataFrame, context: Context) -> tuple[list[str], set[str]]:
+    """Each (row, column) where the rows and the columns disagree, with both values; and the
+    verdicts given (to show a comparison was not of one answer only)."""
     columns = evaluate(policy, frame, context).to_dicts()
     rows = evaluate_rows(policy, frame, context)
     assert len(rows) == len(columns) == frame.height
@@ -53,7 +55,11 @@ def _differences(policy: Policy, frame: pl.DataFrame, context: Context) -> list[
                 found.append(f"row {i}: no column {name}")
             elif not _same(value, got[name]):
                 found.append(f"row {i} ({expected['key']}): {name} {value!r} != {got[name]!r}")
-    return found
+    return found, {row["verdict"] for row in rows}
+
+
+def _differences(policy: Policy, frame: pl.DataFrame, context: Context) -> list[str]:
+    return _compared(policy, frame, context)[0]
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -115,8 +121,9 @@ def test_rows_equal_columns_on_the_policy_corners() -> None:
     ]
     verdicts = set()
     for context in contexts:
-        assert _differences(POLICY, frame, context) == []
-        verdicts |= {row["verdict"] for row in evaluate_rows(POLICY, frame, context)}
+        differences, given = _compared(POLICY, frame, context)
+        assert differences == []
+        verdicts |= given
     assert verdicts == {"hotfix", "wait", "needs-info", "no-hotfix"}  # every branch was taken
 
 
@@ -160,8 +167,8 @@ def test_rows_equal_columns_on_real_exports(path: Any) -> None:
     frame = pl.concat([*frames, *([issues_frame(issues)] if issues else [])])
     sample = frame.sample(min(600, frame.height), seed=5)
     context = Context(as_of=date(2026, 12, 1))
-    assert _differences(POLICY, sample, context) == []
-    verdicts = {row["verdict"] for row in evaluate_rows(POLICY, sample, context)}
+    differences, verdicts = _compared(POLICY, sample, context)
+    assert differences == []
     assert len(verdicts) >= 2  # not one answer for everything
 
 
@@ -189,11 +196,8 @@ def test_rounded_as_polars_rounds(decimals: int) -> None:
 
 def test_rows_equal_columns_on_the_conformance_cases() -> None:
     """Every conformance case, read by its tracker's reader, in both audiences' policies."""
-    from test_real_world_cases import CASES, _policy, _read
-
-    issues = [_read(case) for case in CASES]
-    frame = issues_frame(issues)
-    for audience in (None, "developers"):
-        assert _differences(_policy(audience), frame, far_release()) == []
-    verdicts = {row["verdict"] for row in evaluate_rows(POLICY, frame, far_release())}
+    frame = issues_frame([_read(case) for case in CASES])
+    differences, verdicts = _compared(_policy(None), frame, far_release())
+    assert differences == []
     assert verdicts >= {"hotfix", "needs-info", "no-hotfix"}
+    assert _differences(_policy("developers"), frame, far_release()) == []
