@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import getpass
 import itertools
 import multiprocessing
@@ -376,12 +377,31 @@ def _build_in_worker(building: _Building, part: pl.DataFrame) -> Built:
 
 
 def _build(building: _Building, part: pl.DataFrame) -> Built:
-    documents = decision_documents(building.policy, part, building.context)
-    if building.answered_by is None:
-        return Built(json_lines(documents), None)
-    from hotgate import store
+    with _collector_paused():
+        documents = decision_documents(building.policy, part, building.context)
+        if building.answered_by is None:
+            return Built(json_lines(documents), None)
+        from hotgate import store
 
-    return Built(json_lines(documents), store.document_rows(documents, building.answered_by))
+        return Built(json_lines(documents), store.document_rows(documents, building.answered_by))
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a part's documents are built, as it was after.
+
+    A part makes a few million dicts, lists and strings, none in a cycle (reference counting
+    frees them all), and each full collection walks them all again: with it running, building
+    100,000 real-text decisions took 14.1-14.4 s against 11.9-12.0 s without (`triage
+    --format jsonl --no-record`, two runs each, 2026-12-01).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def built_parts(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -11,16 +12,20 @@ import stat
 import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import orjson
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
 from builders import ROOT, github_issue
 from hotgate import service
 from hotgate.cli import app
+from hotgate.policy.deciding.engine import Context
+from hotgate.policy.definition.schema import load_policy
 
 EXAMPLES = ROOT / "examples" / "backlog"
 AS_OF = ["--as-of", "2026-11-23"]
@@ -216,6 +221,36 @@ def test_documents_built_in_worker_processes_are_the_bytes_built_here(
             query = "select subject_key, verdict, evidence from decisions order by subject_key"
             evidence.append(db.execute(query).fetchall())
     assert len(evidence[0]) == 26 and evidence[0] == evidence[1]
+
+
+def test_documents_are_built_with_the_collector_paused_and_it_runs_again_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A part's documents are built with the cyclic collector off; it is on again after, and
+    after a builder that failed; a collector that was off stays off."""
+    seen: list[bool] = []
+
+    def documents(*_: Any) -> list[dict[str, Any]]:
+        seen.append(gc.isenabled())
+        if len(seen) == 2:
+            raise RuntimeError("a builder that fails")
+        return []
+
+    monkeypatch.setattr(service, "decision_documents", documents)
+    building = service._Building(load_policy(None), Context(as_of=date(2026, 11, 2)), None)
+    part = pl.DataFrame()
+    assert gc.isenabled()
+    assert service._build(building, part).lines == b""
+    with pytest.raises(RuntimeError):
+        service._build(building, part)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        service._build(building, part)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert seen == [False, False, False]
 
 
 def test_triage_skips_bad_records_and_counts_them(tmp_path: Path) -> None:
