@@ -265,9 +265,10 @@ def bulk_recording(count: int) -> dict[str, float]:
     """Time recording `count` whole decisions of generated issues into a new SQLite file.
 
     As `hotgate triage --db` records them: documents built over each batch's columns, turned
-    into rows (`store.document_rows`; in a run the builder processes do both), then recorded in
-    one transaction. Only `store.record_rows` and the commit are timed; issues are generated
-    and decided 10,000 at a time, so memory stays bounded.
+    into rows with their evidence packed for SQLite (`store.document_rows(..., pack=True)`; in
+    a run the builder processes do both), then recorded in one transaction. Only
+    `store.record_rows` and the commit are timed; issues are generated and decided 10,000 at a
+    time, so memory stays bounded.
     """
     from hotgate import store
     from hotgate.policy.deciding.calendar import context_from_options
@@ -293,7 +294,8 @@ def bulk_recording(count: int) -> dict[str, float]:
                 numbers = range(start, min(count, start + 9_999) + 1)
                 issues = [github.to_issue(generated_issue(n, rng), Origin()) for n in numbers]
                 frame = evaluate(policy, issues_frame(issues), context)  # type: ignore[arg-type]
-                rows = store.document_rows(decision_documents(policy, frame, context))
+                documents = decision_documents(policy, frame, context)
+                rows = store.document_rows(documents, pack=True)
                 started = time.perf_counter()
                 inserted += store.record_rows(session, rows).inserted
                 seconds += time.perf_counter() - started

@@ -331,7 +331,8 @@ def triage_lines(
     # Documents take far more memory than columns: a few thousand at a time.
     parts = (part for frame in frames for part in frame.iter_slices(DOCUMENT_BATCH))
     answered_by = recorder.answered_by if recorder is not None else None
-    for built in built_parts(policy, context, parts, answered_by):
+    pack = recorder is not None and recorder.packs
+    for built in built_parts(policy, context, parts, answered_by, pack):
         if recorder is not None:
             assert built.rows is not None  # built for a recorder
             recorder.record_rows(built.rows)
@@ -358,12 +359,13 @@ class Built:
 
 @dataclass(frozen=True)
 class _Building:
-    """What a builder needs besides the part: the run's policy and context, and who records
-    (None when the run records nothing)."""
+    """What a builder needs besides the part: the run's policy and context, who records (None
+    when the run records nothing), and whether the store keeps evidence packed (SQLite)."""
 
     policy: Policy
     context: Context
     answered_by: str | None
+    pack: bool = False
 
 
 # In a process that builds documents: the policies it was given, by digest, so that what is
@@ -383,7 +385,8 @@ def _build(building: _Building, part: pl.DataFrame) -> Built:
             return Built(json_lines(documents), None)
         from hotgate import store
 
-        return Built(json_lines(documents), store.document_rows(documents, building.answered_by))
+        rows = store.document_rows(documents, building.answered_by, pack=building.pack)
+        return Built(json_lines(documents), rows)
 
 
 @contextmanager
@@ -409,9 +412,10 @@ def built_parts(
     context: Context,
     parts: Iterator[pl.DataFrame],
     answered_by: str | None = None,
+    pack: bool = False,
 ) -> Iterator[Built]:
     """Each evaluated part's decisions as JSON Lines, and as rows to record when answered_by
-    (who records the run) is given; in order.
+    (who records the run) is given, their evidence packed for SQLite with `pack`; in order.
 
     Deciding is mostly polars' work over columns; building the documents is Python's, about
     0.3 ms a decision, on one core. A run of more than one part builds them in worker
@@ -420,7 +424,7 @@ def built_parts(
     since a process takes about a second to start. A failure in a builder is raised here, and
     what is still waiting is cancelled.
     """
-    building = _Building(policy, context, answered_by)
+    building = _Building(policy, context, answered_by, pack)
     first = next(parts, None)
     second = next(parts, None) if first is not None else None
     if first is None or second is None:
@@ -507,6 +511,12 @@ class Recorder:
             self._session.close()
             self._engine.dispose()
 
+    @property
+    def packs(self) -> bool:
+        """Whether the store keeps evidence packed (SQLite), so the builders pack it."""
+        assert self._engine is not None
+        return self._engine.dialect.name == "sqlite"
+
     def tee(self, frames: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
         """Pass evaluated batches through, recording each one whole on the way: every
         decision's full evidence, its documents built beside the deciding (`built_parts`)."""
@@ -517,7 +527,8 @@ class Recorder:
                 passed.append(frame)
                 yield from frame.iter_slices(DOCUMENT_BATCH)
 
-        for built in built_parts(self.policy, self.context, parts(), self.answered_by):
+        parts_built = built_parts(self.policy, self.context, parts(), self.answered_by, self.packs)
+        for built in parts_built:
             assert built.rows is not None
             self.record_rows(built.rows)
             while passed:

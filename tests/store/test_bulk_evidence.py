@@ -73,6 +73,7 @@ def test_a_triage_run_records_full_evidence_whatever_the_format(
     context = context_from_options(SAMPLE_DAY, None)
     tally = service.Tally()
     with service.Recorder(database_url, policy, context) as recorder:  # jsonl and json
+        assert recorder.packs == database_url.startswith("sqlite")  # builders pack for SQLite
         written = [
             d
             for lines in service.triage_lines(str(path), policy, context, tally, recorder=recorder)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
+from pathlib import Path
 
+import orjson
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -15,6 +18,7 @@ from hotgate.policy.deciding.engine import evaluate
 from hotgate.policy.definition.schema import load_policy
 from hotgate.policy.reading.signals import issues_frame
 from hotgate.store import decisions as store_decisions
+from hotgate.store.packing import unpacked
 from samples import sample_decisions as decide
 from samples import sample_issue as make_issue
 
@@ -164,3 +168,57 @@ def test_a_long_run_keeps_postgresql_statistics_of_its_own_rows(
         text("SELECT reltuples FROM pg_class WHERE oid = 'decisions'::regclass")
     ).scalar_one()
     assert reltuples == 40  # analysed at 10, 20 and 40 rows: each time the run had doubled
+
+
+@pytest.mark.parametrize("packed_by_builder", [False, True])
+def test_sqlite_keeps_evidence_packed_and_postgresql_as_text(
+    session: Session, packed_by_builder: bool
+) -> None:
+    """Evidence reads back whole either way; SQLite holds a Zstandard BLOB (so does a row a
+    builder packed, `pack=True`), PostgreSQL JSON text, even when given packed rows."""
+    policy = load_policy(None)
+    context = context_from_options(date(2026, 11, 1), None)
+    issues = [make_issue(n, kind) for n, kind in enumerate(["hotfix", "no-hotfix", "needs-info"])]
+    documents = decision_documents(policy, evaluate(policy, issues_frame(issues), context), context)
+    rows = store.document_rows(documents, pack=packed_by_builder)
+    assert all(isinstance(row["evidence"], bytes) == packed_by_builder for row in rows)
+    store.record_rows(session, rows)
+    stored = session.execute(text("SELECT subject_key, evidence FROM decisions")).all()
+    by_key = {document["subject"]["key"]: document for document in documents}
+    for key, evidence in stored:
+        if session.get_bind().dialect.name == "sqlite":
+            assert isinstance(evidence, bytes) and evidence.startswith(b"\x28\xb5\x2f\xfd")
+            assert orjson.loads(unpacked(evidence)) == by_key[key]
+        else:
+            assert isinstance(evidence, str) and orjson.loads(evidence) == by_key[key]
+    items, _ = store.list_decisions(session)
+    for item in items:
+        record = store.get_decision(session, item.id)
+        assert record is not None and record.evidence == by_key[item.subject_key]
+
+
+def test_evidence_recorded_as_text_before_packing_still_reads_back(session: Session) -> None:
+    [decision] = decide([make_issue(4, "hotfix")])
+    row = store.decision_row(decision)
+    store.record_rows(session, [row])
+    document = decision.model_dump(mode="json")
+    session.execute(
+        text("UPDATE decisions SET evidence = :e"), {"e": orjson.dumps(document).decode()}
+    )
+    [summary], _ = store.list_decisions(session)
+    record = store.get_decision(session, summary.id)
+    assert record is not None and record.evidence == document
+
+
+def test_a_new_sqlite_file_has_16_kib_pages_and_an_old_one_keeps_its_own(tmp_path: Path) -> None:
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as db:
+        db.execute("CREATE TABLE t (x)")  # made before hotgate: 4 KiB pages
+    sizes = {}
+    for name in ("old.db", "new.db"):
+        engine = store.make_engine(f"sqlite:///{tmp_path / name}")
+        with engine.connect() as connection:
+            connection.exec_driver_sql("CREATE TABLE IF NOT EXISTS u (y)")
+            sizes[name] = connection.exec_driver_sql("PRAGMA page_size").scalar_one()
+        engine.dispose()
+    assert sizes == {"old.db": 4096, "new.db": 16384}

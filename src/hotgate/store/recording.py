@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from hotgate.model import PERSON, VERDICTS, Decision
 from hotgate.store.cutting import FIELD_LIMIT, TITLE_LIMIT, cut, cut_json, fit
 from hotgate.store.decisions import record_rows
+from hotgate.store.packing import packed
 from hotgate.store.records import Counts, Role, now
 
 VERDICT_RANK = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
@@ -47,12 +48,15 @@ def document_row(
     at: datetime | None = None,
     answered_by: str | None = None,
     answered_role: Role | None = None,
+    pack: bool = False,
 ) -> dict[str, Any]:
     """decision_row for a decision as its JSON document (Decision.model_dump(mode="json")).
 
     Bulk runs build these documents over a whole batch (policy/columns.py) and record them
-    whole, the same evidence a single assessment keeps.
+    whole, the same evidence a single assessment keeps. With `pack` the evidence comes packed
+    as SQLite keeps it (store/packing.py), so the processes that build the rows pack it.
     """
+    evidence = cut_json(document)
     release = document["release"]
     subject = document["subject"]
     person = any(c["evidence"]["rule"] == PERSON for c in document["criteria"])
@@ -75,7 +79,7 @@ def document_row(
         "cost_of_waiting": document["risk"]["cost_of_waiting"],
         "risk_of_hotfix": document["risk"]["risk_of_hotfix"],
         "rank": VERDICT_RANK[document["verdict"]],
-        "evidence": cut_json(document).decode(),
+        "evidence": packed(evidence) if pack else evidence.decode(),
         "version": 1,
         "created_at": at or now(),
         "updated_at": None,
@@ -88,11 +92,13 @@ def document_rows(
     documents: Iterable[dict[str, Any]],
     answered_by: str | None = None,
     answered_role: Role | None = None,
+    pack: bool = False,
 ) -> list[dict[str, Any]]:
     """The rows that record decision documents, all made now (one timestamp); plain data,
-    so a process that builds documents can make them for the one that records."""
+    so a process that builds documents can make them for the one that records (`pack`: the
+    evidence packed, for SQLite)."""
     at = now()
-    return [document_row(d, at, answered_by, answered_role) for d in documents]
+    return [document_row(d, at, answered_by, answered_role, pack) for d in documents]
 
 
 def record_documents(

@@ -25,6 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 
+from hotgate.store.packing import as_text, packed, unpacked
+
 # 64-bit ids on PostgreSQL (decisions pile up: every assessment is kept); on SQLite every
 # INTEGER PRIMARY KEY is already 64-bit and must stay INTEGER to be the rowid
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -54,6 +56,34 @@ class JSONText(TypeDecorator[Any]):
     def process_result_value(self, value: Any, _dialect: Dialect) -> Any:
         """Decode the stored JSON text."""
         return None if value is None else orjson.loads(value)
+
+
+class PackedJSON(JSONText):
+    """JSONText that SQLite keeps packed (a Zstandard BLOB, store/packing.py), for a
+    decision's evidence; PostgreSQL keeps text. Also accepts bytes already packed (a bulk
+    run's builders pack them) and reads back both BLOBs and text (rows recorded before)."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        """Pack for SQLite (bytes pass as already packed); text elsewhere."""
+        if value is None:
+            return None
+        if dialect.name != "sqlite":
+            return (
+                as_text(value)
+                if isinstance(value, bytes)
+                else super().process_bind_param(value, dialect)
+            )
+        if isinstance(value, bytes):
+            return value
+        return packed(value.encode() if isinstance(value, str) else orjson.dumps(value))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        """Decode the stored JSON, unpacking a BLOB first."""
+        if isinstance(value, bytes):
+            return orjson.loads(unpacked(value))
+        return super().process_result_value(value, dialect)
 
 
 def _at(name: str = "created_at") -> Column[Any]:
@@ -100,7 +130,7 @@ decisions = Table(
     Column("cost_of_waiting", Float, nullable=False),
     Column("risk_of_hotfix", Float, nullable=False),
     Column("rank", Integer, nullable=False),
-    Column("evidence", JSONText, nullable=False),
+    Column("evidence", PackedJSON, nullable=False),
     # bumped by every review: the optimistic-concurrency check
     Column("version", Integer, nullable=False),
     _at(),
