@@ -25,12 +25,13 @@ from hotgate.policy.deciding.columns import (
     decision_documents,
     json_lines,
     ranked,
+    ranked_entries,
     ranked_json,
 )
 from hotgate.policy.deciding.engine import Context, evaluate, release_on, to_decision
 from hotgate.policy.definition.schema import Blackout, Policy, load_policy
 from hotgate.policy.reading.signals import issues_frame
-from hotgate.service import Tally, evaluated_batches
+from hotgate.service import Tally, evaluated_batches, ranked_entries_of
 from hotgate.sources.base import Origin
 from hotgate.sources.reader import read_items, read_record
 
@@ -202,5 +203,7 @@ def test_ranked_json_writes_the_bytes_of_the_whole_ranked_list() -> None:
     batches.append(batches[0][:3])  # the same keys again, in a later batch: order is kept
     everything = [d for batch in batches for d in batch]
     whole = orjson.dumps(ranked(everything), option=orjson.OPT_INDENT_2) + b"\n"
-    assert b"".join(ranked_json(batches)) == whole
+    assert b"".join(ranked_json(ranked_entries(batch) for batch in batches)) == whole
+    lines = (json_lines(batch) for batch in batches)  # as triage --format json reads them
+    assert b"".join(ranked_json(ranked_entries_of(lines))) == whole
     assert b"".join(ranked_json([])) == b"[]\n" == orjson.dumps([]) + b"\n"

@@ -41,7 +41,7 @@ from hotgate.cli.card import decision_card, ranked_table
 from hotgate.cli.change_view import change_csv, print_change_table, verdict_counts
 from hotgate.cli.service_commands import DbOption, RecordOption, recording
 from hotgate.model import Decision
-from hotgate.policy.deciding.columns import documents_of, ranked_json
+from hotgate.policy.deciding.columns import ranked_json
 from hotgate.sources.base import Origin, Skipped, SourceError
 from hotgate.sources.mapped import parse_columns
 from hotgate.sources.named import read_items
@@ -189,7 +189,7 @@ def triage(
             if fmt is TriageFormat.jsonl:
                 _write(out_path, blocks, decided)
             else:
-                _write(out_path, ranked_json(documents_of(block) for block in blocks), decided)
+                _write(out_path, ranked_json(service.ranked_entries_of(blocks)), decided)
         else:
             task = progress.add_task("Deciding", total=None)
             summary = service.triage_summary(

@@ -451,19 +451,26 @@ def ranked(documents: list[Doc]) -> list[Doc]:
     return sorted(documents, key=_rank_key)
 
 
-def ranked_json(batches: Iterable[list[Doc]]) -> Iterator[bytes]:
-    """The bytes of `orjson.dumps(ranked(all documents), option=OPT_INDENT_2)` and a newline.
+RankedEntry = tuple[tuple[int, float, str], bytes]
 
-    Each document is encoded as its batch arrives and only its bytes are kept to be ranked, a
-    fraction of the memory its dicts take (a whole 100,000-issue run held 2.7 GiB as dicts).
-    The bytes are given a document at a time, for a writer that streams them.
-    """
-    encoded: list[tuple[tuple[int, float, str], bytes]] = []
-    for batch in batches:
-        for document in batch:
-            lines = orjson.dumps(document, option=orjson.OPT_INDENT_2).split(b"\n")
-            # JSON text holds no raw newline, so each line is one line of the array's element.
-            encoded.append((_rank_key(document), b"\n  ".join([b"  " + lines[0], *lines[1:]])))
+
+def ranked_entries(documents: Iterable[Doc]) -> list[RankedEntry]:
+    """Each document's rank (`_rank_key`) and its bytes as an element of the indented array
+    `ranked_json` writes; only these bytes need be kept to rank a run, a fraction of the memory
+    its dicts take (a whole 100,000-issue run held 2.7 GiB as dicts)."""
+    entries = []
+    for document in documents:
+        lines = orjson.dumps(document, option=orjson.OPT_INDENT_2).split(b"\n")
+        # JSON text holds no raw newline, so each line is one line of the array's element.
+        entries.append((_rank_key(document), b"\n  ".join([b"  " + lines[0], *lines[1:]])))
+    return entries
+
+
+def ranked_json(batches: Iterable[list[RankedEntry]]) -> Iterator[bytes]:
+    """The bytes of `orjson.dumps(ranked(all documents), option=OPT_INDENT_2)` and a newline,
+    from every batch's `ranked_entries`, given a document at a time for a writer that streams
+    them."""
+    encoded = [entry for batch in batches for entry in batch]
     if not encoded:
         yield b"[]\n"
         return
