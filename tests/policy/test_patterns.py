@@ -188,3 +188,30 @@ def test_a_pattern_re2_reads_otherwise_is_searched_with_python() -> None:
     assert searcher(r"a\sb").search("a\xa0b") is not None
     assert polars_hits(r"a\sb", ["a\xa0b"]) == [True]
     assert not isinstance(searcher(r"\bcrash(?:es|ed)?\b"), re.Pattern)
+
+
+@pytest.mark.parametrize(
+    ("label", "signal"),
+    [
+        ("type::feature", "enhancement"),  # GitLab's scoped labels
+        ("type::enhancement", "enhancement"),
+        ("type::docs", "documentation"),
+        ("type::security", "security"),
+        ("type::regression", "regression"),
+        ("impact::high", "every_user"),
+        ("impact::low", "edge_case"),
+        ("Type: Feature Request", "enhancement"),  # GitHub's usual spellings
+        ("type: feature", "enhancement"),
+        ("type/crash", "crash"),
+        ("impact-high", "every_user"),
+    ],
+)
+def test_a_label_sets_its_signal_whichever_separator_the_tracker_uses(
+    label: str, signal: str
+) -> None:
+    issue = Issue(key="gitlab:acme/shop#1", source="gitlab", title="Something", labels=[label])
+    read = evaluate(load_policy(), issues_frame([issue]), far_release())
+    assert read[signal].to_list() == [True]
+    assert evaluate(
+        load_policy(), issues_frame([issue.model_copy(update={"labels": []})]), far_release()
+    )[signal].to_list() == [False]
