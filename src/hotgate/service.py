@@ -407,11 +407,12 @@ def _build(building: _Building, part: pl.DataFrame) -> Built:
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while a part's documents are built, as it was after.
+    """The cyclic garbage collector off while decision documents are built (or read back from
+    JSON), and as it was after.
 
     A part makes a few million dicts, lists and strings, none in a cycle (reference counting
-    frees them all), and each full collection walks them all again: with it running, building
-    100,000 real-text decisions took 14.1-14.4 s against 11.9-12.0 s without (`triage
+    frees them all), and each full collection walks them all again: with it running, 100,000
+    real-text decisions as JSON Lines took 14.1-14.4 s against 11.9-12.0 s without (`triage
     --format jsonl --no-record`, two runs each, 2026-12-01).
     """
     enabled = gc.isenabled()
@@ -434,11 +435,11 @@ def built_parts(
     (who records the run) is given, their evidence packed for SQLite with `pack`; in order.
 
     Deciding is mostly polars' work over columns; building the documents is Python's, about
-    0.3 ms a decision, on one core. A run of more than one part builds them in worker
-    processes (one per core, at most two) while this one reads and decides the next part,
-    with at most one part more than the workers waiting; a run of one part builds them here,
-    since a process takes about a second to start. A failure in a builder is raised here, and
-    what is still waiting is cancelled.
+    0.12 ms of CPU a decision with real text (0.05 ms more for the rows to record). A run of
+    more than one part builds them in worker processes (one per core, at most two) while this
+    one reads and decides the next part, with at most one part more than the workers waiting;
+    a run of one part builds them here, since a process takes about a second to start. A
+    failure in a builder is raised here, and what is still waiting is cancelled.
     """
     building = _Building(policy, context, answered_by, pack)
     first = next(parts, None)
