@@ -51,6 +51,16 @@ def _read(text: str) -> tuple[str, str]:
             [],
         ),
         (
+            "### Prerequisites\n* [X] I have confirmed this bug exists on the latest version.\n"
+            "- [x] I've searched the existing issues\n"
+            "1. [x] I can reproduce it on a clean profile\n"
+            "- [x] I'm using the most recent release\n- [x] I agree to follow the code of conduct\n"
+            "- [x] I can't log in since the update\n- [x] I am unable to check out\n",
+            ["I can't log in since the update", "I am unable to check out"],
+            ["confirmed", "searched", "reproduce", "recent release", "code of conduct"],
+            [],
+        ),
+        (
             "Steps to reproduce: open it.\nReproducible: Always\nUser Agent: Mozilla/5.0",
             ["Steps to reproduce: open it."],
             ["Always", "Mozilla"],

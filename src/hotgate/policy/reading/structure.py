@@ -33,7 +33,8 @@ LOG_LINES = (
     r"(?m)^.*\bpanicked at\b.*$",
     r"(?m)^[ \t]*\[?\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}.*$",  # timestamped log lines
 )
-# What says nothing about the bug: unchecked template boxes, form lines, quoted replies, hidden
+# What says nothing about the bug: unchecked template boxes and the reporter's own checklist,
+# form lines, quoted replies, hidden
 # HTML comments, links and images (an address that contains "login" is not about sign-in).
 NOISE_LINES = (
     r"(?s)<!--.*?(?:-->|$)",
@@ -41,6 +42,14 @@ NOISE_LINES = (
     r"<img[^>\n]*>",
     r"\b(?:https?|ftp)://[^\s)>\]]+",
     r"(?m)^[ \t]*(?:[-*+]|\d+[.)])[ \t]+\[ \][ \t].*$",
+    # A checked box in which the reporter vouches for their own report ("I have searched the
+    # existing issues", "I have confirmed this bug exists on the latest version", "I can
+    # reproduce it"): about how the report was made, not the bug, and no one else's word.
+    r"(?mi)^[ \t]*(?:[-*+]|\d+[.)])[ \t]+\[x\][ \t]+(?:i(?:'ve| have) (?:already )?(?:searched|"
+    r"checked|read|confirmed|tested|verified|looked|updated|reviewed|included|attached|followed|"
+    r"filled|provided|written)|i (?:agree|confirm|understand|accept|acknowledge)|i can (?:confirm|"
+    r"reproduce)|i(?: am|'m) (?:using|on|running|willing)|i would like to (?:help|contribute|"
+    r"submit|work))\b.*$",
     r"(?mi)^[ \t]*(?:reproducible|user[ -]agent|build[ -]?id(?:entifier)?)[ \t]*:.*$",
     r"(?m)^[ \t]*>.*$",
 )
