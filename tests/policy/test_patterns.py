@@ -215,3 +215,32 @@ def test_a_label_sets_its_signal_whichever_separator_the_tracker_uses(
     assert evaluate(
         load_policy(), issues_frame([issue.model_copy(update={"labels": []})]), far_release()
     )[signal].to_list() == [False]
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "hangs"),
+    [
+        # A timeout met: the symptom, in its usual forms.
+        ("Uploads fail", "Since 2.3 every upload to the bucket times out after 60 s.", True),
+        ("Deploy broken", "The deploy step timed out twice today, the third run too.", True),
+        ("Slow login", "Users get a gateway timeout when they log in from the app.", True),
+        ("Tax service", "Intermittent timeouts calling the tax service at checkout.", True),
+        ("Mail", "No email access possible, only a timeout message.", True),
+        ("Sync", "The nightly sync keeps timing out on large accounts.", True),
+        # A timeout talked about: a setting, its value, a change to make.
+        ("Increase the CI job timeout from 5 to 8 hours", "The build needs longer.", False),
+        ("Make the connection timeout configurable", "Users want to set it per client.", False),
+        (
+            "Document the read timeout option",
+            "The default timeout value is not in the docs.",
+            False,
+        ),
+        ("Retry policy", "Customise the timeouts per request type and log them.", False),
+    ],
+)
+def test_a_timeout_met_reads_as_a_hang_and_a_timeout_setting_does_not(
+    title: str, body: str, hangs: bool
+) -> None:
+    issue = Issue(key="jira:ACME-1", source="jira", title=title, body=body)
+    read = evaluate(load_policy(), issues_frame([issue]), far_release())
+    assert read["hang"].to_list() == [hangs]
