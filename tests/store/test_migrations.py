@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -24,6 +25,7 @@ from hotgate.store.records import now
 from hotgate.store.tables import api_tokens, metadata
 from hotgate.store.testing import migrated_database
 from hotgate.store.tokens import token_hash
+from samples import sample_decisions, sample_issue
 
 
 def test_head_names_the_newest_migration() -> None:
@@ -157,6 +159,42 @@ def test_token_expiry_downgrades_and_upgrades_again(kind: str, tmp_path: Path) -
         with store.session_factory(engine)() as session:
             assert [t.name for t in store.list_tokens(session)] == ["kept"]
         engine.dispose()
+
+
+def test_downgrading_past_packed_evidence_unpacks_it_for_an_older_release(tmp_path: Path) -> None:
+    """SQLite's packed evidence (migration 0006) is JSON text again after a downgrade, every
+    row of it (2,100: more than one batch), so a release before 0006 can read the file; after
+    upgrading again new rows are packed and the old ones still read."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    store.upgrade(url)
+    engine = store.make_engine(url)
+    [decision] = sample_decisions([sample_issue(1, "hotfix")])
+    row = store.decision_row(decision)
+    rows = [{**row, "subject_key": f"github:acme/shop#{n}"} for n in range(2_100)]
+    with store.session_factory(engine).begin() as session:
+        store.record_rows(session, rows)
+    kinds = "SELECT typeof(evidence), count(*) FROM decisions GROUP BY 1"
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql(kinds).all() == [("blob", 2_100)]
+    config = alembic_config(url)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0005")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql(kinds).all() == [("text", 2_100)]
+        texts = connection.exec_driver_sql("SELECT DISTINCT evidence FROM decisions").scalars()
+        assert [orjson.loads(t) for t in texts] == [decision.model_dump(mode="json")]
+    store.upgrade(url)
+    with store.session_factory(engine).begin() as session:
+        store.record_decisions(session, [decision])
+        items, total = store.list_decisions(session, latest_only=False, limit=5)
+        assert total == 2_101
+        for item in items:
+            record = store.get_decision(session, item.id)
+            assert record is not None and record.evidence == decision.model_dump(mode="json")
+    with engine.connect() as connection:
+        assert sorted(connection.exec_driver_sql(kinds).all()) == [("blob", 1), ("text", 2_100)]
+    engine.dispose()
 
 
 @pytest.mark.parametrize(
