@@ -61,6 +61,13 @@ def _read(text: str) -> tuple[str, str]:
             [],
         ),
         (
+            "Only with a custom `Allocator`, `Vec::shrink_to` reads out of bounds.\n"
+            "```\nerror: Undefined Behavior\n```",
+            ["Only with a custom Allocator, Vec::shrink_to reads out of bounds."],
+            ["`", "Undefined"],
+            ["Undefined Behavior"],
+        ),
+        (
             "Steps to reproduce: open it.\nReproducible: Always\nUser Agent: Mozilla/5.0",
             ["Steps to reproduce: open it."],
             ["Always", "Mozilla"],

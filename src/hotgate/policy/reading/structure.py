@@ -74,8 +74,11 @@ def prose(raw: pl.Expr) -> pl.Expr:
     """The report's own words: raw text with blocks, log lines and template noise taken out,
     and lines broken inside a sentence joined again, so that a phrase wrapped over two lines
     ("loses all their\nresponses") reads as one."""
-    # One pass over the text: the alternatives are tried left to right at each position.
-    return raw.str.replace_all(_PROSE_CUT, "\n").str.replace_all(_SOFT_WRAP, "$1 $2")
+    # One pass over the text: the alternatives are tried left to right at each position. An
+    # inline code span keeps its words and loses its backticks, so that "a custom `Allocator`"
+    # reads as "a custom Allocator" (fenced blocks are cut before).
+    cut = raw.str.replace_all(_PROSE_CUT, "\n").str.replace_all(_SOFT_WRAP, "$1 $2")
+    return cut.str.replace_all("`", "", literal=True)
 
 
 def logs(raw: pl.Expr) -> pl.Expr:
