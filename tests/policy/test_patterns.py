@@ -244,3 +244,22 @@ def test_a_timeout_met_reads_as_a_hang_and_a_timeout_setting_does_not(
     issue = Issue(key="jira:ACME-1", source="jira", title=title, body=body)
     read = evaluate(load_policy(), issues_frame([issue]), far_release())
     assert read["hang"].to_list() == [hangs]
+
+
+@pytest.mark.parametrize(
+    ("body", "works"),
+    [
+        ("We get this warning on every build. The build output is correct, it's just noise.", True),
+        ("A deprecation message on start-up; the results are still correct.", True),
+        ("It prints a harmless warning about the cache folder.", True),
+        ("The upgrade didn't break anything, but the log is full of these lines.", True),
+        ("Only the bottom of the page is correct, the rest is blank.", False),
+        ("The totals are wrong since 3.1: the report is correct only for one account.", False),
+    ],
+)
+def test_a_report_that_says_the_result_is_right_reads_as_still_working(
+    body: str, works: bool
+) -> None:
+    issue = Issue(key="github:acme/tool#1", source="github", title="Message on build", body=body)
+    read = evaluate(load_policy(), issues_frame([issue]), far_release())
+    assert read["still_works"].to_list() == [works]
