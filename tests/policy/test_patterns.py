@@ -263,3 +263,20 @@ def test_a_report_that_says_the_result_is_right_reads_as_still_working(
     issue = Issue(key="github:acme/tool#1", source="github", title="Message on build", body=body)
     read = evaluate(load_policy(), issues_frame([issue]), far_release())
     assert read["still_works"].to_list() == [works]
+
+
+@pytest.mark.parametrize(
+    ("body", "wrong"),
+    [
+        ("Since 9.2 the PDF export has the tables but every chart is an empty box.", True),
+        ("In the invoice e-mail the totals are blank.", True),
+        ('Some products show "Sold out" although the warehouse has them.', True),
+        ("The shop lists the jacket as unavailable, but we have 40 in stock.", True),
+        ("The page shows a spinner for a second, then the orders.", False),
+        ("Please add a chart of refunds to the dashboard.", False),
+    ],
+)
+def test_output_that_contradicts_the_facts_reads_as_wrong_results(body: str, wrong: bool) -> None:
+    issue = Issue(key="github:acme/shop#2", source="github", title="Report", body=body)
+    read = evaluate(load_policy(), issues_frame([issue]), far_release())
+    assert read["wrong_results"].to_list() == [wrong]
