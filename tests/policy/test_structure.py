@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import orjson
 import polars as pl
 import pytest
 
-from hotgate.policy.reading.structure import logs, prose
+from builders import SHARED_DATA
+from hotgate.policy.reading.structure import logs, logs_text, prose, prose_text
 
 
 def _read(text: str) -> tuple[str, str]:
@@ -133,3 +135,28 @@ def test_a_line_broken_inside_a_sentence_reads_as_one(raw: str, read: str) -> No
     """Bugzilla comments and mail are wrapped at about 80 columns; a phrase wrapped over two
     lines ("loses all their / responses") was not read as the phrase."""
     assert pl.select(prose(pl.lit(raw))).item() == read
+
+
+def _texts() -> list[str]:
+    """Texts the two engines could read apart: real report bodies and made-up corners."""
+    corners = [
+        "a\u00a0https://x.example/y\u00a0b\u2003https://z.example/q\u3000c",
+        "```\nunclosed fence\nstill code",
+        "- [x] I have searched\n- [ ] crash\n> quoted\nReproducible: Always\r\nUser Agent: X",
+        "loses all their\r\nresponses, and\n  then some",
+        "`code` and ``double`` and a lone ` tick",
+        "Ünïcödé Σίσυφος ΣΑΣ\n\tat a.B.c(D.java:1)\n",
+        "",
+    ]
+    path = SHARED_DATA / "trackers" / "github" / "webcompat_web-bugs_issues.jsonl"
+    bodies = [str(orjson.loads(line).get("body") or "") for line in path.read_bytes().splitlines()]
+    return corners + bodies
+
+
+def test_one_text_read_in_python_is_read_as_polars_reads_a_batch() -> None:
+    texts = _texts()
+    frame = pl.DataFrame({"raw": texts}).select(
+        prose=prose(pl.col("raw")), logs=logs(pl.col("raw"))
+    )
+    assert [prose_text(t) for t in texts] == frame["prose"].to_list()
+    assert [logs_text(t) for t in texts] == frame["logs"].to_list()

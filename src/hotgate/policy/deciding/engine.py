@@ -151,6 +151,16 @@ def _with_context(frame: pl.LazyFrame, context: Context) -> pl.LazyFrame:
     return with_days
 
 
+def _context_of_rows(rows: list[dict[str, Any]], context: Context) -> list[dict[str, Any]]:
+    """`_with_context` for rows, in place."""
+    days_until = context.release.days_until if context.release else None
+    for row in rows:
+        if days_until is not None or "days_until_release" not in row:
+            row["days_until_release"] = days_until
+        row.setdefault("area_hotfix_trouble", None)
+    return rows
+
+
 def evaluate(
     policy: Policy, frame: pl.DataFrame, context: Context, text_terms: bool = True
 ) -> pl.DataFrame:
@@ -205,7 +215,7 @@ def evaluate_rows(
         raise ValueError("a policy with a learned section is decided as columns")
     names = policy.criterion_names()
     specs = {crit: policy.criteria[crit] for crit in names}
-    rows = signals_of_rows(policy, _with_context(frame.lazy(), context))
+    rows = signals_of_rows(policy, _context_of_rows(frame.to_dicts(), context))
     for row in rows:
         text_score_of_row(policy, row, text_terms)
     belief_of_rows(specs, policy.conditions, policy.decision, rows)

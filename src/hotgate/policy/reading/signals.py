@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -18,7 +19,7 @@ from hotgate.policy.definition.patterns import (
     searcher,
 )
 from hotgate.policy.definition.schema import Policy, SignalSpec, made_once
-from hotgate.policy.reading.structure import logs, prose
+from hotgate.policy.reading.structure import logs, logs_text, prose, prose_text
 
 ISSUE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "key": pl.String,
@@ -283,35 +284,87 @@ def read_signals(
 # --- a few subjects in Python: the same columns without a polars query per signal ---------------
 
 
-def _text_columns(policy: Policy) -> Stages:
-    """The stages that prepare a batch's text (as read_signals makes them), with lower-cased
-    copies of the fields the lexicon and the scales compare (`_low_<field>`)."""
-    (split, text), prepared, (columns, *_) = made_once(policy, _signal_stages)
+def signals_of_rows(policy: Policy, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """read_signals for a few rows (`issues_frame` rows as dicts), in place: the same values,
+    read in Python.
+
+    The text is prepared as `_signal_stages` prepares it for a batch (structure, lower case,
+    negations; `_prepare_text`, held equal to the polars query by tests/policy/test_by_row.py),
+    then each signal, level and derived signal is worked out row by row with RE2 (`searcher`),
+    as a small batch reads the lexicon. One bug is read and decided in about 1 ms this way,
+    where the whole query costs polars 20 ms or more for one row (its fixed cost per
+    expression, see engine.ROW_BATCH) and the text query alone 0.8 ms. Lower-cased copies of
+    fields (`_low_*`) are left in the rows.
+    """
+    for row in rows:
+        _prepare_text(policy, row)
+        _signals_of_row(policy, row)
+    return rows
+
+
+@dataclass(frozen=True)
+class _RowText:
+    """What preparing one row's text needs from the policy (`_row_text`): its patterns, built
+    once, and the fields it lower-cases."""
+
+    clauses: Any  # CLAUSE_BREAK, for RE2
+    negated: Any  # negated_phrases, for RE2 or Python's re (`searcher`)
+    workaround_start: Any
+    share: Any
+    step: re.Pattern[str]
+    fields: list[str]
+
+
+def _row_text(policy: Policy) -> _RowText:
     fields = sorted(
         {f for spec in policy.signals.values() for f in spec.fields}
         | {"severity_raw", "priority_raw", "title", "component"}
     )
-    lowered = {f"_low_{f}": pl.col(f).str.to_lowercase() for f in fields}
-    lowered["_low_labels"] = pl.col("labels").list.eval(pl.element().str.to_lowercase())
-    steps = {"workaround_steps": columns["workaround_steps"]}
-    return [split, text, {**prepared, **lowered}, steps]
+    return _RowText(
+        clauses=searcher(CLAUSE_BREAK),
+        negated=searcher(negated_phrases(policy)),
+        workaround_start=searcher(_any_of(policy.signals["workaround_offered"].text)),
+        share=searcher(_SHARE),
+        step=compiled(_STEP),
+        fields=fields,
+    )
 
 
-def signals_of_rows(policy: Policy, frame: pl.LazyFrame) -> list[dict[str, Any]]:
-    """read_signals for a few rows, as plain rows: the same values, read mostly in Python.
-
-    The text is prepared by polars as for a batch (structure, lower case, negations: a query of
-    a dozen expressions), then each signal, level and derived signal is worked out row by row
-    with RE2 (`searcher`), as a small batch reads the lexicon. One bug is read and decided in
-    about 2 ms this way, where the whole query costs polars 20 ms or more for one row (its fixed
-    cost per expression, see engine.ROW_BATCH). Lower-cased copies of fields (`_low_*`) are left
-    in the rows.
-    """
-    prepared = with_stages(frame, made_once(policy, _text_columns))
-    rows = prepared.collect(engine="in-memory", optimizations=pl.QueryOptFlags.none()).to_dicts()
-    for row in rows:
-        _signals_of_row(policy, row)
-    return rows
+def _prepare_text(policy: Policy, row: dict[str, Any]) -> None:
+    """The text columns `_signal_stages` makes, for one row in Python (the same values), and
+    lower-cased copies of the fields the lexicon and the scales compare (`_low_<field>`)."""
+    text = made_once(policy, _row_text)
+    parts = [row.get(c) for c in ("title", "body", "comment_text", "maintainer_text")]
+    raw = "\n\n".join(part for part in parts if part is not None)
+    labels = row.get("labels")
+    row["_labels"] = (
+        None
+        if labels is None
+        else (LABEL_SEP + LABEL_SEP.join(x for x in labels if x is not None) + LABEL_SEP).lower()
+    )
+    row["_prose"] = prose_text(raw)
+    row["_logs"] = logs_text(raw).lower()
+    maintainer = row.get("maintainer_text")
+    row["_maint"] = (
+        None if maintainer is None else text.clauses.sub(";", prose_text(maintainer).lower())
+    )
+    lowered = text.clauses.sub(";", row["_prose"].lower())
+    row["_text"] = lowered
+    row["_clean"] = text.negated.sub(" ", lowered)
+    row["_maint_clean"] = None if row["_maint"] is None else text.negated.sub(" ", row["_maint"])
+    start = text.workaround_start.search(lowered)
+    workaround = None if start is None else lowered[start.start() :][:WORKAROUND_WINDOW]
+    row["_workaround"] = workaround
+    share = text.share.search(lowered)
+    row["_mentioned_share"] = None if share is None else float(share.group(1)) / 100
+    for field in text.fields:
+        value = row.get(field)
+        row[f"_low_{field}"] = None if value is None else value.lower()
+    row["_low_labels"] = (
+        None if labels is None else [None if x is None else x.lower() for x in labels]
+    )
+    steps = 0 if workaround is None else sum(1 for _ in text.step.finditer(workaround))
+    row["workaround_steps"] = steps
 
 
 @dataclass(frozen=True)

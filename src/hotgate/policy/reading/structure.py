@@ -10,9 +10,12 @@ patterns read. Patterns are written for polars' regex engine (also valid in Pyth
 
 from __future__ import annotations
 
-import polars as pl
+import re
 
-from hotgate.policy.definition.patterns import for_polars
+import polars as pl
+import re2
+
+from hotgate.policy.definition.patterns import _ascii_sets, for_polars
 
 # Blocks set apart by markup: Markdown fences, Jira {code}/{noformat}, HTML <pre> and the
 # folded <details> that issue forms use for configuration dumps.
@@ -84,3 +87,40 @@ def prose(raw: pl.Expr) -> pl.Expr:
 def logs(raw: pl.Expr) -> pl.Expr:
     """What the report quotes of the program: code blocks and log lines, joined by newlines."""
     return raw.str.extract_all(_LOGS).list.join("\n")
+
+
+# --- one text in Python: the same cuts with RE2, for a bug decided row by row ----------------
+
+# Rust's \s is Unicode's White_Space; RE2's is ASCII. Written out, RE2 reads it as polars does.
+UNICODE_SPACE = (
+    r"[\t\n\x{0b}\f\r \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}"
+    r"\x{3000}]"
+)
+_NOT_SPACE = UNICODE_SPACE.replace("[", "[^", 1)
+
+
+def for_re2(pattern: str) -> str:
+    """A pattern of this module as RE2 reads it as polars does: its leading flags scoped to it
+    (`(?s)x` as `(?s:x)`, so patterns join into one alternation), \\s and \\S as Unicode's
+    white space, \\w and \\d as their ASCII sets (as `for_polars` gives them to polars)."""
+    flags = re.match(r"\(\?([a-z]+)\)", pattern)
+    body = pattern[flags.end() :] if flags else pattern
+    body = body.replace(r"[^\s", "[^" + UNICODE_SPACE[1:-1]).replace(r"\s", UNICODE_SPACE)
+    body = body.replace(r"\S", _NOT_SPACE)
+    return f"(?{flags.group(1)}:{_ascii_sets(body)})" if flags else f"(?:{_ascii_sets(body)})"
+
+
+_PROSE_CUT_RE2 = re2.compile("|".join(for_re2(p) for p in (*BLOCKS, *LOG_LINES, *NOISE_LINES)))
+_LOGS_RE2 = re2.compile("|".join(for_re2(p) for p in (*BLOCKS, *LOG_LINES)))
+_SOFT_WRAP_RE2 = re2.compile(_SOFT_WRAP)
+
+
+def prose_text(raw: str) -> str:
+    """`prose` of one text, worked out in Python (RE2): the same string polars gives."""
+    cut: str = _SOFT_WRAP_RE2.sub(r"\1 \2", _PROSE_CUT_RE2.sub("\n", raw))
+    return cut.replace("`", "")
+
+
+def logs_text(raw: str) -> str:
+    """`logs` of one text, worked out in Python (RE2): the same string polars gives."""
+    return "\n".join(match.group(0) for match in _LOGS_RE2.finditer(raw))
