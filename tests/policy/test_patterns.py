@@ -190,6 +190,15 @@ def test_a_pattern_re2_reads_otherwise_is_searched_with_python() -> None:
     assert not isinstance(searcher(r"\bcrash(?:es|ed)?\b"), re.Pattern)
 
 
+def _signal(name: str, title: str, body: str = "", labels: list[str] | None = None) -> bool:
+    """Whether one issue with this title, body and labels shows the signal, as a batch reads it."""
+    issue = Issue(
+        key="github:acme/shop#1", source="github", title=title, body=body, labels=labels or []
+    )
+    read = evaluate(load_policy(), issues_frame([issue]), far_release())
+    return bool(read[name].item())
+
+
 @pytest.mark.parametrize(
     ("label", "signal"),
     [
@@ -209,12 +218,8 @@ def test_a_pattern_re2_reads_otherwise_is_searched_with_python() -> None:
 def test_a_label_sets_its_signal_whichever_separator_the_tracker_uses(
     label: str, signal: str
 ) -> None:
-    issue = Issue(key="gitlab:acme/shop#1", source="gitlab", title="Something", labels=[label])
-    read = evaluate(load_policy(), issues_frame([issue]), far_release())
-    assert read[signal].to_list() == [True]
-    assert evaluate(
-        load_policy(), issues_frame([issue.model_copy(update={"labels": []})]), far_release()
-    )[signal].to_list() == [False]
+    assert _signal(signal, "Something", labels=[label])
+    assert not _signal(signal, "Something")
 
 
 @pytest.mark.parametrize(
@@ -241,9 +246,7 @@ def test_a_label_sets_its_signal_whichever_separator_the_tracker_uses(
 def test_a_timeout_met_reads_as_a_hang_and_a_timeout_setting_does_not(
     title: str, body: str, hangs: bool
 ) -> None:
-    issue = Issue(key="jira:ACME-1", source="jira", title=title, body=body)
-    read = evaluate(load_policy(), issues_frame([issue]), far_release())
-    assert read["hang"].to_list() == [hangs]
+    assert _signal("hang", title, body) == hangs
 
 
 @pytest.mark.parametrize(
@@ -260,9 +263,7 @@ def test_a_timeout_met_reads_as_a_hang_and_a_timeout_setting_does_not(
 def test_a_report_that_says_the_result_is_right_reads_as_still_working(
     body: str, works: bool
 ) -> None:
-    issue = Issue(key="github:acme/tool#1", source="github", title="Message on build", body=body)
-    read = evaluate(load_policy(), issues_frame([issue]), far_release())
-    assert read["still_works"].to_list() == [works]
+    assert _signal("still_works", "Message on build", body) == works
 
 
 @pytest.mark.parametrize(
@@ -277,6 +278,4 @@ def test_a_report_that_says_the_result_is_right_reads_as_still_working(
     ],
 )
 def test_output_that_contradicts_the_facts_reads_as_wrong_results(body: str, wrong: bool) -> None:
-    issue = Issue(key="github:acme/shop#2", source="github", title="Report", body=body)
-    read = evaluate(load_policy(), issues_frame([issue]), far_release())
-    assert read["wrong_results"].to_list() == [wrong]
+    assert _signal("wrong_results", "Report", body) == wrong
