@@ -13,6 +13,7 @@ from hotgate.model import Comment, Issue, Signal
 from hotgate.policy.definition.condition import held, holds, names_in, to_polars
 from hotgate.policy.definition.patterns import (
     SMALL_BATCH,
+    Searcher,
     compiled,
     for_polars,
     matches,
@@ -296,44 +297,74 @@ def signals_of_rows(policy: Policy, rows: list[dict[str, Any]]) -> list[dict[str
     expression, see engine.ROW_BATCH) and the text query alone 0.8 ms. Lower-cased copies of
     fields (`_low_*`) are left in the rows.
     """
+    reading = made_once(policy, _row_reading)
     for row in rows:
-        _prepare_text(policy, row)
-        _signals_of_row(policy, row)
+        _prepare_text(reading, row)
+        _signals_of_row(policy, reading, row)
     return rows
 
 
 @dataclass(frozen=True)
-class _RowText:
-    """What preparing one row's text needs from the policy (`_row_text`): its patterns, built
-    once, and the fields it lower-cases."""
+class _RowReading:
+    """What reading a row needs from the policy, made once per policy (`_row_reading`): every
+    pattern as one compiled searcher (RE2 or Python's re, `searcher`), and the lookups."""
 
-    clauses: Any  # CLAUSE_BREAK, for RE2
-    negated: Any  # negated_phrases, for RE2 or Python's re (`searcher`)
+    # the text's preparation (these four are also used to replace, hence Any)
+    clauses: Any  # CLAUSE_BREAK
+    negated: Any  # negated_phrases
     workaround_start: Any
     share: Any
     step: re.Pattern[str]
-    fields: list[str]
+    lowered: list[str]  # the fields copied in lower case (`_low_<field>`)
+    # the signals: each one's text, workaround and log patterns (None: none of that part)
+    texts: dict[str, tuple[Searcher | None, Searcher | None, Searcher | None]]
+    maintainer: dict[str, Searcher]
+    core: Searcher  # every core function's patterns as one
+    field_values: dict[str, dict[str, frozenset[str]]]  # signal -> field -> values, lower case
+    lookups: dict[Scale, dict[str, str]]  # scales.lookup, per scale
+    levels: dict[Scale, list[str]]  # each scale's levels, most severe first
+    from_priority: dict[str, str]  # scales.severity_from_priority
 
 
-def _row_text(policy: Policy) -> _RowText:
-    fields = sorted(
-        {f for spec in policy.signals.values() for f in spec.fields}
-        | {"severity_raw", "priority_raw", "title", "component"}
-    )
-    return _RowText(
+def _row_reading(policy: Policy) -> _RowReading:
+    def of(patterns: list[str]) -> Searcher | None:  # no patterns: no part of the signal
+        return searcher(_any_of(patterns)) if patterns else None
+
+    lookups: dict[Scale, dict[str, str]] = {
+        "severity": policy.scales.lookup("severity"),
+        "priority": policy.scales.lookup("priority"),
+    }
+    return _RowReading(
         clauses=searcher(CLAUSE_BREAK),
         negated=searcher(negated_phrases(policy)),
         workaround_start=searcher(_any_of(policy.signals["workaround_offered"].text)),
         share=searcher(_SHARE),
         step=compiled(_STEP),
-        fields=fields,
+        lowered=sorted(
+            {f for spec in policy.signals.values() for f in spec.fields}
+            | {"severity_raw", "priority_raw", "title", "component"}
+        ),
+        texts={
+            name: (of(spec.text), of(spec.workaround_text), of(spec.logs))
+            for name, spec in policy.signals.items()
+        },
+        maintainer={
+            name: searcher(_any_of(policy.signals[name].text)) for name in policy.maintainer_signals
+        },
+        core=searcher(_any_of([p for found in policy.core_functions.values() for p in found])),
+        field_values={
+            name: {f: frozenset(v.lower() for v in values) for f, values in spec.fields.items()}
+            for name, spec in policy.signals.items()
+        },
+        lookups=lookups,
+        levels={scale: sorted(set(lookup.values())) for scale, lookup in lookups.items()},
+        from_priority=_severity_of_priority(policy),
     )
 
 
-def _prepare_text(policy: Policy, row: dict[str, Any]) -> None:
+def _prepare_text(reading: _RowReading, row: dict[str, Any]) -> None:
     """The text columns `_signal_stages` makes, for one row in Python (the same values), and
     lower-cased copies of the fields the lexicon and the scales compare (`_low_<field>`)."""
-    text = made_once(policy, _row_text)
     parts = [row.get(c) for c in ("title", "body", "comment_text", "maintainer_text")]
     raw = "\n\n".join(part for part in parts if part is not None)
     labels = row.get("labels")
@@ -345,58 +376,32 @@ def _prepare_text(policy: Policy, row: dict[str, Any]) -> None:
     row["_prose"] = prose_text(raw)
     row["_logs"] = logs_text(raw).lower()
     maintainer = row.get("maintainer_text")
-    row["_maint"] = (
-        None if maintainer is None else text.clauses.sub(";", prose_text(maintainer).lower())
-    )
-    lowered = text.clauses.sub(";", row["_prose"].lower())
-    row["_text"] = lowered
-    row["_clean"] = text.negated.sub(" ", lowered)
-    row["_maint_clean"] = None if row["_maint"] is None else text.negated.sub(" ", row["_maint"])
-    start = text.workaround_start.search(lowered)
+    row["_maint"] = None if maintainer is None else _clauses_cut(reading, prose_text(maintainer))
+    lowered = row["_text"] = _clauses_cut(reading, row["_prose"])
+    row["_clean"] = reading.negated.sub(" ", lowered)
+    row["_maint_clean"] = None if row["_maint"] is None else reading.negated.sub(" ", row["_maint"])
+    start = reading.workaround_start.search(lowered)
     workaround = None if start is None else lowered[start.start() :][:WORKAROUND_WINDOW]
     row["_workaround"] = workaround
-    share = text.share.search(lowered)
+    share = reading.share.search(lowered)
     row["_mentioned_share"] = None if share is None else float(share.group(1)) / 100
-    for field in text.fields:
+    for field in reading.lowered:
         value = row.get(field)
         row[f"_low_{field}"] = None if value is None else value.lower()
     row["_low_labels"] = (
         None if labels is None else [None if x is None else x.lower() for x in labels]
     )
-    steps = 0 if workaround is None else sum(1 for _ in text.step.finditer(workaround))
+    steps = 0 if workaround is None else sum(1 for _ in reading.step.finditer(workaround))
     row["workaround_steps"] = steps
 
 
-@dataclass(frozen=True)
-class _RowReading:
-    """What reading a row needs from the policy, made once per policy (`_row_reading`)."""
-
-    field_values: dict[str, dict[str, frozenset[str]]]  # signal -> field -> values, lower case
-    lookups: dict[Scale, dict[str, str]]  # scales.lookup, per scale
-    levels: dict[Scale, list[str]]  # each scale's levels, most severe first
-    from_priority: dict[str, str]  # scales.severity_from_priority
-    core: str  # every core function's patterns as one
+def _clauses_cut(reading: _RowReading, prose: str) -> str:
+    """Prose in lower case with each clause word as ';' (the `_text` and `_maint` columns)."""
+    cut: str = reading.clauses.sub(";", prose.lower())
+    return cut
 
 
-def _row_reading(policy: Policy) -> _RowReading:
-    lookups: dict[Scale, dict[str, str]] = {
-        "severity": policy.scales.lookup("severity"),
-        "priority": policy.scales.lookup("priority"),
-    }
-    return _RowReading(
-        field_values={
-            name: {f: frozenset(v.lower() for v in values) for f, values in spec.fields.items()}
-            for name, spec in policy.signals.items()
-        },
-        lookups=lookups,
-        levels={scale: sorted(set(lookup.values())) for scale, lookup in lookups.items()},
-        from_priority=_severity_of_priority(policy),
-        core=_any_of([p for patterns in policy.core_functions.values() for p in patterns]),
-    )
-
-
-def _signals_of_row(policy: Policy, row: dict[str, Any]) -> None:
-    reading = made_once(policy, _row_reading)
+def _signals_of_row(policy: Policy, reading: _RowReading, row: dict[str, Any]) -> None:
     vocabulary = sorted({label for label in row["_low_labels"] or [] if label is not None})
     for name, spec in policy.signals.items():
         if spec.labels:
@@ -405,14 +410,14 @@ def _signals_of_row(policy: Policy, row: dict[str, Any]) -> None:
     row["priority_level"] = priority
     row["severity_level"] = _first(severity, reading.from_priority.get(priority or ""))
     for name, spec in policy.signals.items():
-        row[name] = _spec_hit_of(name, spec, reading.field_values[name], row)
-    for name in policy.maintainer_signals:
-        spec = policy.signals[name]
-        where = "_maint_clean" if spec.negatable else "_maint"
-        row[f"maintainer_{name}"] = _search(row[where], _any_of(spec.text))
+        row[name] = _spec_hit_of(name, spec, reading, row)
+    for name, search in reading.maintainer.items():
+        where = "_maint_clean" if policy.signals[name].negatable else "_maint"
+        row[f"maintainer_{name}"] = _hit(search, row[where])
     row["audience"] = policy.audience
-    core = reading.core
-    row["core_function"] = _search(row["_low_title"], core) or _search(row["_low_component"], core)
+    row["core_function"] = _hit(reading.core, row["_low_title"]) or _hit(
+        reading.core, row["_low_component"]
+    )
     for scale in ("severity", "priority"):
         level = row[f"{scale}_level"]
         row[scale] = None if level is None else int(level[1:])
@@ -449,29 +454,23 @@ def _scale_of(
     return level
 
 
-def _spec_hit_of(
-    name: str, spec: SignalSpec, fields: dict[str, frozenset[str]], row: Mapping[str, Any]
-) -> bool:
-    """`_spec_hit` for one row; fields: the spec's fields with their values in lower case."""
+def _spec_hit_of(name: str, spec: SignalSpec, reading: _RowReading, row: Mapping[str, Any]) -> bool:
+    """`_spec_hit` for one row."""
     if spec.labels and row[f"_label_{name}"]:
         return True
-    if any(row[f"_low_{field}"] in values for field, values in fields.items()):
+    if any(row[f"_low_{field}"] in values for field, values in reading.field_values[name].items()):
         return True
+    text, workaround, logs = reading.texts[name]
     return (
-        _found(row["_clean" if spec.negatable else "_text"], spec.text)
-        or _found(row["_workaround"], spec.workaround_text)
-        or _found(row["_logs"], spec.logs)
+        _hit(text, row["_clean" if spec.negatable else "_text"])
+        or _hit(workaround, row["_workaround"])
+        or _hit(logs, row["_logs"])
     )
 
 
-def _found(text: str | None, patterns: list[str]) -> bool:
-    """Whether a spec's patterns (none: no part of the signal) match a text."""
-    return bool(patterns) and _search(text, _any_of(patterns))
-
-
-def _search(text: str | None, pattern: str) -> bool:
-    """`matches` for one text, with a missing text read as no match (the columns' fill)."""
-    return text is not None and searcher(pattern).search(text) is not None
+def _hit(search: Searcher | None, text: str | None) -> bool:
+    """`matches` for one text, with a missing text (or no pattern) read as no match."""
+    return search is not None and text is not None and search.search(text) is not None
 
 
 def _first(*values: Any) -> Any:
