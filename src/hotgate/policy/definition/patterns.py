@@ -71,6 +71,26 @@ def for_polars(pattern: str) -> str:
     return _ascii(pattern, "-u")
 
 
+# Rust's \s is Unicode's White_Space; RE2's is ASCII. Written out, RE2 reads it as polars does.
+_UNICODE_SPACE = (
+    r"[\t\n\x{0b}\f\r \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}"
+    r"\x{3000}]"
+)
+_NOT_SPACE = _UNICODE_SPACE.replace("[", "[^", 1)
+
+
+def for_re2(pattern: str) -> str:
+    """The pattern for RE2, read as polars reads `for_polars`'s: its leading flags scoped to it
+    (`(?s)x` as `(?s:x)`, so patterns join into one alternation), \\s and \\S as Unicode's
+    white space, \\w and \\d as their ASCII sets (as `for_polars` gives them to polars). A \\s
+    in a set is read only at the start of a negated one (`[^\\s…]`), as in structure.py."""
+    flags = re.match(r"\(\?([a-z]+)\)", pattern)
+    body = pattern[flags.end() :] if flags else pattern
+    body = body.replace(r"[^\s", "[^" + _UNICODE_SPACE[1:-1]).replace(r"\s", _UNICODE_SPACE)
+    body = body.replace(r"\S", _NOT_SPACE)
+    return f"(?{flags.group(1)}:{_ascii_sets(body)})" if flags else f"(?:{_ascii_sets(body)})"
+
+
 @lru_cache(maxsize=4096)  # the policies in use hold a few hundred patterns
 def compiled(pattern: str) -> re.Pattern[str]:
     """The pattern compiled for Python's `re`, read as `for_polars` reads it.

@@ -10,12 +10,10 @@ patterns read. Patterns are written for polars' regex engine (also valid in Pyth
 
 from __future__ import annotations
 
-import re
-
 import polars as pl
 import re2
 
-from hotgate.policy.definition.patterns import _ascii_sets, for_polars
+from hotgate.policy.definition.patterns import for_polars, for_re2
 
 # Blocks set apart by markup: Markdown fences, Jira {code}/{noformat}, HTML <pre> and the
 # folded <details> that issue forms use for configuration dumps.
@@ -37,8 +35,8 @@ LOG_LINES = (
     r"(?m)^[ \t]*\[?\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}.*$",  # timestamped log lines
 )
 # What says nothing about the bug: unchecked template boxes and the reporter's own checklist,
-# form lines, quoted replies, hidden
-# HTML comments, links and images (an address that contains "login" is not about sign-in).
+# form lines, quoted replies, hidden HTML comments, links and images (an address that contains
+# "login" is not about sign-in).
 NOISE_LINES = (
     r"(?s)<!--.*?(?:-->|$)",
     r"!\[[^\]\n]*\]\([^)\n]*\)",
@@ -90,25 +88,6 @@ def logs(raw: pl.Expr) -> pl.Expr:
 
 
 # --- one text in Python: the same cuts with RE2, for a bug decided row by row ----------------
-
-# Rust's \s is Unicode's White_Space; RE2's is ASCII. Written out, RE2 reads it as polars does.
-UNICODE_SPACE = (
-    r"[\t\n\x{0b}\f\r \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}"
-    r"\x{3000}]"
-)
-_NOT_SPACE = UNICODE_SPACE.replace("[", "[^", 1)
-
-
-def for_re2(pattern: str) -> str:
-    """A pattern of this module as RE2 reads it as polars does: its leading flags scoped to it
-    (`(?s)x` as `(?s:x)`, so patterns join into one alternation), \\s and \\S as Unicode's
-    white space, \\w and \\d as their ASCII sets (as `for_polars` gives them to polars)."""
-    flags = re.match(r"\(\?([a-z]+)\)", pattern)
-    body = pattern[flags.end() :] if flags else pattern
-    body = body.replace(r"[^\s", "[^" + UNICODE_SPACE[1:-1]).replace(r"\s", UNICODE_SPACE)
-    body = body.replace(r"\S", _NOT_SPACE)
-    return f"(?{flags.group(1)}:{_ascii_sets(body)})" if flags else f"(?:{_ascii_sets(body)})"
-
 
 _PROSE_CUT_RE2 = re2.compile("|".join(for_re2(p) for p in (*BLOCKS, *LOG_LINES, *NOISE_LINES)))
 _LOGS_RE2 = re2.compile("|".join(for_re2(p) for p in (*BLOCKS, *LOG_LINES)))
