@@ -451,8 +451,9 @@ def test_a_batch_of_many_megabytes_reads_as_its_reports_do_one_by_one() -> None:
 
 @pytest.mark.realdata
 def test_one_report_scored_in_python_is_the_same_float_as_in_the_column() -> None:
-    """score_of (a bug decided alone) against scores (a batch), to the bit, on real reports with
-    repeated words and phrases, where the order the weights are added in shows."""
+    """score_and_top_terms_of (a bug decided alone) against scores (a batch), to the bit, on
+    real reports with repeated words and phrases, where the order the weights are added in
+    shows."""
     bundled = TextModel.bundled()
     rows = pl.read_parquet(SHARED_DATA / "training" / "bug_severity_public.parquet").sample(
         3000, seed=2
@@ -468,5 +469,9 @@ def test_one_report_scored_in_python_is_the_same_float_as_in_the_column() -> Non
         "Ünicode ✓ naïve crash",
     ]
     column = bundled.scores(pl.Series(texts, dtype=pl.String)).to_list()
-    assert [bundled.score_of(text) for text in texts] == column
-    assert bundled.score_of(None) is None and bundled.score_of("") is None
+
+    def score_of(text: str | None) -> float | None:
+        return bundled.score_and_top_terms_of(text, 0)[0]
+
+    assert [score_of(text) for text in texts] == column
+    assert score_of(None) is None and score_of("") is None

@@ -106,7 +106,7 @@ _DTYPES = {"text_score": pl.Float64, "text_terms": pl.String}
 def text_score_of_row(policy: Policy, row: dict[str, Any], terms: bool = False) -> None:
     """`text_scores` for one row, in Python: adds `text_score` (and `text_terms`) to the row.
 
-    The same values as the batch's columns (`TextModel.score_of`, `TextModel.top_terms`); a
+    The same values as the batch's columns (`TextModel.score_and_top_terms_of`); a
     row that has them keeps them.
     """
     wanted = ["text_score", "text_terms"] if terms else ["text_score"]

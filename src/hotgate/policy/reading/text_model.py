@@ -294,19 +294,13 @@ class TextModel:
         series = pl.Series(texts.name or "terms", listed)
         return series.cast(pl.List(pl.Struct({"term": pl.String, "value": pl.Float64})))
 
-    def score_of(self, text: str | None) -> float | None:
-        """`scores` of one report, read in Python: the same float, without numpy's fixed cost.
-
-        For a few reports decided alone (`engine.evaluate_rows`), where setting up the column
-        arrays costs milliseconds. None for a report with no token, as `scores` gives null.
-        """
-        return self.score_and_top_terms_of(text, 0)[0]
-
     def score_and_top_terms_of(
         self, text: str | None, k: int = 3
     ) -> tuple[float | None, list[tuple[str, float]]]:
-        """`score_of` and `top_terms` of one report from one reading of its words: (None, [])
-        for a report with no token."""
+        """`scores` and `top_terms` of one report, read in Python from one reading of its words:
+        the same float as the column, without numpy's fixed cost (for the few reports decided
+        alone, `engine.evaluate_rows`). (None, []) for a report with no token, as `scores`
+        gives null."""
         terms = None if text is None else self._hit_terms(text)
         if terms is None:
             return None, []
