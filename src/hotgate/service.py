@@ -397,11 +397,11 @@ def _build_in_worker(building: _Building, part: pl.DataFrame) -> Built:
 def _build(building: _Building, part: pl.DataFrame) -> Built:
     with _collector_paused():
         documents = decision_documents(building.policy, part, building.context)
-        if building.answered_by is None:
-            return Built(json_lines(documents), None)
-        from hotgate import store
+        rows = None
+        if building.answered_by is not None:
+            from hotgate import store
 
-        rows = store.document_rows(documents, building.answered_by, pack=building.pack)
+            rows = store.document_rows(documents, building.answered_by, pack=building.pack)
         return Built(json_lines(documents), rows)
 
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-import orjson
 from sqlalchemy import ColumnElement, func, select, text, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from hotgate.store._sql import KEYS_PER_QUERY, chunks
-from hotgate.store.packing import as_text
 from hotgate.store.records import Counts, DecisionRecord, DecisionSummary, ReviewRecord
 from hotgate.store.tables import FINAL_VERDICT, QUEUE_ORDER, decisions, reviews
 
@@ -119,14 +117,14 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
         return
     raw = connection.connection.driver_connection  # psycopg, in this transaction
     statement = f"COPY decisions ({', '.join(COPY_COLUMNS)}) FROM STDIN"
+    # The evidence as its column type gives it to PostgreSQL: JSON text, whether the row holds
+    # text, a document or packed bytes.
+    evidence = decisions.c.evidence.type.bind_processor(connection.dialect)
+    assert evidence is not None
     with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
         for row in rows:
             values = [row.get(name) for name in COPY_COLUMNS]
-            evidence = values[COPY_EVIDENCE]  # text passes as already-encoded JSON
-            if isinstance(evidence, bytes):
-                values[COPY_EVIDENCE] = as_text(evidence)
-            elif evidence is not None and not isinstance(evidence, str):
-                values[COPY_EVIDENCE] = orjson.dumps(evidence).decode()
+            values[COPY_EVIDENCE] = evidence(values[COPY_EVIDENCE])
             copy.write_row(values)
 
 
