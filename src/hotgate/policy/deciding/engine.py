@@ -206,11 +206,10 @@ def evaluate_rows(
     """`evaluate` for a few subjects, as rows (`iter_rows(named=True)` of its frame).
 
     The same values, worked out in Python with no polars query: the text is prepared as a
-    batch's is (`signals_of_rows`), and every signal, belief, risk and verdict is a sibling of
-    the expression that makes its column
-    (`signals_of_rows`, `belief_of_rows`, `qualify_of_row`, `risk_of_row`, `_verdict_of`), and
-    tests/policy/test_by_row.py holds the two equal on real reports. Raises ValueError for a
-    policy with a learned section (see by_row).
+    batch's is, and every signal, belief, risk and verdict is a sibling of the expression that
+    makes its column (`signals_of_rows`, `belief_of_rows`, `qualify_of_row`, `risk_of_row`,
+    `_verdict_of`); tests/policy/test_by_row.py holds the two equal on real reports. Raises
+    ValueError for a policy with a learned section (see by_row).
     """
     if policy.learned is not None:
         raise ValueError("a policy with a learned section is decided as columns")
