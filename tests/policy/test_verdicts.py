@@ -185,6 +185,16 @@ CASES: list[tuple[str, dict[str, Any], dict[str, str], str]] = [
         "no-hotfix",
     ),
     (
+        "gh-share-of-something-else",
+        GH(
+            "Card payments hang after the bank approves them",
+            "Since the 2.14 deploy every card payment hangs on the bank's page and the order "
+            "is never placed. PayPal is unaffected, but only 15% of our customers pay that way.",
+        ),
+        {"broad_reach": "yes"},
+        "hotfix",
+    ),
+    (
         "gh-many-reports",
         GH("Checkout error for everyone", "Error on pay." + NO_WA, reactions={"total_count": 40}),
         {"broad_reach": "yes"},
@@ -441,6 +451,32 @@ CASES: list[tuple[str, dict[str, Any], dict[str, str], str]] = [
         ),
         {"no_workaround": "no"},
         "no-hotfix",
+    ),
+    (
+        "native-maintainer-workaround-beats-reporters-none",
+        NATIVE(
+            title="Importer crashes on every run since 2.0.1",
+            body="Every import crashes right after start. There's no workaround, please fix.",
+            comments=[
+                {
+                    "text": "Clearing the cache under Settings > Storage fixes it for good; the "
+                    "cache key bump ships in 2.1.",
+                    "role": "maintainer",
+                },
+            ],
+        ),
+        {"no_workaround": "no"},
+        "no-hotfix",
+    ),
+    (
+        "native-reach-only-a-possibility",
+        NATIVE(
+            title="Weekly report shows last week's numbers",
+            body="The totals in the weekly report are wrong: they are last week's. If it's the "
+            "time zone change in 5.2, every account would see this.",
+        ),
+        {"broad_reach": "unknown"},
+        "needs-info",
     ),
     (
         "native-intended-behaviour",

@@ -56,9 +56,25 @@ WORKAROUND_WINDOW = 400
 _STEP = r"(?:^|\n)\s*(?:\d+[.)]|[-*•]|step \d+)\s|\bthen\b"
 # Words that start a new clause: a negation before them does not reach past them.
 CLAUSE_BREAK = r"\b(?:but|however|although|though|whereas|yet|except)\b"
+# A share of users the report says the bug reaches ("affects about 5% of users", "0.3% of sessions
+# crash", "only s390x is affected, under 0.1% of installs"): the share and the people it counts
+# (all of them: "12% of Windows users" is a share of a part, not of everyone),
+# with a word of being affected in the same clause (a full stop inside a version number does not
+# end it), before the share (group 1) or after it (group 2).
+# A share said of something else ("only 15% of our customers pay that way") is no reach.
+_SHARE_OF = (
+    r" ?% of (?:all |our |the )?(?:active )?(?:users|customers|visitors|sessions|installs|"
+    r"installations|people|clients|requests|page ?views|accounts|devices|machines|tenants|"
+    r"merchants|players|subscribers)\b"
+)
+_AFFECTED = (
+    r"(?:affect(?:s|ed|ing)?|hit(?:s|ting)?|impact(?:s|ed|ing)?|reach(?:es|ed)?|see(?:s|ing)?|saw|"
+    r"get(?:s|ting)?|got|report(?:s|ed|ing)?|crash(?:es|ed|ing)?|fail(?:s|ed|ing)?|experienc\w*|"
+    r"run into|ran into)\b"
+)
 _SHARE = (
-    r"(\d{1,3}(?:\.\d+)?) ?% of (?:all |our |the )?(?:active )?"
-    r"(?:users|customers|visitors|sessions|installs|people|clients|requests|page ?views|accounts)"
+    rf"\b{_AFFECTED}(?:[^.;!?\n]|\.\w){{0,60}}?\b(\d{{1,3}}(?:\.\d+)?){_SHARE_OF}"
+    rf"|\b(\d{{1,3}}(?:\.\d+)?){_SHARE_OF}(?:[^.;!?\n]|\.\w){{0,40}}?\b{_AFFECTED}"
 )
 
 
@@ -230,7 +246,12 @@ def _signal_stages(
         .cast(pl.String)
         .str.slice(0, WORKAROUND_WINDOW),
         "_mentioned_share": (
-            pl.col("_text").str.extract(for_polars(_SHARE), 1).cast(pl.Float64) / 100
+            pl.col("_text")
+            .str.extract_groups(for_polars(_SHARE))
+            .struct.with_fields(pl.coalesce(pl.field("1"), pl.field("2")).alias("share"))
+            .struct.field("share")
+            .cast(pl.Float64)
+            / 100
         ),
     }
     core = _any_of([p for patterns in policy.core_functions.values() for p in patterns])
@@ -384,7 +405,7 @@ def _prepare_text(reading: _RowReading, row: dict[str, Any]) -> None:
     workaround = None if start is None else lowered[start.start() :][:WORKAROUND_WINDOW]
     row["_workaround"] = workaround
     share = reading.share.search(lowered)
-    row["_mentioned_share"] = None if share is None else float(share.group(1)) / 100
+    row["_mentioned_share"] = None if share is None else float(share[1] or share[2]) / 100
     for field in reading.lowered:
         value = row.get(field)
         row[f"_low_{field}"] = None if value is None else value.lower()
