@@ -129,6 +129,10 @@ def test_a_sentence_that_names_an_exception_stays_prose() -> None:
         ("Steps:\n1. open it\n2. Save", "Steps:\n1. open it\n2. Save"),  # a list stays a list
         ("It crashes.\nthen nothing", "It crashes.\nthen nothing"),  # a sentence ended there
         ("Title\n\nbody text", "Title\n\nbody text"),  # a blank line is a real break
+        (  # a wrapped line that starts with inline code
+            "the test matrix passes. Setting\n`lowercase_usernames: false` restores sign-in",
+            "the test matrix passes. Setting lowercase_usernames: false restores sign-in",
+        ),
     ],
 )
 def test_a_line_broken_inside_a_sentence_reads_as_one(raw: str, read: str) -> None:
@@ -144,6 +148,7 @@ def _texts() -> list[str]:
         "```\nunclosed fence\nstill code",
         "- [x] I have searched\n- [ ] crash\n> quoted\nReproducible: Always\r\nUser Agent: X",
         "loses all their\r\nresponses, and\n  then some",
+        "Setting\n`flag: false` and\n``x`` fixes it",
         "`code` and ``double`` and a lone ` tick",
         "Ünïcödé Σίσυφος ΣΑΣ\n\tat a.B.c(D.java:1)\n",
         "",

@@ -469,6 +469,41 @@ CASES: list[tuple[str, dict[str, Any], dict[str, str], str]] = [
         "no-hotfix",
     ),
     (
+        "native-maintainer-says-feature-request",
+        NATIVE(
+            title="Apple Pay not working at checkout!!",
+            body="There is no Apple Pay button at checkout on my iPhone. Please fix asap.",
+            priority="P1",
+            comments=[
+                {
+                    "text": "We have never offered Apple Pay; cards and PayPal work on iPhone. "
+                    "This is a feature request rather than a bug.",
+                    "role": "maintainer",
+                },
+            ],
+        ),
+        {},
+        "no-hotfix",
+    ),
+    (
+        "native-maintainer-says-one-locale",
+        NATIVE(
+            title="Wrong prices in the mini cart",
+            body="The cart popup in the header shows 1 Ft for a 1 234 Ft basket. Customers will "
+            "think our prices are wrong!",
+            severity="S1",
+            comments=[
+                {
+                    "text": "Only the Hungarian locale, and only the header popup: the cart page "
+                    "and checkout show the right amounts.",
+                    "role": "maintainer",
+                },
+            ],
+        ),
+        {"broad_reach": "no"},
+        "no-hotfix",
+    ),
+    (
         "native-reach-only-a-possibility",
         NATIVE(
             title="Weekly report shows last week's numbers",

@@ -77,9 +77,10 @@ def prose(raw: pl.Expr) -> pl.Expr:
     ("loses all their\nresponses") reads as one."""
     # One pass over the text: the alternatives are tried left to right at each position. An
     # inline code span keeps its words and loses its backticks, so that "a custom `Allocator`"
-    # reads as "a custom Allocator" (fenced blocks are cut before).
-    cut = raw.str.replace_all(_PROSE_CUT, "\n").str.replace_all(_SOFT_WRAP, "$1 $2")
-    return cut.str.replace_all("`", "", literal=True)
+    # reads as "a custom Allocator" (fenced blocks are cut before), also where a wrapped line
+    # starts with one ("Setting\n`x: false` restores it").
+    cut = raw.str.replace_all(_PROSE_CUT, "\n").str.replace_all("`", "", literal=True)
+    return cut.str.replace_all(_SOFT_WRAP, "$1 $2")
 
 
 def logs(raw: pl.Expr) -> pl.Expr:
@@ -96,8 +97,8 @@ _SOFT_WRAP_RE2 = re2.compile(_SOFT_WRAP)
 
 def prose_text(raw: str) -> str:
     """`prose` of one text, worked out in Python (RE2): the same string polars gives."""
-    cut: str = _SOFT_WRAP_RE2.sub(r"\1 \2", _PROSE_CUT_RE2.sub("\n", raw))
-    return cut.replace("`", "")
+    cut: str = _PROSE_CUT_RE2.sub("\n", raw).replace("`", "")
+    return _SOFT_WRAP_RE2.sub(r"\1 \2", cut)
 
 
 def logs_text(raw: str) -> str:
