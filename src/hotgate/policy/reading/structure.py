@@ -98,7 +98,8 @@ _SOFT_WRAP_RE2 = re2.compile(_SOFT_WRAP)
 def prose_text(raw: str) -> str:
     """`prose` of one text, worked out in Python (RE2): the same string polars gives."""
     cut: str = _PROSE_CUT_RE2.sub("\n", raw).replace("`", "")
-    return _SOFT_WRAP_RE2.sub(r"\1 \2", cut)
+    joined: str = _SOFT_WRAP_RE2.sub(r"\1 \2", cut)
+    return joined
 
 
 def logs_text(raw: str) -> str:
