@@ -279,3 +279,36 @@ def test_a_report_that_says_the_result_is_right_reads_as_still_working(
 )
 def test_output_that_contradicts_the_facts_reads_as_wrong_results(body: str, wrong: bool) -> None:
     assert _signal("wrong_results", "Report", body) == wrong
+
+
+@pytest.mark.parametrize(
+    ("signal", "body", "read"),
+    [
+        # someone else's data shown: a privacy breach, however plainly it is told
+        ("security", "After switching profiles the PDF shows a different patient.", True),
+        ("security", "The results list can show the records of another user.", True),
+        ("security", "This is a reportable personal data breach.", True),
+        ("security", "It shows a different colour on the second tab.", False),
+        # what a user made that vanishes, in any tense or number
+        ("data_loss", "A few of my notes have simply vanished since 2.9.", True),
+        ("data_loss", "My draft is gone after the reload.", True),
+        ("data_loss", "Edits on a read-only file are lost without warning.", True),
+        ("data_loss", "The tooltip disappears after a second.", False),
+        ("data_loss", "In CI a file jira-json goes missing now and then.", False),
+        # answers mixed up between requests
+        ("wrong_results", "Under load the replies are mixed up between hosts.", True),
+        ("wrong_results", "Two queries can get each other's replies.", True),
+        ("wrong_results", "resolve() returns the address of a different host.", True),
+        ("wrong_results", "The menu items are mixed in colour.", False),
+        # a function that stops, or never does its work
+        ("broken", "Every video plays ~10 sec then stops after 10 seconds with E-4102.", True),
+        ("broken", "0 accepted transmissions since the 7.3.0 deploy.", True),
+        ("broken", "The dashboards flatlined right at the upgrade.", True),
+        ("broken", "Users can't file their return.", True),
+        ("broken", "It waits 10 seconds before the first retry, as documented.", False),
+    ],
+)
+def test_symptoms_told_in_plain_words_read_as_their_signal(
+    signal: str, body: str, read: bool
+) -> None:
+    assert _signal(signal, "Report", body) == read
