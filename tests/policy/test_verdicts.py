@@ -894,3 +894,28 @@ def test_a_workaround_without_steps_shows_no_step_count(policy: Policy, context:
     decision = _decide(record, policy, context)
     (counted,) = _evidence_of(decision, "workaround_steps")
     assert (counted.source, counted.excerpt) == ("text", "3 steps")
+
+
+@pytest.mark.parametrize(
+    "instruction",
+    [
+        "Add ignore = ['PLX214'] under [tool.plumbline] in your config, or pin plumbline<0.14.",
+        "Set retryNonIdempotent(false) on the builder and it stops. The default changes in 5.3.",
+        "Set DEPLOYCTL_CA_FILE or pass --ca-file; that's what it's for.",
+        "Set multipartThreshold explicitly, or stay on 6.2.1 until 6.4.0.",
+    ],
+)
+def test_a_maintainers_instruction_is_a_workaround_developers_can_follow(
+    instruction: str, policy: Policy, context: Context
+) -> None:
+    """Maintainers give workarounds as instructions ("Set X and it stops", "or pin Y"), not
+    only as "the workaround is …"; for a developer tool they are reasonable."""
+    record = NATIVE(
+        title="Builds fail since 0.14",
+        body="Our CI fails on every build since the upgrade to 0.14.",
+        comments=[{"text": instruction, "role": "maintainer"}],
+    )
+    for_developers = policy.model_copy(update={"audience": "developers"})
+    decision = _decide(record, for_developers, context)
+    answers = {c.name: c.answer for c in decision.criteria}
+    assert answers["no_workaround"] == "no", decision.reasons
