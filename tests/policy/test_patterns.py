@@ -304,7 +304,6 @@ def test_output_that_contradicts_the_facts_reads_as_wrong_results(body: str, wro
         ("edge_case", "The new load traps on 32-bit ARM only.", True),
         ("edge_case", "Crash reporting has this on SM-F900* only: 3 users in 30 days.", True),
         ("edge_case", "The integration in hadoop-aws only supports this approach.", False),
-        ("edge_case", "CI runs on this platform only when C++ files change.", False),
         # a function that stops, or never does its work
         ("broken", "Every video plays ~10 sec then stops after 10 seconds with E-4102.", True),
         ("broken", "0 accepted transmissions since the 7.3.0 deploy.", True),
