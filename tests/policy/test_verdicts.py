@@ -504,6 +504,23 @@ CASES: list[tuple[str, dict[str, Any], dict[str, str], str]] = [
         "no-hotfix",
     ),
     (
+        "native-maintainer-puts-it-in-the-regular-release",
+        NATIVE(
+            title="Order page shows the wrong delivery date for every order",
+            body="Every order page shows a delivery date one day later than the one in the "
+            "confirmation mail. Customers are confused.",
+            comments=[
+                {
+                    "text": "Thanks. The page rounds the time zone the wrong way; the date we "
+                    "ship by is right. We'll pick this up in the normal release.",
+                    "role": "maintainer",
+                },
+            ],
+        ),
+        {},
+        "no-hotfix",
+    ),
+    (
         "native-reach-only-a-possibility",
         NATIVE(
             title="Weekly report shows last week's numbers",
