@@ -920,6 +920,7 @@ def test_a_workaround_without_steps_shows_no_step_count(policy: Policy, context:
         "Set retryNonIdempotent(false) on the builder and it stops. The default changes in 5.3.",
         "Set DEPLOYCTL_CA_FILE or pass --ca-file; that's what it's for.",
         "Set multipartThreshold explicitly, or stay on 6.2.1 until 6.4.0.",
+        "Until we add a fallback you can run `status --plain`.",
     ],
 )
 def test_a_maintainers_instruction_is_a_workaround_developers_can_follow(
