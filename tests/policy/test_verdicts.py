@@ -195,6 +195,16 @@ CASES: list[tuple[str, dict[str, Any], dict[str, str], str]] = [
         "hotfix",
     ),
     (
+        "gh-share-of-those-just-named",
+        GH(
+            "Send button stays grey",
+            "Since 12.1 the amount field fails on any phone set to German, French or Dutch: "
+            "people can't send money at all. By our analytics that's about 85% of users.",
+        ),
+        {"broad_reach": "yes"},
+        "hotfix",
+    ),
+    (
         "gh-many-reports",
         GH("Checkout error for everyone", "Error on pay." + NO_WA, reactions={"total_count": 40}),
         {"broad_reach": "yes"},

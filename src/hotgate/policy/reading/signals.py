@@ -60,7 +60,8 @@ CLAUSE_BREAK = r"\b(?:but|however|although|though|whereas|yet|except)\b"
 # crash", "only s390x is affected, under 0.1% of installs"): the share and the people it counts
 # (all of them: "12% of Windows users" is a share of a part, not of everyone),
 # with a word of being affected in the same clause (a full stop inside a version number does not
-# end it), before the share (group 1) or after it (group 2).
+# end it), before the share (group 1) or after it (group 2), or the share of those just named
+# ("… fails. That's about 85% of people", group 3).
 # A share said of something else ("only 15% of our customers pay that way") is no reach.
 _SHARE_OF = (
     r" ?% of (?:all |our |the )?(?:active )?(?:users|customers|visitors|sessions|installs|"
@@ -75,6 +76,8 @@ _AFFECTED = (
 _SHARE = (
     rf"\b{_AFFECTED}(?:[^.;!?\n]|\.\w){{0,60}}?\b(\d{{1,3}}(?:\.\d+)?){_SHARE_OF}"
     rf"|\b(\d{{1,3}}(?:\.\d+)?){_SHARE_OF}(?:[^.;!?\n]|\.\w){{0,40}}?\b{_AFFECTED}"
+    rf"|\b(?:that['’]?s|that is|this is|which is|those are|they are|they['’]re) (?:about |around |roughly "
+    rf"|nearly |almost |over |under |well under |well over |~ ?)?(\d{{1,3}}(?:\.\d+)?){_SHARE_OF}"
 )
 
 
@@ -248,7 +251,7 @@ def _signal_stages(
         "_mentioned_share": (
             pl.col("_text")
             .str.extract_groups(for_polars(_SHARE))
-            .struct.with_fields(pl.coalesce(pl.field("1"), pl.field("2")).alias("share"))
+            .struct.with_fields(pl.coalesce(pl.field(g) for g in "123").alias("share"))
             .struct.field("share")
             .cast(pl.Float64)
             / 100
@@ -405,7 +408,9 @@ def _prepare_text(reading: _RowReading, row: dict[str, Any]) -> None:
     workaround = None if start is None else lowered[start.start() :][:WORKAROUND_WINDOW]
     row["_workaround"] = workaround
     share = reading.share.search(lowered)
-    row["_mentioned_share"] = None if share is None else float(share[1] or share[2]) / 100
+    row["_mentioned_share"] = (
+        None if share is None else float(share[1] or share[2] or share[3]) / 100
+    )
     for field in reading.lowered:
         value = row.get(field)
         row[f"_low_{field}"] = None if value is None else value.lower()
