@@ -76,8 +76,9 @@ _AFFECTED = (
 _SHARE = (
     rf"\b{_AFFECTED}(?:[^.;!?\n]|\.\w){{0,60}}?\b(\d{{1,3}}(?:\.\d+)?){_SHARE_OF}"
     rf"|\b(\d{{1,3}}(?:\.\d+)?){_SHARE_OF}(?:[^.;!?\n]|\.\w){{0,40}}?\b{_AFFECTED}"
-    rf"|\b(?:that['’]?s|that is|this is|which is|those are|they are|they['’]re) (?:about |around |roughly "
-    rf"|nearly |almost |over |under |well under |well over |~ ?)?(\d{{1,3}}(?:\.\d+)?){_SHARE_OF}"
+    rf"|\b(?:that['’]?s|that is|this is|which is|those are|they are|they['’]re) "
+    rf"(?:about |around |roughly |nearly |almost |over |under |well under |well over |~ ?)?"
+    rf"(\d{{1,3}}(?:\.\d+)?){_SHARE_OF}"
 )
 
 
