@@ -50,15 +50,23 @@ WAIT_WITHIN_DAYS = 3
 CASE_KEYS = {"id", "why", "verdict", "answers", "audience", "next_release_in_days", "record"}
 
 
-def _load() -> list[dict[str, Any]]:
+BLIND_DIR = Path(__file__).parent / "blind_cases"
+
+
+def _load(where: Path = CASES_DIR) -> list[dict[str, Any]]:
     cases: list[dict[str, Any]] = []
-    for path in sorted(CASES_DIR.glob("*.yaml")):
+    for path in sorted(where.glob("*.yaml")):
         for case in yaml.safe_load(path.read_text("utf-8")) or []:
             cases.append({**case, "tracker": path.stem})
     return cases
 
 
 CASES = _load()
+# Cases written blind: by helper sessions that saw only the trackers' record formats, never
+# hotgate's policy or code. Too many still disagree to list each as an xfail, so the suite holds
+# their agreement as measured: a change may raise these floors, never lower them.
+BLIND_CASES = _load(BLIND_DIR)
+BLIND_AGREEMENT = {"verdict": 95, "verdict_and_answers": 64}  # measured 2026-12-01
 
 
 @cache
@@ -97,7 +105,7 @@ def _explain(decision: Decision) -> str:
     return f"{criteria}; questions={len(decision.questions)}; reasons={decision.reasons}"
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+@pytest.mark.parametrize("case", CASES + BLIND_CASES, ids=[c["id"] for c in CASES + BLIND_CASES])
 def test_case_is_well_formed(case: dict[str, Any]) -> None:
     assert set(case) - {"tracker"} <= CASE_KEYS, set(case) - CASE_KEYS
     assert case["verdict"] in VERDICTS
@@ -171,3 +179,24 @@ def test_the_suite_covers_every_tracker_and_verdict() -> None:
         verdicts = {c["verdict"] for c in CASES if c["tracker"] == tracker}
         assert {"hotfix", "no-hotfix"} <= verdicts, tracker
     assert {c.get("audience") for c in CASES} >= {"developers", "operators"}
+
+
+def _disagreement(case: dict[str, Any]) -> tuple[bool, bool, str]:
+    """(verdict agrees, verdict and stated answers agree, what differs) for one case."""
+    decision = _decide(case)
+    got = {c.name: c.answer for c in decision.criteria}
+    wrong = {k: got.get(k) for k, v in (case.get("answers") or {}).items() if got.get(k) != v}
+    verdict = decision.verdict == case["verdict"]
+    shown = f"{case['id']}: {decision.verdict} (expected {case['verdict']}) {wrong or ''}"
+    return verdict, verdict and not wrong, shown
+
+
+def test_blind_cases_keep_their_measured_agreement() -> None:
+    assert len(BLIND_CASES) >= 100
+    assert not {c["id"] for c in BLIND_CASES} & {c["id"] for c in CASES}
+    results = [_disagreement(case) for case in BLIND_CASES]
+    verdicts = sum(v for v, _, _ in results)
+    both = sum(b for _, b, _ in results)
+    differ = "\n".join(shown for _, b, shown in results if not b)
+    assert verdicts >= BLIND_AGREEMENT["verdict"], f"{verdicts} verdicts agree:\n{differ}"
+    assert both >= BLIND_AGREEMENT["verdict_and_answers"], f"{both} agree in full:\n{differ}"
