@@ -14,7 +14,15 @@ from polars.testing import assert_frame_equal
 from builders import SHARED_DATA, far_release, mixed_issues
 from hotgate.model import Issue
 from hotgate.policy.deciding.engine import evaluate
-from hotgate.policy.definition.patterns import compiled, for_polars, searcher
+from hotgate.policy.definition.patterns import (
+    GROUP_CHARACTERS,
+    compiled,
+    first_match,
+    for_polars,
+    groups,
+    matches_any,
+    searcher,
+)
 from hotgate.policy.definition.schema import load_policy
 from hotgate.policy.reading import signals
 from hotgate.policy.reading.signals import _any_of, find_in_text, issues_frame
@@ -316,3 +324,40 @@ def test_symptoms_told_in_plain_words_read_as_their_signal(
     signal: str, body: str, read: bool
 ) -> None:
     assert _signal(signal, "Report", body) == read
+
+
+def test_patterns_go_to_polars_in_groups_that_keep_every_pattern_once() -> None:
+    patterns = [f"p{i}" * 50 for i in range(40)]  # 100 to 150 characters each
+    found = groups(patterns)
+    assert len(found) > 1  # split ...
+    assert all(len(g) <= GROUP_CHARACTERS + len("(?:)") + 40 for g in found)  # + bars
+    assert "|".join(g[3:-1] for g in found) == "|".join(patterns)  # ... in order, each once
+    assert groups(["a", "b"]) == ["(?:a|b)"]
+    assert groups(["x" * (GROUP_CHARACTERS + 1)]) == ["(?:" + "x" * (GROUP_CHARACTERS + 1) + ")"]
+
+
+@pytest.mark.realdata
+def test_grouped_patterns_find_what_one_alternation_finds() -> None:
+    """`matches_any` and `first_match` give polars the patterns in groups: the same answers as
+    one alternation, on real report text."""
+    rows = pl.read_parquet(SHARED_DATA / "training" / "bug_severity_public.parquet").sample(
+        2_000, seed=5
+    )
+    texts = rows.select(
+        text=pl.concat_str(
+            "summary", "description", separator="\n", ignore_nulls=True
+        ).str.to_lowercase()
+    )
+    for name, spec in POLICY.signals.items():
+        if len(groups(spec.text)) < 2:
+            continue
+        whole = for_polars(_any_of(spec.text))
+        got = texts.select(
+            any=matches_any(pl.col("text"), spec.text, small=False),
+            first=first_match(pl.col("text"), spec.text),
+            want_any=pl.col("text").str.contains(whole),
+            want_first=pl.col("text").str.find(whole),
+        )
+        assert got["any"].to_list() == got["want_any"].to_list(), name
+        assert got["first"].to_list() == got["want_first"].to_list(), name
+        assert got["any"].any(), name  # not vacuous

@@ -15,8 +15,10 @@ from hotgate.policy.definition.patterns import (
     SMALL_BATCH,
     Searcher,
     compiled,
+    first_match,
     for_polars,
     matches,
+    matches_any,
     searcher,
 )
 from hotgate.policy.definition.schema import Policy, SignalSpec, made_once
@@ -158,11 +160,11 @@ def _spec_hit(name: str, spec: SignalSpec, small: bool) -> pl.Expr:
     if spec.text:
         # Negatable phrases are looked for in the text with negated phrases taken out.
         where = "_clean" if spec.negatable else "_text"
-        parts.append(matches(pl.col(where), _any_of(spec.text), small))
+        parts.append(matches_any(pl.col(where), spec.text, small))
     if spec.workaround_text:
-        parts.append(matches(pl.col("_workaround"), _any_of(spec.workaround_text), small))
+        parts.append(matches_any(pl.col("_workaround"), spec.workaround_text, small))
     if spec.logs:
-        parts.append(matches(pl.col("_logs"), _any_of(spec.logs), small))
+        parts.append(matches_any(pl.col("_logs"), spec.logs, small))
     if not parts:
         return pl.lit(False)
     return pl.any_horizontal(parts).fill_null(False)
@@ -221,7 +223,6 @@ def _signal_stages(
     (`patterns.searcher`).
     """
     clauses = for_polars(CLAUSE_BREAK)
-    workaround_start = for_polars(_any_of(policy.signals["workaround_offered"].text))
     raw = pl.concat_str(
         [pl.col("title"), pl.col("body"), pl.col("comment_text"), pl.col("maintainer_text")],
         separator="\n\n",  # a blank line: the title, body and comments never join as one sentence
@@ -246,11 +247,13 @@ def _signal_stages(
         # engine), hence the cut in bytes; a match starts on a character's first byte.
         "_workaround": pl.col("_text")
         .cast(pl.Binary)
-        .bin.slice(pl.col("_text").str.find(workaround_start))
+        .bin.slice(first_match(pl.col("_text"), policy.signals["workaround_offered"].text))
         .cast(pl.String)
         .str.slice(0, WORKAROUND_WINDOW),
+        # Only texts with "% of" can hold a share: the others skip the pattern's search.
         "_mentioned_share": (
-            pl.col("_text")
+            pl.when(pl.col("_text").str.contains("% of", literal=True))
+            .then(pl.col("_text"))
             .str.extract_groups(for_polars(_SHARE))
             .struct.with_fields(pl.coalesce(pl.field(g) for g in "123").alias("share"))
             .struct.field("share")
@@ -263,7 +266,7 @@ def _signal_stages(
     for name in policy.maintainer_signals:
         spec = policy.signals[name]
         where = "_maint_clean" if spec.negatable else "_maint"
-        columns[f"maintainer_{name}"] = matches(pl.col(where), _any_of(spec.text), small).fill_null(
+        columns[f"maintainer_{name}"] = matches_any(pl.col(where), spec.text, small).fill_null(
             False
         )
     columns["audience"] = pl.lit(policy.audience)
