@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 import pytest
-from test_real_world_cases import CASES, _policy, _read
+from test_real_world_cases import BLIND_CASES, CASES, _policy, _read
 
 from builders import AS_OF, SHARED_DATA, far_release, mixed_issues
 from hotgate.model import Issue
@@ -195,8 +195,9 @@ def test_rounded_as_polars_rounds(decimals: int) -> None:
 
 
 def test_rows_equal_columns_on_the_conformance_cases() -> None:
-    """Every conformance case, read by its tracker's reader, in both audiences' policies."""
-    frame = issues_frame([_read(case) for case in CASES])
+    """Every conformance and blind case, read by its tracker's reader, in both audiences'
+    policies."""
+    frame = issues_frame([_read(case) for case in CASES + BLIND_CASES])
     differences, verdicts = _compared(_policy(None), frame, far_release())
     assert differences == []
     assert verdicts >= {"hotfix", "needs-info", "no-hotfix"}

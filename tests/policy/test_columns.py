@@ -37,6 +37,7 @@ from hotgate.sources.reader import read_items, read_record
 
 ROOT = Path(__file__).parents[2]
 CASES_DIR = Path(__file__).parent / "cases"
+BLIND_DIR = Path(__file__).parent / "blind_cases"
 ORIGINS = {"bugzilla": Origin(host="bugzilla.example.org")}
 
 
@@ -93,7 +94,8 @@ def test_example_backlog_is_the_same_byte_for_byte(name: str) -> None:
 
 def _case_issues() -> list[Issue]:
     issues = []
-    for path in sorted(CASES_DIR.glob("*.yaml")):
+    paths = [*sorted(CASES_DIR.glob("*.yaml")), *sorted(BLIND_DIR.glob("*.yaml"))]
+    for path in paths:
         for case in yaml.safe_load(path.read_text("utf-8")) or []:
             origin = ORIGINS.get(path.stem, Origin())
             issue = read_record(case["record"], case["id"], origin)

@@ -947,3 +947,29 @@ def test_a_maintainers_instruction_is_a_workaround_developers_can_follow(
     decision = _decide(record, for_developers, context)
     answers = {c.name: c.answer for c in decision.criteria}
     assert answers["no_workaround"] == "no", decision.reasons
+
+
+def test_reach_in_doubt_is_asked_however_the_weak_signs_add_up(
+    policy: Policy, context: Context
+) -> None:
+    """A regression in a core function with a severe symptom adds up to broad reach; when a
+    maintainer puts that reach only as a possibility, the belief stays at most even and the
+    question goes to a person instead of the hotfix shipping."""
+    record = NATIVE(
+        title="Sync deletes some notes since 2.9",
+        body="Since updating to 2.9 a few of my notes were deleted during sync. It worked in 2.8.",
+        comments=[
+            {
+                "text": "2.9 changed the conflict resolver; if that is the cause, every user who "
+                "edits on two devices is hit. It could also be this account's old import.",
+                "role": "maintainer",
+            }
+        ],
+    )
+    decision = _decide(record, policy, context)
+    reach = next(c for c in decision.criteria if c.name == "broad_reach")
+    assert decision.verdict == "needs-info", decision.reasons
+    assert reach.probability == 0.5
+    (doubt,) = [f for f in reach.evidence.factors if f.rule == "reach-in-doubt"]
+    assert doubt.weight < 0
+    assert [q for q in decision.questions if "most users" in q]

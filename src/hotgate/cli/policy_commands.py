@@ -112,6 +112,12 @@ def checklist(policy: Policy) -> str:
                 f"        ×{model.weight:g}   the learned reader's score of the report's words "
                 f"(capped at ±{model.cap:g}; `hotgate reader show`)"
             )
+        if criterion.doubt is not None:
+            doubt = criterion.doubt
+            lines.append(
+                f"        at most {doubt.at_most:.0%}  {escape(doubt.name)}: "
+                f"{escape(doubt.because)}\n               when: {escape(doubt.when)}"
+            )
     lines.append(
         f"\n   The bug qualifies with the product of the three probabilities; at "
         f"{bar.hotfix_at:.0%} or more it is a hotfix (or waits, below). Under that, people are "

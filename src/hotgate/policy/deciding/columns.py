@@ -35,6 +35,7 @@ from hotgate.policy.deciding.explain import (
     what_would_change,
 )
 from hotgate.policy.deciding.risk import explain_risk, risk_fields
+from hotgate.policy.definition.belief import doubt_weight
 from hotgate.policy.definition.condition import held, names_in
 from hotgate.policy.definition.learned import learned_reasons
 from hotgate.policy.definition.patterns import compiled, for_polars
@@ -279,6 +280,17 @@ class _Batch:
         text = self.text_factor(crit, row, i)
         if text is not None:
             factors.append(text)
+        doubt = doubt_weight(spec, crit, row)
+        if doubt is not None and spec.doubt is not None:
+            names = self.held(f"criteria.{crit}.doubt.when", row)
+            factors.append(
+                {
+                    "rule": spec.doubt.name.strip(),
+                    "weight": doubt,
+                    "because": spec.doubt.because.strip(),
+                    "signals": [s for name in names for s in self.value(name, row, i)],
+                }
+            )
         factors.sort(key=lambda f: -abs(f["weight"]))
         yes = float(row[f"{crit}__probability"]) >= 0.5
         towards = [f for f in factors if (f["weight"] > 0) == yes]

@@ -40,6 +40,15 @@ class TextModelWeight(Strict):
     cap: float = Field(default=3.0, gt=0, le=20, description="The score is clipped to ±cap.")
 
 
+class Doubt(Strict):
+    """When someone close to the bug says the answer is not known yet, the belief is capped."""
+
+    name: str
+    when: str
+    at_most: float = Field(gt=0, lt=1, description="The probability of yes is at most this.")
+    because: str
+
+
 class BeliefCriterion(Strict):
     """One question of a bug decision, answered as a degree of belief."""
 
@@ -49,6 +58,7 @@ class BeliefCriterion(Strict):
     prior: float = Field(gt=0, lt=1, description="Probability of yes before any evidence.")
     rules: list[WeighedRule]
     text_model: TextModelWeight | None = None
+    doubt: Doubt | None = None
 
 
 class Thresholds(Strict):
@@ -99,12 +109,14 @@ def belief_columns(
         sums[f"{crit}__logit"] = _added(terms)
         sums[f"{crit}__person"] = person_answer(crit)
         person = pl.col(f"{crit}__person")
+        believed = 1 / (1 + (-pl.col(f"{crit}__logit")).exp())
+        if spec.doubt is not None:
+            place = f"criteria.{crit}.doubt.when"
+            holds[place] = to_polars(conditions[place])
+            capped = pl.min_horizontal(believed, pl.lit(spec.doubt.at_most))
+            believed = pl.when(pl.col(place)).then(capped).otherwise(believed)
         probabilities[f"{crit}__probability"] = (
-            pl.when(person == "yes")
-            .then(1.0)
-            .when(person == "no")
-            .then(0.0)
-            .otherwise(1 / (1 + (-pl.col(f"{crit}__logit")).exp()))
+            pl.when(person == "yes").then(1.0).when(person == "no").then(0.0).otherwise(believed)
         )
         probability = pl.col(f"{crit}__probability")
         answers[f"{crit}__answer"] = (
@@ -144,12 +156,19 @@ def belief_of_rows(
                 clipped = 0.0 if score is None else min(max(score, -cap), cap)
                 terms.append(clipped * spec.text_model.weight)
             total = _added(terms)
+            doubted = spec.doubt is not None and holds(
+                conditions[f"criteria.{crit}.doubt.when"], row
+            )
+            if spec.doubt is not None:
+                row[f"criteria.{crit}.doubt.when"] = doubted
             person = person_answer_of(crit, row.get("answers"))
             leading: str | None
             if person is not None:
                 probability, answer, leading = float(person == "yes"), person, PERSON
             else:
                 probability = 1 / (1 + _exp(-total))
+                if doubted and spec.doubt is not None:
+                    probability = min(probability, spec.doubt.at_most)
                 if probability >= thresholds.yes_at:
                     answer = "yes"
                 else:
@@ -302,3 +321,15 @@ def _product(columns: list[pl.Expr]) -> pl.Expr:
 def _product_of(values: list[float]) -> float:
     """`_product` for one row's values: the same order, so the same float."""
     return functools.reduce(operator.mul, values, 1.0)
+
+
+def doubt_weight(spec: BeliefCriterion, crit: str, row: Mapping[str, Any]) -> float | None:
+    """The log-odds the criterion's doubt took off for one evaluated row (negative), or None
+    when it has none, its condition does not hold or the cap does not bind."""
+    doubt = spec.doubt
+    if doubt is None or not row.get(f"criteria.{crit}.doubt.when"):
+        return None
+    total = float(row[f"{crit}__logit"])
+    if total <= logit(doubt.at_most):
+        return None
+    return round(logit(doubt.at_most) - total, 2)

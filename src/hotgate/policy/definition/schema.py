@@ -286,6 +286,9 @@ class Policy(Strict):
             for i, rule in enumerate(criterion.rules):
                 place = f"criteria.{crit_name}.rules[{i}].when"
                 parsed[place] = _parse(rule.when, names, place)
+            if criterion.doubt is not None:
+                place = f"criteria.{crit_name}.doubt.when"
+                parsed[place] = _parse(criterion.doubt.when, names, place)
         for i, override in enumerate(self.overrides):
             place = f"overrides[{i}].when"
             parsed[place] = _parse(override.when, names, place)
