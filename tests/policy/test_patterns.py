@@ -308,6 +308,12 @@ def test_output_that_contradicts_the_facts_reads_as_wrong_results(body: str, wro
         ("wrong_results", "Two queries can get each other's replies.", True),
         ("wrong_results", "resolve() returns the address of a different host.", True),
         ("wrong_results", "The menu items are mixed in colour.", False),
+        # something the product never had is a request, not a defect
+        ("enhancement", "The shop has never had a dark theme; it is on the roadmap.", True),
+        ("enhancement", "We have never offered Apple Pay. This is new scope.", True),
+        ("enhancement", "Converting this to a story for Q1 planning.", True),
+        ("enhancement", "The exception window is never offered after a failed connection.", False),
+        ("enhancement", "The app has never had this problem before 2.9.", False),
         # a restriction put after what it restricts
         ("edge_case", "The new load traps on 32-bit ARM only.", True),
         ("edge_case", "Crash reporting has this on SM-F900* only: 3 users in 30 days.", True),

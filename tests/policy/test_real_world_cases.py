@@ -66,7 +66,7 @@ CASES = _load()
 # hotgate's policy or code. Too many still disagree to list each as an xfail, so the suite holds
 # their agreement as measured: a change may raise these floors, never lower them.
 BLIND_CASES = _load(BLIND_DIR)
-BLIND_AGREEMENT = {"verdict": 98, "verdict_and_answers": 67}  # measured 2026-12-01
+BLIND_AGREEMENT = {"verdict": 99, "verdict_and_answers": 68}  # measured 2026-12-01
 
 
 @cache
