@@ -2,7 +2,9 @@
 
 A criterion starts from its prior and every rule whose condition holds adds its weight in
 log-odds (positive towards yes). The learned text model adds its score times its weight. A
-person's answer wins outright. The answer (yes, no, unknown) is read off the probability by the
+criterion's doubt caps the probability when its condition holds (someone close to the bug says
+the answer is not known yet: however the other evidence adds up, a person is asked). A person's
+answer wins outright. The answer (yes, no, unknown) is read off the probability by the
 policy's thresholds, so scripts that read answers keep working.
 """
 
@@ -156,19 +158,18 @@ def belief_of_rows(
                 clipped = 0.0 if score is None else min(max(score, -cap), cap)
                 terms.append(clipped * spec.text_model.weight)
             total = _added(terms)
-            doubted = spec.doubt is not None and holds(
-                conditions[f"criteria.{crit}.doubt.when"], row
-            )
-            if spec.doubt is not None:
-                row[f"criteria.{crit}.doubt.when"] = doubted
+            doubt, doubted = spec.doubt, False
+            if doubt is not None:
+                place = f"criteria.{crit}.doubt.when"
+                doubted = row[place] = holds(conditions[place], row)
             person = person_answer_of(crit, row.get("answers"))
             leading: str | None
             if person is not None:
                 probability, answer, leading = float(person == "yes"), person, PERSON
             else:
                 probability = 1 / (1 + _exp(-total))
-                if doubted and spec.doubt is not None:
-                    probability = min(probability, spec.doubt.at_most)
+                if doubted and doubt is not None:
+                    probability = min(probability, doubt.at_most)
                 if probability >= thresholds.yes_at:
                     answer = "yes"
                 else:
