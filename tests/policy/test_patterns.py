@@ -318,7 +318,13 @@ def test_output_that_contradicts_the_facts_reads_as_wrong_results(body: str, wro
         ("edge_case", "The new load traps on 32-bit ARM only.", True),
         ("edge_case", "Crash reporting has this on SM-F900* only: 3 users in 30 days.", True),
         ("edge_case", "The integration in hadoop-aws only supports this approach.", False),
+        # waiting that never ends, told as the reporter sees it
+        ("hang", "After I press Pay the page just sits there.", True),
+        ("hang", "The popup keeps spinning and nothing else happens.", True),
+        ("hang", "The spinner never stops on the booking step.", True),
+        ("hang", "It sits on the shelf next to the router.", False),
         # a function that stops, or never does its work
+        ("broken", "Some of my messages never reached the other person.", True),
         ("broken", "Every video plays ~10 sec then stops after 10 seconds with E-4102.", True),
         ("broken", "0 accepted transmissions since the 7.3.0 deploy.", True),
         ("broken", "The dashboards flatlined right at the upgrade.", True),
