@@ -16,6 +16,7 @@ from hotgate.model import Issue
 from hotgate.policy.deciding.engine import evaluate
 from hotgate.policy.definition.patterns import (
     GROUP_CHARACTERS,
+    any_of,
     compiled,
     first_match,
     for_polars,
@@ -25,11 +26,11 @@ from hotgate.policy.definition.patterns import (
 )
 from hotgate.policy.definition.schema import load_policy
 from hotgate.policy.reading import signals
-from hotgate.policy.reading.signals import _any_of, find_in_text, issues_frame
+from hotgate.policy.reading.signals import find_in_text, issues_frame
 
 POLICY = load_policy(None)
 # Every text pattern of the default lexicon, one per signal, and the structure pass's.
-LEXICON = {name: _any_of(spec.text) for name, spec in POLICY.signals.items() if spec.text}
+LEXICON = {name: any_of(spec.text) for name, spec in POLICY.signals.items() if spec.text}
 
 
 def polars_hits(pattern: str, texts: list[str]) -> list[bool]:
@@ -143,7 +144,7 @@ def test_no_prose_pattern_waits_for_a_clause_word() -> None:
     dead = [(name, p) for name, p in _prose_patterns() if _CLAUSE_WORD.search(p)]
     assert dead == []
     text = signals.compiled(signals.CLAUSE_BREAK).sub(";", "the total should be 42 but is 13")
-    assert compiled(_any_of(POLICY.signals["wrong_results"].text)).search(text)
+    assert compiled(any_of(POLICY.signals["wrong_results"].text)).search(text)
 
 
 def _every_pattern() -> list[tuple[str, str]]:
@@ -185,7 +186,7 @@ def test_every_lexicon_pattern_is_searched_with_re2() -> None:
         name
         for name, spec in POLICY.signals.items()
         for patterns in (spec.text, spec.workaround_text, spec.logs)
-        if patterns and isinstance(searcher(_any_of(patterns)), re.Pattern)
+        if patterns and isinstance(searcher(any_of(patterns)), re.Pattern)
     ]
     assert fallbacks == []
 
@@ -363,7 +364,7 @@ def test_grouped_patterns_find_what_one_alternation_finds() -> None:
     for name, spec in POLICY.signals.items():
         if len(groups(spec.text)) < 2:
             continue
-        whole = for_polars(_any_of(spec.text))
+        whole = for_polars(any_of(spec.text))
         got = texts.select(
             any=matches_any(pl.col("text"), spec.text, small=False),
             first=first_match(pl.col("text"), spec.text),

@@ -38,11 +38,10 @@ from hotgate.policy.deciding.risk import explain_risk, risk_fields
 from hotgate.policy.definition.belief import doubt_weight
 from hotgate.policy.definition.condition import held, names_in
 from hotgate.policy.definition.learned import learned_reasons
-from hotgate.policy.definition.patterns import compiled, for_polars
+from hotgate.policy.definition.patterns import any_of, compiled, for_polars
 from hotgate.policy.definition.schema import Policy
 from hotgate.policy.reading.reader import text_scores, uses_reader
 from hotgate.policy.reading.signals import (
-    _any_of,
     _explain_core_function,
     excerpt,
     explain_signal,
@@ -132,7 +131,7 @@ class _Excerpts:
             prepared = self.prepared[column] = prepared.with_columns(_negated=negation)
         if signal in self.frame.columns:
             prepared = prepared.filter(self.frame[signal].fill_null(False))
-        pattern = for_polars(_any_of(patterns))
+        pattern = for_polars(any_of(patterns))
         safe = pl.col("_safe") & ~pl.col("_negated") if negated is not None else pl.col("_safe")
         table = prepared.select(
             "_i",
@@ -201,7 +200,7 @@ class _Batch:
             return []
         labels = row.get("labels") or []
         if spec.labels and labels:
-            pattern = compiled(_any_of(spec.labels))
+            pattern = compiled(any_of(spec.labels))
             for label in labels:
                 if pattern.fullmatch(str(label).lower()):
                     return [_signal(name, True, "label", "labels", label)]

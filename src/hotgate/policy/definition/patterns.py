@@ -156,6 +156,11 @@ SMALL_BATCH = 32
 GROUP_CHARACTERS = 1500
 
 
+def any_of(patterns: list[str]) -> str:
+    """One pattern that matches where any of the patterns does (a non-capturing alternation)."""
+    return "(?:" + "|".join(patterns) + ")"
+
+
 def groups(patterns: list[str]) -> list[str]:
     """The patterns as alternations of at most GROUP_CHARACTERS each (a longer pattern alone),
     in order."""
@@ -164,7 +169,7 @@ def groups(patterns: list[str]) -> list[str]:
         if out[-1] and sum(map(len, out[-1])) + len(pattern) > GROUP_CHARACTERS:
             out.append([])
         out[-1].append(pattern)
-    return ["(?:" + "|".join(group) + ")" for group in out if group]
+    return [any_of(group) for group in out if group]
 
 
 def matches_any(text: pl.Expr, patterns: list[str], small: bool) -> pl.Expr:
@@ -172,7 +177,7 @@ def matches_any(text: pl.Expr, patterns: list[str], small: bool) -> pl.Expr:
     polars' search for each group of them (`groups`), which is the same answer."""
     parts = groups(patterns)
     if small or len(parts) == 1:
-        return matches(text, "(?:" + "|".join(patterns) + ")", small)
+        return matches(text, any_of(patterns), small)
     return pl.any_horizontal([matches(text, group, small) for group in parts])
 
 

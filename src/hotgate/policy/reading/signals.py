@@ -14,6 +14,7 @@ from hotgate.policy.definition.condition import held, holds, names_in, to_polars
 from hotgate.policy.definition.patterns import (
     SMALL_BATCH,
     Searcher,
+    any_of,
     compiled,
     first_match,
     for_polars,
@@ -115,10 +116,6 @@ def issues_frame(issues: Iterable[Issue]) -> pl.DataFrame:
     return pl.DataFrame([issue_row(issue) for issue in issues], schema=ISSUE_SCHEMA)
 
 
-def _any_of(patterns: list[str]) -> str:
-    return "(?:" + "|".join(patterns) + ")"
-
-
 Scale = Literal["severity", "priority"]
 LABEL_SEP = "\x1f"
 
@@ -141,14 +138,14 @@ def _label_hit(labels: list[str]) -> pl.Expr:
 
 def _matching(patterns: list[str], vocabulary: list[str]) -> list[str]:
     """The labels of the vocabulary that one of the patterns matches in full."""
-    pattern = compiled(_any_of(patterns))
+    pattern = compiled(any_of(patterns))
     return [label for label in vocabulary if pattern.fullmatch(label)]
 
 
 def negated_phrases(policy: Policy) -> str:
     """One pattern for every negatable phrase preceded by a negation ("does not crash")."""
     phrases = [p for spec in policy.signals.values() if spec.negatable for p in spec.text]
-    return policy.negation + _any_of(phrases)
+    return policy.negation + any_of(phrases)
 
 
 def _spec_hit(name: str, spec: SignalSpec, small: bool) -> pl.Expr:
@@ -261,7 +258,7 @@ def _signal_stages(
             / 100
         ),
     }
-    core = _any_of([p for patterns in policy.core_functions.values() for p in patterns])
+    core = any_of([p for patterns in policy.core_functions.values() for p in patterns])
     columns = {name: _spec_hit(name, spec, small) for name, spec in policy.signals.items()}
     for name in policy.maintainer_signals:
         spec = policy.signals[name]
@@ -356,7 +353,7 @@ class _RowReading:
 
 def _row_reading(policy: Policy) -> _RowReading:
     def of(patterns: list[str]) -> Searcher | None:  # no patterns: no part of the signal
-        return searcher(_any_of(patterns)) if patterns else None
+        return searcher(any_of(patterns)) if patterns else None
 
     lookups: dict[Scale, dict[str, str]] = {
         "severity": policy.scales.lookup("severity"),
@@ -365,7 +362,7 @@ def _row_reading(policy: Policy) -> _RowReading:
     return _RowReading(
         clauses=searcher(CLAUSE_BREAK),
         negated=searcher(negated_phrases(policy)),
-        workaround_start=searcher(_any_of(policy.signals["workaround_offered"].text)),
+        workaround_start=searcher(any_of(policy.signals["workaround_offered"].text)),
         share=searcher(_SHARE),
         step=compiled(_STEP),
         lowered=sorted(
@@ -377,9 +374,9 @@ def _row_reading(policy: Policy) -> _RowReading:
             for name, spec in policy.signals.items()
         },
         maintainer={
-            name: searcher(_any_of(policy.signals[name].text)) for name in policy.maintainer_signals
+            name: searcher(any_of(policy.signals[name].text)) for name in policy.maintainer_signals
         },
-        core=searcher(_any_of([p for found in policy.core_functions.values() for p in found])),
+        core=searcher(any_of([p for found in policy.core_functions.values() for p in found])),
         field_values={
             name: {f: frozenset(v.lower() for v in values) for f, values in spec.fields.items()}
             for name, spec in policy.signals.items()
@@ -536,7 +533,7 @@ def _searchable(text: str, negated: str | None) -> str:
 
 
 def _find(patterns: list[str], text: str, searchable: str) -> str | None:
-    match = searcher(_any_of(patterns)).search(searchable)
+    match = searcher(any_of(patterns)).search(searchable)
     return excerpt(text, match.start(), match.end()) if match else None
 
 
@@ -557,7 +554,7 @@ def explain_signal(policy: Policy, name: str, row: Mapping[str, Any]) -> list[Si
             return [s for part in held(node, row) for s in explain_value(policy, part, row)]
         return []
     for label in row.get("labels") or []:
-        if spec.labels and compiled(_any_of(spec.labels)).fullmatch(str(label).lower()):
+        if spec.labels and compiled(any_of(spec.labels)).fullmatch(str(label).lower()):
             return [Signal(name=name, value=True, source="label", where="labels", excerpt=label)]
     for field, values in spec.fields.items():
         value = row.get(field)
