@@ -35,7 +35,7 @@ from hotgate.policy.deciding.explain import (
     what_would_change,
 )
 from hotgate.policy.deciding.risk import explain_risk, risk_fields
-from hotgate.policy.definition.belief import doubt_weight
+from hotgate.policy.definition.belief import doubt_taken
 from hotgate.policy.definition.condition import held, names_in
 from hotgate.policy.definition.learned import learned_reasons
 from hotgate.policy.definition.patterns import any_of, compiled, for_polars
@@ -279,14 +279,15 @@ class _Batch:
         text = self.text_factor(crit, row, i)
         if text is not None:
             factors.append(text)
-        doubt = doubt_weight(spec, crit, row)
-        if doubt is not None and spec.doubt is not None:
+        taken = doubt_taken(spec, crit, row)
+        if taken is not None:
+            doubt, weight = taken
             names = self.held(f"criteria.{crit}.doubt.when", row)
             factors.append(
                 {
-                    "rule": spec.doubt.name.strip(),
-                    "weight": doubt,
-                    "because": spec.doubt.because.strip(),
+                    "rule": doubt.name.strip(),
+                    "weight": weight,
+                    "because": doubt.because.strip(),
                     "signals": [s for name in names for s in self.value(name, row, i)],
                 }
             )

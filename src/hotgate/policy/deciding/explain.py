@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hotgate.model import PERSON, CriterionResult, Evidence, Factor, Signal
-from hotgate.policy.definition.belief import BeliefCriterion, doubt_weight
+from hotgate.policy.definition.belief import BeliefCriterion, doubt_taken
 from hotgate.policy.definition.condition import held, names_in
 from hotgate.policy.definition.rules import person_evidence
 from hotgate.policy.definition.schema import Policy
@@ -61,16 +61,12 @@ def _evidence(policy: Policy, crit: str, spec: BeliefCriterion, row: Mapping[str
     text = _text_model_factor(spec, row)
     if text is not None:
         factors.append(text)
-    doubt = doubt_weight(spec, crit, row)
-    if doubt is not None and spec.doubt is not None:
-        place = f"criteria.{crit}.doubt.when"
+    taken = doubt_taken(spec, crit, row)
+    if taken is not None:
+        doubt, weight = taken
+        held_signals = _signals(policy, f"criteria.{crit}.doubt.when", row)
         factors.append(
-            Factor(
-                rule=spec.doubt.name,
-                weight=doubt,
-                because=spec.doubt.because,
-                signals=_signals(policy, place, row),
-            )
+            Factor(rule=doubt.name, weight=weight, because=doubt.because, signals=held_signals)
         )
     factors.sort(key=lambda f: -abs(f.weight))
     yes = float(row[f"{crit}__probability"]) >= 0.5

@@ -324,8 +324,10 @@ def _product_of(values: list[float]) -> float:
     return functools.reduce(operator.mul, values, 1.0)
 
 
-def doubt_weight(spec: BeliefCriterion, crit: str, row: Mapping[str, Any]) -> float | None:
-    """The log-odds the criterion's doubt took off for one evaluated row (negative), or None
+def doubt_taken(
+    spec: BeliefCriterion, crit: str, row: Mapping[str, Any]
+) -> tuple[Doubt, float] | None:
+    """The criterion's doubt and the log-odds it took off one evaluated row (negative), or None
     when it has none, its condition does not hold or the cap does not bind."""
     doubt = spec.doubt
     if doubt is None or not row.get(f"criteria.{crit}.doubt.when"):
@@ -333,4 +335,4 @@ def doubt_weight(spec: BeliefCriterion, crit: str, row: Mapping[str, Any]) -> fl
     total = float(row[f"{crit}__logit"])
     if total <= logit(doubt.at_most):
         return None
-    return round(logit(doubt.at_most) - total, 2)
+    return doubt, round(logit(doubt.at_most) - total, 2)
